@@ -1,0 +1,86 @@
+"""Who may see what: the single place where scoping is decided.
+
+Every page, API endpoint, export and report download builds its querysets on these
+functions. Field officers see their assigned sites; programme managers, donor viewers and
+partner systems see their assigned projects; administrators see everything. Donor viewers
+never see personal data; partner systems only under a personal-data grant.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role, User
+from beneficiaries.models import Household
+from distributions.models import Distribution, Receipt
+from projects.models import Project
+from sites.models import Site
+
+PROJECT_ROLES = (Role.PROGRAMME_MANAGER, Role.DONOR_VIEWER, Role.PARTNER_SYSTEM)
+
+
+def _is_anonymous(user) -> bool:
+    return user is None or not user.is_authenticated or not user.is_active
+
+
+def can_see_personal_data(user: User) -> bool:
+    """Names, phones and ID numbers: only roles whose work needs them."""
+    if _is_anonymous(user):
+        return False
+    if user.is_administrator or user.role in (Role.FIELD_OFFICER, Role.PROGRAMME_MANAGER):
+        return True
+    return user.role == Role.PARTNER_SYSTEM and user.personal_data_grant
+
+
+def visible_projects(user: User) -> QuerySet[Project]:
+    if _is_anonymous(user):
+        return Project.objects.none()
+    if user.is_administrator:
+        return Project.objects.all()
+    if user.role == Role.FIELD_OFFICER:
+        return Project.objects.filter(distributions__site__in=user.assigned_sites.all()).distinct()
+    return Project.objects.filter(pk__in=user.assigned_projects.values("pk"))
+
+
+def visible_distributions(user: User) -> QuerySet[Distribution]:
+    if _is_anonymous(user):
+        return Distribution.objects.none()
+    if user.is_administrator:
+        return Distribution.objects.all()
+    if user.role == Role.FIELD_OFFICER:
+        return Distribution.objects.filter(site__in=user.assigned_sites.values("pk"))
+    return Distribution.objects.filter(project__in=user.assigned_projects.values("pk"))
+
+
+def _project_sites_filter(user: User) -> Q:
+    """Sites where an assigned project distributes, or that lie in an area it covers."""
+    projects = user.assigned_projects.values("pk")
+    from sites.models import AdminArea
+
+    areas = AdminArea.objects.filter(projects__in=projects).values("pk")
+    return Q(distributions__project__in=projects) | Q(admin_area__in=areas) | Q(admin1__in=areas) | Q(admin2__in=areas)
+
+
+def visible_sites(user: User) -> QuerySet[Site]:
+    if _is_anonymous(user):
+        return Site.objects.none()
+    if user.is_administrator:
+        return Site.objects.all()
+    if user.role == Role.FIELD_OFFICER:
+        return Site.objects.filter(pk__in=user.assigned_sites.values("pk"))
+    return Site.objects.filter(pk__in=Site.objects.filter(_project_sites_filter(user)).values("pk"))
+
+
+def visible_households(user: User) -> QuerySet[Household]:
+    """Households with their personal data: none for roles that may not see it."""
+    if not can_see_personal_data(user):
+        return Household.objects.none()
+    if user.is_administrator:
+        return Household.objects.all()
+    return Household.objects.filter(site__in=visible_sites(user).values("pk"))
+
+
+def visible_receipts(user: User) -> QuerySet[Receipt]:
+    if _is_anonymous(user):
+        return Receipt.objects.none()
+    if user.is_administrator:
+        return Receipt.objects.all()
+    return Receipt.objects.filter(distribution__in=visible_distributions(user).values("pk"))

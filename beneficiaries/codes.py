@@ -1,0 +1,44 @@
+"""Household registration codes: short, human-typable, with a check character.
+
+Eight random characters from Crockford's base 32 (no I, L, O, U: nothing to confuse
+on a crumpled card) and one check character (Crockford's mod-37 check symbol), printed
+as `XXXX-XXXX-C`. Typing mistakes of one character, and swaps of two neighbours, are
+caught by the check before any database look-up.
+"""
+
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHECK_ALPHABET = ALPHABET + "*~$=U"
+BODY_LENGTH = 8
+# What officers mistype or read differently on a card.
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def check_character(body: str) -> str:
+    value = 0
+    for char in body:
+        value = value * 32 + ALPHABET.index(char)
+    return CHECK_ALPHABET[value % 37]
+
+
+def new_code() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
+    return body + check_character(body)
+
+
+def normalise(typed: str) -> str:
+    """The canonical stored form of what an officer typed or scanned: upper case, no separators."""
+    cleaned = "".join(char for char in typed.upper() if char.isalnum() or char in "*~$=")
+    return cleaned.translate(_READ_AS)
+
+
+def is_valid(code: str) -> bool:
+    code = normalise(code)
+    if len(code) != BODY_LENGTH + 1 or any(char not in ALPHABET for char in code[:-1]):
+        return False
+    return check_character(code[:-1]) == code[-1]
+
+
+def display(code: str) -> str:
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}" if len(code) == BODY_LENGTH + 1 else code

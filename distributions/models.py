@@ -1,0 +1,177 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import HouseholdFigures
+
+
+class Distribution(models.Model):
+    """A distribution event of one project at one site."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ONGOING = "ongoing", _("Ongoing")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # Receipts may be recorded only while a distribution is open.
+    OPEN_STATUSES = (Status.PLANNED, Status.ONGOING)
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="distributions"
+    )
+    site = models.ForeignKey(
+        "sites.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="distributions"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    kit_types = models.ManyToManyField("kits.KitType", through="DistributionItem", related_name="distributions")
+
+    class Meta:
+        ordering = ["-planned_start", "id"]
+        verbose_name = _("distribution")
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="distribution_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "ongoing", "completed", "cancelled"]),
+                name="distribution_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "site"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class DistributionItem(models.Model):
+    """A kit type a distribution hands out: the planned total and each household's entitlement."""
+
+    class Basis(models.TextChoices):
+        PER_HOUSEHOLD = "per_household", _("Fixed quantity per household")
+        PER_MEMBER = "per_member", _("Quantity per household member")
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="items")
+    kit_type = models.ForeignKey("kits.KitType", verbose_name=_("kit type"), on_delete=models.PROTECT)
+    planned_quantity = models.PositiveIntegerField(_("planned total"))
+    entitlement_basis = models.CharField(
+        _("entitlement basis"), max_length=20, choices=Basis.choices, default=Basis.PER_HOUSEHOLD
+    )
+    entitlement_quantity = models.PositiveSmallIntegerField(_("entitlement quantity"), default=1)
+    entitlement_maximum = models.PositiveSmallIntegerField(_("entitlement maximum"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["distribution", "kit_type__code"]
+        verbose_name = _("planned kit type")
+        constraints = [
+            # Receipts reference (distribution, kit_type) as a pair: this is its key.
+            models.UniqueConstraint(fields=["distribution", "kit_type"], name="distributionitem_unique_kit"),
+            models.CheckConstraint(condition=Q(planned_quantity__gt=0), name="distributionitem_planned_positive"),
+            models.CheckConstraint(
+                condition=Q(entitlement_quantity__gt=0), name="distributionitem_entitlement_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(entitlement_maximum__isnull=True) | Q(entitlement_maximum__gte=F("entitlement_quantity")),
+                name="distributionitem_maximum_not_below_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kit_type} × {self.planned_quantity}"
+
+    def entitlement_for(self, household_size: int) -> int:
+        if self.entitlement_basis == self.Basis.PER_HOUSEHOLD:
+            return self.entitlement_quantity
+        entitled = self.entitlement_quantity * household_size
+        return min(entitled, self.entitlement_maximum) if self.entitlement_maximum else entitled
+
+
+class VerificationMethod(models.TextChoices):
+    REGISTRATION_CODE = "registration_code", _("Registration code or card")
+    ID_DOCUMENT = "id_document", _("ID document")
+    SIGNATURE = "signature", _("Signature")
+    THUMBPRINT = "thumbprint", _("Thumbprint")
+    PROXY = "proxy", _("Proxy collector")
+
+
+class Receipt(HouseholdFigures):
+    """A household received a quantity of a kit type in a distribution.
+
+    The household's figures, site and areas are frozen here at recording time so that
+    reports for a past period never change and progress aggregates from this one table.
+    Receipts are never deleted, only voided with a reason.
+    """
+
+    client_uuid = models.UUIDField(_("client UUID"), unique=True, default=uuid.uuid4)
+    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="receipts")
+    household = models.ForeignKey("beneficiaries.Household", on_delete=models.PROTECT, related_name="receipts")
+    kit_type = models.ForeignKey("kits.KitType", verbose_name=_("kit type"), on_delete=models.PROTECT)
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    received_at = models.DateTimeField(_("received at"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    verification_method = models.CharField(_("verification method"), max_length=20, choices=VerificationMethod.choices)
+    proxy_name = models.CharField(_("proxy collector's name"), max_length=200, blank=True)
+    # Snapshot of where the household was (the distribution's site may serve neighbours too).
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+")
+    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.PROTECT, related_name="+")
+    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.PROTECT, related_name="+")
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("voided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.CharField(_("void reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("receipt")
+        constraints = [
+            *HouseholdFigures.figures_constraints("receipt"),
+            models.UniqueConstraint(
+                fields=["distribution", "household", "kit_type"],
+                condition=Q(voided_at__isnull=True),
+                name="receipt_one_active_per_household_kit",
+                violation_error_message=_("This household has already received this kit in this distribution."),
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="receipt_quantity_positive"),
+            models.CheckConstraint(
+                condition=~Q(verification_method="proxy") | ~Q(proxy_name=""), name="receipt_proxy_has_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(verification_method__in=VerificationMethod.values), name="receipt_verification_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="receipt_void_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["distribution", "kit_type"], name="receipt_dist_kit_idx"),
+            models.Index(fields=["household"], name="receipt_household_idx"),
+            models.Index(fields=["received_at", "id"], name="receipt_received_idx"),
+            models.Index(fields=["site", "received_at"], name="receipt_site_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kit_type_id} × {self.quantity} ({self.client_uuid})"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None

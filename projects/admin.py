@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from projects.models import Project, Target, TargetPeriod
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    show_change_link = True
+    raw_id_fields = ("admin_area",)
+
+
+class TargetPeriodInline(admin.TabularInline):
+    model = TargetPeriod
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "donor", "lead_organisation", "start_date", "end_date", "status")
+    list_filter = ("status", "donor", "lead_organisation")
+    search_fields = ("code", "title")
+    list_select_related = ("donor", "lead_organisation")
+    filter_horizontal = ("implementing_partners",)
+    raw_id_fields = ("admin_areas",)
+    inlines = [TargetInline]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ("project", "indicator", "kit_type", "kit_category", "admin_area", "target_value")
+    list_filter = ("indicator", "kit_category", "project")
+    list_select_related = ("project", "kit_type", "admin_area")
+    raw_id_fields = ("admin_area",)
+    inlines = [TargetPeriodInline]

@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand
+
+from projects.demo import DEMO_PASSWORD, load_demo
+
+DEMO_ACCOUNTS = (
+    "admin (administrator)",
+    "manager (programme manager, both projects)",
+    "officer (field officer, Mopti sites)",
+    "officer.iraq (field officer, Duhok camps)",
+    "donor (donor viewer, Government of Japan)",
+    "partner (partner system, no personal data)",
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo operations (Mopti, Mali and a winterisation operation in Iraq). Safe to run again."
+
+    def handle(self, *args, **options):
+        changes = load_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo loaded: {changes} rows created or changed."))
+        self.stdout.write(f"Demo accounts, password {DEMO_PASSWORD!r} for all:")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account}")

@@ -1,0 +1,110 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kits.models import KitCategory
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+        SUSPENDED = "suspended", _("Suspended")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    donor = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("donor"), on_delete=models.PROTECT, related_name="funded_projects"
+    )
+    lead_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("lead organisation"),
+        on_delete=models.PROTECT,
+        related_name="led_projects",
+    )
+    implementing_partners = models.ManyToManyField(
+        "accounts.Organisation", verbose_name=_("implementing partners"), blank=True, related_name="partner_projects"
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    admin_areas = models.ManyToManyField("sites.AdminArea", verbose_name=_("areas covered"), related_name="projects")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # How long personal data is kept after the project ends (data protection: retention limit).
+    retention_months = models.PositiveSmallIntegerField(_("personal data retention (months after end)"), default=24)
+
+    class Meta:
+        ordering = ["-start_date", "code"]
+        verbose_name = _("project")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="project_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "active", "closed", "suspended"]), name="project_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
+class Target(models.Model):
+    class Indicator(models.TextChoices):
+        KITS_DISTRIBUTED = "kits_distributed", _("Kits distributed")
+        HOUSEHOLDS_REACHED = "households_reached", _("Households reached")
+        INDIVIDUALS_REACHED = "individuals_reached", _("Individuals reached")
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="targets")
+    indicator = models.CharField(_("indicator"), max_length=30, choices=Indicator.choices)
+    # A kits target counts one kit type or a whole category; reach targets may narrow to either too.
+    kit_type = models.ForeignKey(
+        "kits.KitType", verbose_name=_("kit type"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    kit_category = models.CharField(_("kit category"), max_length=20, choices=KitCategory.choices, blank=True)
+    admin_area = models.ForeignKey(
+        "sites.AdminArea", verbose_name=_("restricted to area"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    target_value = models.PositiveIntegerField(_("target"))
+
+    class Meta:
+        ordering = ["project", "indicator", "id"]
+        verbose_name = _("target")
+        constraints = [
+            models.CheckConstraint(condition=Q(target_value__gt=0), name="target_value_positive"),
+            models.CheckConstraint(
+                condition=~(Q(kit_type__isnull=False) & ~Q(kit_category="")), name="target_kit_type_or_category"
+            ),
+            models.CheckConstraint(
+                condition=~Q(indicator="kits_distributed") | Q(kit_type__isnull=False) | ~Q(kit_category=""),
+                name="target_kits_names_what",
+            ),
+            models.CheckConstraint(
+                condition=Q(indicator__in=["kits_distributed", "households_reached", "individuals_reached"]),
+                name="target_indicator_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.kit_type or self.get_kit_category_display() or ""
+        return f"{self.get_indicator_display()} {what}: {self.target_value}".replace("  ", " ")
+
+
+class TargetPeriod(models.Model):
+    """The share of a target expected within a period (for example a quarter)."""
+
+    target = models.ForeignKey(Target, verbose_name=_("target"), on_delete=models.CASCADE, related_name="periods")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    target_value = models.PositiveIntegerField(_("target for the period"))
+
+    class Meta:
+        ordering = ["target", "period_start"]
+        verbose_name = _("target period")
+        constraints = [
+            models.UniqueConstraint(fields=["target", "period_start"], name="targetperiod_unique_start"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="targetperiod_dates_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end}: {self.target_value}"

@@ -1,0 +1,62 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from beneficiaries import codes
+from beneficiaries.models import Household
+from beneficiaries.services import register_household, update_household
+from tests import factories
+
+
+def test_registration_code_has_a_check_character_that_catches_typos():
+    code = codes.new_code()
+    assert codes.is_valid(code)
+    assert codes.is_valid(codes.display(code).lower())
+    mistyped = code[:2] + ("0" if code[2] != "0" else "1") + code[3:]
+    assert not codes.is_valid(mistyped)
+    swapped = code[1] + code[0] + code[2:]
+    assert code[0] == code[1] or not codes.is_valid(swapped)
+
+
+def test_register_household_computes_size_and_draws_a_valid_code(mopti):
+    household = factories.household(mopti["site"], registered_by=mopti["officer"])
+    assert household.household_size == 4
+    assert codes.is_valid(household.registration_code)
+    assert household.consent_date is not None
+
+
+def test_inconsistent_size_is_refused_with_a_field_error(mopti):
+    with pytest.raises(ValidationError) as refused:
+        register_household(
+            registered_by=None,
+            site=mopti["site"],
+            head_name="Oumar Touré",
+            head_sex="M",
+            head_birth_year=1980,
+            displacement_status="idp",
+            household_size=7,
+            males_18_59=1,
+        )
+    assert "household_size" in refused.value.message_dict
+    assert not Household.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("head_birth_year", 1700), ("head_sex", "X"), ("displacement_status", "tourist"), ("head_name", "")],
+)
+def test_bad_values_name_their_field(mopti, field, value):
+    with pytest.raises(ValidationError) as refused:
+        factories.household(mopti["site"], **{field: value})
+    assert field in refused.value.message_dict
+
+
+def test_unknown_fields_are_refused(mopti):
+    with pytest.raises(ValidationError) as refused:
+        factories.household(mopti["site"], favourite_colour="blue")
+    assert "favourite_colour" in refused.value.message_dict
+
+
+def test_update_recomputes_the_size_from_the_counts(mopti):
+    household = factories.household(mopti["site"])
+    updated = update_household(household, updated_by=None, females_60_plus=2)
+    assert updated.household_size == 6
