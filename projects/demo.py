@@ -292,17 +292,20 @@ class DemoLoader:
     @transaction.atomic
     def load(self) -> int:
         areas = self.load_areas()
-        orgs = {
-            acronym: self.upsert(
-                Organisation, {"name": name}, {"acronym": acronym, "kind": kind, "iati_identifier": iati}
-            )
-            for name, acronym, kind, iati in ORGANISATIONS
-        }
+        orgs = self.load_organisations()
         kits = self.load_kits()
         users = self.load_users(orgs)
         self.load_mali(areas, orgs, kits, users)
         self.load_iraq(areas, orgs, kits, users)
         return self.changes
+
+    def load_organisations(self) -> dict[str, Organisation]:
+        return {
+            acronym: self.upsert(
+                Organisation, {"name": name}, {"acronym": acronym, "kind": kind, "iati_identifier": iati}
+            )
+            for name, acronym, kind, iati in ORGANISATIONS
+        }
 
     def load_areas(self) -> dict[str, AdminArea]:
         areas: dict[str, AdminArea] = {}
