@@ -175,3 +175,68 @@ class Receipt(HouseholdFigures):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+
+class ReceiptSummary(models.Model):
+    """Kits handed out, per day and every dimension the dashboards filter or group by.
+
+    Kept exact in the transaction that records or voids a receipt (distributions/summary.py),
+    so dashboards read a small table and still show a receipt recorded a second ago. Voided
+    receipts are subtracted. `manage.py rebuild_progress_summary` rebuilds it from receipts.
+    """
+
+    day = models.DateField()
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
+    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
+    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
+    kit_type = models.ForeignKey("kits.KitType", on_delete=models.CASCADE, related_name="+")
+    kit_category = models.CharField(max_length=20)
+    displacement_status = models.CharField(max_length=20)
+    receipts = models.IntegerField(default=0)
+    kits = models.BigIntegerField(default=0)
+
+    class Meta:
+        # No unique key: two racing first receipts of a day may each insert a row, and every
+        # reader SUMs, so the figures stay exact; the index makes the increment a point update.
+        constraints = [
+            models.CheckConstraint(condition=Q(receipts__gte=0, kits__gte=0), name="receiptsummary_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "day"], name="receiptsummary_project_day"),
+            models.Index(fields=["distribution", "day", "kit_type", "site"], name="receiptsummary_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kit_type_id} × {self.kits}"
+
+
+class HouseholdReach(HouseholdFigures):
+    """A household's first active receipt of a kit type in a project, with the figures frozen on it.
+
+    One row per (project, household, kit type): distinct-household counts under any kit, area or
+    period filter are exact from this table (see docs/architecture.md, "Households reached").
+    Kept in the same transaction as record_receipt and void_receipt.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey("beneficiaries.Household", on_delete=models.CASCADE, related_name="+")
+    kit_type = models.ForeignKey("kits.KitType", on_delete=models.CASCADE, related_name="+")
+    kit_category = models.CharField(max_length=20)
+    first_receipt = models.OneToOneField(Receipt, on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField()
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
+    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
+    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            *HouseholdFigures.figures_constraints("householdreach"),
+            models.UniqueConstraint(fields=["project", "household", "kit_type"], name="householdreach_unique"),
+        ]
+        indexes = [models.Index(fields=["project", "household", "received_at"], name="householdreach_first")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} first got {self.kit_type_id} on {self.received_at:%Y-%m-%d}"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from beneficiaries.models import Household
 from distributions.models import Distribution, DistributionItem, Receipt, VerificationMethod
+from distributions.summary import apply_receipt, unapply_receipt
 from kits.models import KitType
 
 
@@ -154,6 +155,7 @@ def record_receipt(
                 admin2_id=household.site.admin2_id,
                 **household.figures(),
             )
+            apply_receipt(receipt)  # the dashboards' summary, in this same transaction
             return RecordedReceipt(receipt, created=True)
     except IntegrityError:
         # Lost a race the lock did not cover (another process on SQLite, or the same UUID twice).
@@ -178,4 +180,5 @@ def void_receipt(receipt: Receipt, *, voided_by: User, reason: str) -> Receipt:
     locked.voided_by = voided_by
     locked.void_reason = reason[:500]
     locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    unapply_receipt(locked)  # the dashboards' summary, in this same transaction
     return locked

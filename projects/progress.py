@@ -1,0 +1,474 @@
+"""The progress engine: every figure the dashboards, the API's JSON twin and the donor reports show.
+
+Figures are computed in SQL, a handful of GROUP BY queries whatever the number of receipts:
+kits from `ReceiptSummary` (kits per day and dimension), reach from `HouseholdReach` (each
+household's first receipt of a kit type in a project). Both are kept exact in the transaction
+that records or voids a receipt, so a receipt recorded a second ago is counted.
+
+Households reached are counted once: within the filter's kits and area, a household is anchored
+at its first receipt, and counted in the period, region, site and week of that receipt, with the
+sex-and-age counts and vulnerability frozen on it. So regions add up to the total, periods add
+up to the cumulative figure, and a household given two kits counts once (docs/architecture.md).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
+from distributions.models import HouseholdReach, ReceiptSummary
+from projects.models import Project, Target
+
+BUCKETS = {"week": TruncWeek, "month": TruncMonth}
+
+
+@dataclass(frozen=True)
+class ProgressFilter:
+    """What the figures are narrowed to; every field optional. Dates are inclusive, in TIME_ZONE."""
+
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
+    area_id: int | None = None  # an admin 1 or admin 2 area
+    site_id: int | None = None
+    kit_type_id: int | None = None
+    kit_category: str = ""
+
+    def as_query(self) -> dict:
+        """The filter as query-string parameters (for shareable URLs and report records)."""
+        values = {
+            "start": self.period_start.isoformat() if self.period_start else "",
+            "end": self.period_end.isoformat() if self.period_end else "",
+            "area": self.area_id or "",
+            "site": self.site_id or "",
+            "kit_type": self.kit_type_id or "",
+            "kit_category": self.kit_category,
+        }
+        return {key: str(value) for key, value in values.items() if value}
+
+
+def _scope_q(filters: ProgressFilter, *, kit_type_id=None, kit_category="", area_id=None) -> Q:
+    """Kits and area conditions shared by both tables (same column names)."""
+    q = Q()
+    for kit_id in (filters.kit_type_id, kit_type_id):
+        if kit_id:
+            q &= Q(kit_type_id=kit_id)
+    for category in (filters.kit_category, kit_category):
+        if category:
+            q &= Q(kit_category=category)
+    for area in (filters.area_id, area_id):
+        if area:
+            q &= Q(admin1_id=area) | Q(admin2_id=area)
+    if filters.site_id:
+        q &= Q(site_id=filters.site_id)
+    return q
+
+
+def _day_bounds(filters: ProgressFilter) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    tz = timezone.get_current_timezone()
+    start = end = None
+    if filters.period_start:
+        start = datetime.datetime.combine(filters.period_start, datetime.time.min, tzinfo=tz)
+    if filters.period_end:
+        end = datetime.datetime.combine(filters.period_end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return start, end
+
+
+# --- kits, from the summary -------------------------------------------------------------------
+
+
+def kits_queryset(projects, filters: ProgressFilter) -> QuerySet[ReceiptSummary]:
+    q = _scope_q(filters) & Q(project__in=projects)
+    if filters.period_start:
+        q &= Q(day__gte=filters.period_start)
+    if filters.period_end:
+        q &= Q(day__lte=filters.period_end)
+    return ReceiptSummary.objects.filter(q)
+
+
+def kits_by(projects, filters: ProgressFilter, *dimensions: str) -> list[dict]:
+    """Kits and receipts grouped by the given summary columns (names with __ follow relations)."""
+    return list(
+        kits_queryset(projects, filters)
+        .values(*dimensions)
+        .annotate(kits=Sum("kits"), receipts=Sum("receipts"))
+        .filter(receipts__gt=0)
+        .order_by(*dimensions)
+    )
+
+
+def kits_timeline(project: Project, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
+    rows = (
+        kits_queryset([project.pk], filters)
+        .annotate(bucket=BUCKETS[bucket]("day"))
+        .values("bucket")
+        .annotate(kits=Sum("kits"))
+        .order_by("bucket")
+    )
+    return _cumulate(rows, "kits")
+
+
+# --- reach, from each household's first receipt -------------------------------------------------
+
+
+def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("project_id",), **narrowing):
+    """Reach rows that are each household's first receipt within the filter's kits and area, then the period."""
+    scoped = HouseholdReach.objects.filter(_scope_q(filters, **narrowing), project__in=projects)
+    firsts = scoped.annotate(
+        rank_in_household=Window(
+            RowNumber(), partition_by=[F(name) for name in (*per, "household_id")], order_by=["received_at", "pk"]
+        )
+    ).filter(rank_in_household=1)
+    reached = HouseholdReach.objects.filter(pk__in=firsts.values("pk"))
+    start, end = _day_bounds(filters)
+    if start:
+        reached = reached.filter(received_at__gte=start)
+    if end:
+        reached = reached.filter(received_at__lt=end)
+    return reached
+
+
+def _reach_aggregates() -> dict:
+    aggregates = {"households": Count("id"), "individuals": Sum("household_size")}
+    aggregates.update({name: Sum(name) for name in SADD_FIELDS})
+    aggregates.update({name: Count("id", filter=Q(**{name: True})) for name in VULNERABILITY_FIELDS})
+    return aggregates
+
+
+def reach_by(projects, filters: ProgressFilter, *dimensions: str, **narrowing) -> list[dict]:
+    """Households and individuals reached, each household once, grouped by the given reach columns."""
+    per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
+    rows = (
+        _first_receipts(projects, filters, per=per, **narrowing)
+        .values(*dimensions)
+        .annotate(**_reach_aggregates())
+        .order_by(*dimensions)
+    )
+    return [{**row, "individuals": row["individuals"] or 0} for row in rows]
+
+
+def reach_totals(rows: list[dict]) -> dict:
+    """Adds up reach rows of disjoint groups (each household is in exactly one group)."""
+    names = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
+    return {name: sum(row[name] or 0 for row in rows) for name in names}
+
+
+def reach_timeline(project: Project, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
+    rows = (
+        _first_receipts([project.pk], filters, per=())
+        .annotate(bucket=BUCKETS[bucket]("received_at"))
+        .values("bucket")
+        .annotate(households=Count("id"), individuals=Sum("household_size"))
+        .order_by("bucket")
+    )
+    return _cumulate(rows, "households", "individuals")
+
+
+def _cumulate(rows, *names: str) -> list[dict]:
+    totals = dict.fromkeys(names, 0)
+    result = []
+    for row in rows:
+        bucket = row["bucket"]
+        if isinstance(bucket, datetime.datetime):
+            bucket = timezone.localtime(bucket).date() if timezone.is_aware(bucket) else bucket.date()
+        entry = {"bucket": bucket}
+        for name in names:
+            totals[name] += row[name] or 0
+            entry[name] = row[name] or 0
+            entry[f"cumulative_{name}"] = totals[name]
+        result.append(entry)
+    return result
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetProgress:
+    target_id: int
+    indicator: str
+    label: str
+    kit_type_id: int | None
+    kit_category: str
+    admin_area_id: int | None
+    target: int
+    achieved: int
+    expected: int
+    percent: Decimal
+    expected_percent: Decimal
+    on_track: bool
+
+
+def expected_by(target: Target, project: Project, as_of: datetime.date) -> int:
+    """The share of a target expected by a date: its periods (the current one pro rata), else linear."""
+    periods = list(target.periods.all())
+    if periods:
+        return round(sum(value * _elapsed(start, end, as_of) for start, end, value in _period_values(periods)))
+    return round(target.target_value * _elapsed(project.start_date, project.end_date, as_of))
+
+
+def _period_values(periods):
+    return [(period.period_start, period.period_end, period.target_value) for period in periods]
+
+
+def _elapsed(start: datetime.date, end: datetime.date, as_of: datetime.date) -> Decimal:
+    if as_of < start:
+        return Decimal(0)
+    if as_of >= end:
+        return Decimal(1)
+    return Decimal((as_of - start).days + 1) / Decimal((end - start).days + 1)
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal(0)
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def project_targets(project: Project) -> list[Target]:
+    return list(
+        Target.objects.filter(project=project)
+        .select_related("kit_type", "admin_area")
+        .prefetch_related("periods")
+        .order_by("indicator", "kit_type__code", "kit_category", "id")
+    )
+
+
+def target_progress(
+    project: Project, filters: ProgressFilter, targets: list[Target], reach: dict, as_of: datetime.date
+) -> list[TargetProgress]:
+    """Achieved against each target. `reach` is the dashboard's reach total under the same filter."""
+    kits = {row["kit_type_id"]: row for row in kits_by([project.pk], filters, "kit_type_id", "kit_category")}
+    results = []
+    for target in targets:
+        if target.indicator == Target.Indicator.KITS_DISTRIBUTED:
+            achieved = sum(
+                row["kits"]
+                for row in kits.values()
+                if (target.kit_type_id and row["kit_type_id"] == target.kit_type_id)
+                or (target.kit_category and row["kit_category"] == target.kit_category)
+            )
+            if target.admin_area_id:
+                achieved = _kits_in_area(project, filters, target)
+        else:
+            narrowed = target.kit_type_id or target.kit_category or target.admin_area_id
+            totals = (
+                reach_totals(
+                    reach_by(
+                        [project.pk],
+                        filters,
+                        kit_type_id=target.kit_type_id,
+                        kit_category=target.kit_category,
+                        area_id=target.admin_area_id,
+                    )
+                )
+                if narrowed
+                else reach
+            )
+            achieved = totals[
+                "households" if target.indicator == Target.Indicator.HOUSEHOLDS_REACHED else "individuals"
+            ]
+        expected = expected_by(target, project, as_of)
+        results.append(
+            TargetProgress(
+                target_id=target.pk,
+                indicator=target.indicator,
+                label=str(target.kit_type or target.get_kit_category_display() or target.get_indicator_display()),
+                kit_type_id=target.kit_type_id,
+                kit_category=target.kit_category,
+                admin_area_id=target.admin_area_id,
+                target=target.target_value,
+                achieved=achieved,
+                expected=expected,
+                percent=_percent(achieved, target.target_value),
+                expected_percent=_percent(expected, target.target_value),
+                on_track=achieved >= expected,
+            )
+        )
+    return results
+
+
+def _kits_in_area(project: Project, filters: ProgressFilter, target: Target) -> int:
+    narrowed = kits_queryset([project.pk], filters).filter(
+        _scope_q(ProgressFilter(), kit_type_id=target.kit_type_id, kit_category=target.kit_category)
+        & (Q(admin1_id=target.admin_area_id) | Q(admin2_id=target.admin_area_id))
+    )
+    return narrowed.aggregate(total=Sum("kits"))["total"] or 0
+
+
+# --- the whole dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class ProjectProgress:
+    project_id: int
+    project_code: str
+    as_of: datetime.date
+    filters: dict
+    targets: list[TargetProgress]
+    kits_by_type: list[dict]
+    reach: dict
+    reach_by_displacement: list[dict]
+    by_region: list[dict]
+    by_area: list[dict]
+    by_site: list[dict]
+    kits_over_time: list[dict]
+    reach_over_time: list[dict]
+    bucket: str
+    generated_at: datetime.datetime = field(default_factory=timezone.now)
+
+    def as_json(self) -> dict:
+        """JSON-ready: dates as ISO strings, decimals as numbers."""
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def project_progress(
+    project: Project, filters: ProgressFilter | None = None, *, bucket: str = "week", as_of: datetime.date | None = None
+) -> ProjectProgress:
+    """Every figure of a project's dashboard and report: nine queries whatever the data's size."""
+    filters = filters or ProgressFilter()
+    today = timezone.localdate()
+    as_of = as_of or min(filter(None, [filters.period_end, today]))
+    reach_rows = reach_by(
+        [project.pk],
+        filters,
+        "admin1_id",
+        "admin1__name",
+        "admin1__pcode",
+        "admin2_id",
+        "admin2__name",
+        "admin2__pcode",
+        "site_id",
+        "site__name",
+        "site__code",
+        "displacement_status",
+    )
+    reach = reach_totals(reach_rows)
+    kit_rows = kits_by(
+        [project.pk],
+        filters,
+        "admin1_id",
+        "admin1__name",
+        "admin1__pcode",
+        "admin2_id",
+        "admin2__name",
+        "admin2__pcode",
+        "site_id",
+        "site__name",
+        "site__code",
+        "kit_type_id",
+        "kit_type__code",
+        "kit_type__name",
+        "kit_category",
+    )
+    return ProjectProgress(
+        project_id=project.pk,
+        project_code=project.code,
+        as_of=as_of,
+        filters=filters.as_query(),
+        targets=target_progress(project, filters, project_targets(project), reach, as_of),
+        kits_by_type=_roll_up(kit_rows, ("kit_type_id", "kit_type__code", "kit_type__name", "kit_category"), ["kits"]),
+        reach=reach,
+        reach_by_displacement=_roll_up(reach_rows, ("displacement_status",), REACH_NUMBERS),
+        by_region=_places(kit_rows, reach_rows, ("admin1_id", "admin1__name", "admin1__pcode")),
+        by_area=_places(
+            kit_rows, reach_rows, ("admin1__name", "admin2_id", "admin2__name", "admin2__pcode", "admin1__pcode")
+        ),
+        by_site=_places(
+            kit_rows,
+            reach_rows,
+            ("admin1__name", "admin2__name", "admin2__pcode", "site_id", "site__name", "site__code"),
+        ),
+        kits_over_time=kits_timeline(project, filters, bucket),
+        reach_over_time=reach_timeline(project, filters, bucket),
+        bucket=bucket,
+    )
+
+
+REACH_NUMBERS = ["households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS]
+
+
+def _roll_up(rows: list[dict], keys: tuple[str, ...], numbers: list[str]) -> list[dict]:
+    grouped: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        entry = grouped.setdefault(key, {**dict(zip(keys, key, strict=True)), **dict.fromkeys(numbers, 0)})
+        for name in numbers:
+            entry[name] += row[name] or 0
+    return list(grouped.values())
+
+
+def _places(kit_rows: list[dict], reach_rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """Per region, area or site: kits by kit type, households and individuals reached."""
+    places: dict[tuple, dict] = {}
+
+    def entry(row):
+        key = tuple(row[name] for name in keys)
+        return places.setdefault(
+            key,
+            {
+                **dict(zip(keys, key, strict=True)),
+                "kits": 0,
+                "kits_by_type": defaultdict(int),
+                "households": 0,
+                "individuals": 0,
+            },
+        )
+
+    for row in kit_rows:
+        place = entry(row)
+        place["kits"] += row["kits"]
+        place["kits_by_type"][row["kit_type__code"]] += row["kits"]
+    for row in reach_rows:
+        place = entry(row)
+        place["households"] += row["households"]
+        place["individuals"] += row["individuals"]
+    ordered = sorted(places.values(), key=lambda place: tuple(str(place[name] or "") for name in keys))
+    for place in ordered:
+        place["kits_by_type"] = dict(place["kits_by_type"])
+    return ordered
+
+
+# --- the project list's headline ------------------------------------------------------------------
+
+
+def headline_progress(projects: QuerySet[Project]) -> dict[int, dict]:
+    """Per project: kits against the kits targets, and households reached. Three queries for any number."""
+    project_ids = list(projects.values_list("pk", flat=True))
+    kits = kits_by(project_ids, ProgressFilter(), "project_id", "kit_type_id", "kit_category")
+    reach = {row["project_id"]: row for row in reach_by(project_ids, ProgressFilter(), "project_id")}
+    targets = Target.objects.filter(project_id__in=project_ids, indicator=Target.Indicator.KITS_DISTRIBUTED)
+    headline = {pk: {"kits": 0, "kits_target": 0, "households": 0, "individuals": 0} for pk in project_ids}
+    for target in targets.order_by("project_id", "id"):
+        achieved = sum(
+            row["kits"]
+            for row in kits
+            if row["project_id"] == target.project_id
+            and (
+                row["kit_type_id"] == target.kit_type_id
+                or (target.kit_category and row["kit_category"] == target.kit_category)
+            )
+        )
+        headline[target.project_id]["kits"] += min(achieved, target.target_value)
+        headline[target.project_id]["kits_target"] += target.target_value
+    for pk, values in headline.items():
+        values["households"] = reach.get(pk, {}).get("households", 0)
+        values["individuals"] = reach.get(pk, {}).get("individuals", 0)
+        values["percent"] = _percent(values["kits"], values["kits_target"])
+    return headline

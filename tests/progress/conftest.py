@@ -1,0 +1,101 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from beneficiaries.services import update_household
+from distributions.services import record_receipt, void_receipt
+from projects.models import Target, TargetPeriod
+from tests import factories
+
+
+def at(day: str, clock: str = "10:00") -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.fromisoformat(f"{day} {clock}"), datetime.UTC)
+
+
+@pytest.fixture
+def progress_fixture(mopti):
+    """A hand-computed operation in two regions.
+
+    Walirdé (Mopti, ML0506), distribution July:
+      A: 4 people (F18-59, 2 F6-17, M0-5), woman-headed, IDP: shelter 1 Jul, NFI 2 Jul  -> counted once
+      B: 6 people (M18-59, F18-59, 2 M6-17, 2 F0-5), disabled member, IDP: shelter 31 Jul 23:59 UTC
+      C: 3 people (M60+, F60+, M6-17), older-person-headed, host community: NFI 1 Aug 00:00 UTC,
+         then edited to 5 people (the receipt keeps 3)
+      D: 2 people: shelter 3 Jul, VOIDED
+    Ségou site (ML04): E: 5 people (F18-59, 4 children), returnee: 2 shelter kits... (entitlement 1) -> 1 shelter 5 Jul
+    """
+    project, officer = mopti["project"], mopti["officer"]
+    shelter, nfi = mopti["shelter"], mopti["nfi"]
+    segou_site = factories.site("SEG", admin_area=factories.area("ML04", "Segou"), name="Ségou centre")
+    officer.assigned_sites.add(segou_site)
+    segou = factories.distribution(project, segou_site, kits=[shelter])
+
+    def record(household, kit, when, distribution=None):
+        return record_receipt(
+            recorded_by=officer,
+            distribution=distribution or mopti["distribution"],
+            household=household,
+            kit_type=kit,
+            verification_method="registration_code",
+            received_at=when,
+        ).receipt
+
+    site = mopti["site"]
+    a = factories.household(site, females_18_59=1, females_6_17=2, males_0_5=1, woman_headed=True)
+    b = factories.household(
+        site,
+        head_sex="M",
+        females_18_59=1,
+        females_6_17=0,
+        males_0_5=0,
+        males_18_59=1,
+        males_6_17=2,
+        females_0_5=2,
+        woman_headed=False,
+        person_with_disability=True,
+    )
+    c = factories.household(
+        site,
+        head_sex="M",
+        head_birth_year=1950,
+        females_18_59=0,
+        females_6_17=0,
+        males_0_5=0,
+        males_60_plus=1,
+        females_60_plus=1,
+        males_6_17=1,
+        woman_headed=False,
+        older_person_headed=True,
+        displacement_status="host_community",
+    )
+    d = factories.household(site, females_18_59=1, females_6_17=0, males_0_5=1)
+    e = factories.household(
+        segou_site, females_18_59=1, females_6_17=2, males_0_5=2, males_6_17=0, displacement_status="returnee"
+    )
+    record(a, shelter, at("2024-07-01"))
+    record(a, nfi, at("2024-07-02"))
+    record(b, shelter, at("2024-07-31", "23:59"))
+    record(c, nfi, at("2024-08-01", "00:00"))
+    update_household(c, updated_by=officer, males_6_17=3)
+    voided = record(d, shelter, at("2024-07-03"))
+    void_receipt(voided, voided_by=officer, reason="Wrong household scanned")
+    record(e, shelter, at("2024-07-05"), distribution=segou)
+
+    shelter_target = factories.target(project, value=10, kit_type=shelter)
+    factories.target(project, value=20, kit_type=nfi)
+    factories.target(project, Target.Indicator.HOUSEHOLDS_REACHED, value=8)
+    factories.target(project, Target.Indicator.INDIVIDUALS_REACHED, value=40, kit_category="nfi")
+    TargetPeriod.objects.create(
+        target=shelter_target,
+        period_start=datetime.date(2024, 7, 1),
+        period_end=datetime.date(2024, 9, 30),
+        target_value=6,
+    )
+    TargetPeriod.objects.create(
+        target=shelter_target,
+        period_start=datetime.date(2024, 10, 1),
+        period_end=datetime.date(2025, 6, 30),
+        target_value=4,
+    )
+    return {**mopti, "households": {"A": a, "B": b, "C": c, "D": d, "E": e}, "segou_site": segou_site}
