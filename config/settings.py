@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -184,6 +185,13 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Duplicate registrations (beneficiaries/duplicates.py): a likelihood at or above HOLD keeps the row out
+# until a manager decides; at or above REVIEW the household is registered and flagged for review.
+DUPLICATE_HOLD_THRESHOLD = float(os.environ.get("DUPLICATE_HOLD_THRESHOLD", "0.92"))
+DUPLICATE_REVIEW_THRESHOLD = float(os.environ.get("DUPLICATE_REVIEW_THRESHOLD", "0.80"))
+# Registration imports: rows committed per transaction (one transaction per batch, resumable).
+IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "500"))
 
 # Where shared reference data (P-codes, IATI schema) is read from; never copied in.
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))

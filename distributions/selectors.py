@@ -1,9 +1,10 @@
 """Reads on distributions, built on the scoping in accounts/selectors.py."""
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from accounts.models import User
-from accounts.selectors import visible_distributions
+from accounts.selectors import visible_distributions, visible_receipts
+from beneficiaries.models import Household
 from distributions.models import Distribution, Receipt
 
 
@@ -41,3 +42,69 @@ def distribution_progress(distribution: Distribution) -> list[dict]:
             }
         )
     return progress
+
+
+def distribution_for(user: User, pk: int) -> Distribution:
+    """One distribution the user may see (Distribution.DoesNotExist otherwise)."""
+    return visible_distributions(user).select_related("site", "project").get(pk=pk)
+
+
+def household_entitlements(distribution: Distribution, household: Household) -> list[dict]:
+    """Per planned kit type: what the household is entitled to and its active receipt in this distribution."""
+    active = {
+        receipt.kit_type_id: receipt
+        for receipt in Receipt.objects.filter(
+            distribution=distribution, household=household, voided_at__isnull=True
+        ).select_related("recorded_by")
+    }
+    return [
+        {
+            "item": item,
+            "kit_type": item.kit_type,
+            "entitled": item.entitlement_for(household.household_size),
+            "receipt": active.get(item.kit_type_id),
+        }
+        for item in distribution.items.select_related("kit_type").order_by("kit_type__code")
+    ]
+
+
+def household_history(user: User, household: Household) -> QuerySet[Receipt]:
+    """Every receipt of a household the user may see, voided ones included, newest first."""
+    return (
+        visible_receipts(user)
+        .filter(household=household)
+        .select_related("distribution", "kit_type", "recorded_by", "voided_by")
+        .order_by("-received_at", "-id")
+    )
+
+
+def receipt_for(user: User, distribution: Distribution, pk: int) -> Receipt:
+    return (
+        visible_receipts(user)
+        .select_related("household", "kit_type", "recorded_by")
+        .get(distribution=distribution, pk=pk)
+    )
+
+
+def received_kits_by_household(distribution: Distribution) -> dict[int, list[str]]:
+    """Kit type codes each household holds an active receipt of, for the offline list. One query."""
+    received: dict[int, list[str]] = {}
+    rows = (
+        Receipt.objects.filter(distribution=distribution, voided_at__isnull=True)
+        .values_list("household_id", "kit_type__code")
+        .order_by()
+    )
+    for household_id, kit_code in rows:
+        received.setdefault(household_id, []).append(kit_code)
+    return received
+
+
+def offline_version(distribution: Distribution) -> str:
+    """Changes whenever a receipt or a household of the site changes: the offline list's ETag."""
+    receipts = Receipt.objects.filter(distribution=distribution).aggregate(
+        count=Count("id"), last=Max("id"), voided=Count("voided_at"), last_void=Max("voided_at")
+    )
+    households = Household.objects.filter(site_id=distribution.site_id).aggregate(
+        count=Count("id"), last=Max("updated_at")
+    )
+    return "-".join(str(value) for value in (*receipts.values(), *households.values()))

@@ -1,0 +1,174 @@
+"""The field screens without JavaScript: plain forms and redirects, through the services."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from distributions.models import Receipt
+from distributions.services import record_receipt
+from tests import factories
+
+
+@pytest.fixture
+def officer_client(client, mopti):
+    client.force_login(mopti["officer"])
+    return client
+
+
+@pytest.fixture
+def household(mopti):
+    return factories.household(mopti["site"], head_name="Fatoumata Cissé", phone="+223 76 55 44 33")
+
+
+def screen(mopti, name="distributions:screen", **kwargs):
+    return reverse(name, kwargs={"pk": mopti["distribution"].pk, **kwargs})
+
+
+def test_home_sends_officers_to_the_picker_and_strangers_to_sign_in(client, officer_client):
+    assert officer_client.get("/").url == reverse("distributions:picker")
+    client.logout()
+    assert client.get("/").url == reverse("login")
+
+
+def test_picker_lists_only_open_distributions_at_assigned_sites(officer_client, mopti):
+    elsewhere = factories.distribution(mopti["project"], factories.site("TAK"), name="Takouti elsewhere")
+    closed = factories.distribution(mopti["project"], mopti["site"], name="Closed one", status="completed")
+    page = officer_client.get(reverse("distributions:picker")).content.decode()
+    assert mopti["distribution"].name in page
+    assert elsewhere.name not in page
+    assert closed.name not in page
+
+
+def test_distribution_of_another_site_is_not_found(officer_client, mopti):
+    elsewhere = factories.distribution(mopti["project"], factories.site("TAK"), kits=[mopti["shelter"]])
+    assert officer_client.get(reverse("distributions:screen", kwargs={"pk": elsewhere.pk})).status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["code", "code-lower", "name", "phone"])
+def test_search_finds_a_household_by_code_name_or_phone(officer_client, mopti, household, typed):
+    query = {
+        "code": household.display_code,
+        "code-lower": household.registration_code.lower(),
+        "name": "cissé",
+        "phone": "76554433",
+    }[typed]
+    page = officer_client.get(screen(mopti, "distributions:search"), {"q": query}).content.decode()
+    assert household.display_code in page
+
+
+def test_search_results_do_not_cost_a_query_per_household(officer_client, mopti, django_assert_max_num_queries):
+    for number in range(15):
+        factories.household(mopti["site"], head_name=f"Diallo {number}")
+    with django_assert_max_num_queries(8):
+        page = officer_client.get(screen(mopti, "distributions:search"), {"q": "Diallo"}).content.decode()
+    assert page.count("<li>") == 15
+
+
+def test_recording_both_kits_in_one_tap_then_a_duplicate_is_refused_naming_who(officer_client, mopti, household):
+    url = screen(mopti, "distributions:household", household_pk=household.pk)
+    page = officer_client.get(url)
+    batch = page.context["form"]["batch"].value()
+    data = {"kit_types": ["ESK", "NFI"], "verification_method": "registration_code", "batch": batch}
+    response = officer_client.post(screen(mopti, "distributions:receive", household_pk=household.pk), data)
+    assert response.status_code == 302
+    assert Receipt.objects.filter(household=household).count() == 2
+    # The same form sent twice (double tap, retry) stores nothing more.
+    officer_client.post(screen(mopti, "distributions:receive", household_pk=household.pk), data)
+    assert Receipt.objects.filter(household=household).count() == 2
+    # A fresh form for a household already served is refused with when and by whom.
+    data["batch"] = "5f0c3c59-0c4f-4a43-9d55-3c1c3a7f2d10"
+    response = officer_client.post(
+        screen(mopti, "distributions:receive", household_pk=household.pk), data, follow=True
+    )
+    assert "already received this kit" in response.content.decode()
+    assert "Hamadoun Dicko" in response.content.decode()
+    assert Receipt.objects.filter(household=household).count() == 2
+
+
+def test_proxy_without_a_name_is_an_error_beside_the_field(officer_client, mopti, household):
+    data = {"kit_types": ["ESK"], "verification_method": "proxy", "batch": "5f0c3c59-0c4f-4a43-9d55-3c1c3a7f2d11"}
+    response = officer_client.post(screen(mopti, "distributions:receive", household_pk=household.pk), data)
+    assert response.status_code == 400
+    assert 'id="id_proxy_name_error"' in response.content.decode()
+    assert not Receipt.objects.exists()
+
+
+def test_void_needs_a_reason_and_shows_in_the_history(officer_client, mopti, household):
+    receipt = record_receipt(
+        recorded_by=mopti["officer"],
+        distribution=mopti["distribution"],
+        household=household,
+        kit_type=mopti["shelter"],
+        verification_method="thumbprint",
+    ).receipt
+    url = screen(mopti, "distributions:void", receipt_pk=receipt.pk)
+    assert officer_client.post(url, {"reason": " "}).status_code == 400
+    assert officer_client.post(url, {"reason": "Wrong household"}).status_code == 302
+    history = officer_client.get(reverse("beneficiaries:history", kwargs={"pk": household.pk})).content.decode()
+    assert "Wrong household" in history
+    assert "Voided on" in history
+
+
+def test_registration_errors_are_shown_beside_the_fields_then_it_registers(officer_client, mopti):
+    url = reverse("beneficiaries:register") + f"?distribution={mopti['distribution'].pk}"
+    data = {
+        "distribution": mopti["distribution"].pk,
+        "head_name": "Oumou Sangaré",
+        "head_sex": "F",
+        "head_birth_year": "1880",
+        "displacement_status": "idp",
+        "females_18_59": "1",
+        "males_0_5": "2",
+    }
+    response = officer_client.post(url, data)
+    assert response.status_code == 400
+    assert 'id="id_consent_given_error"' in response.content.decode()
+    data["consent_given"] = "on"
+    response = officer_client.post(url, data)  # the service's rule, shown beside its field
+    assert response.status_code == 400
+    assert 'id="id_head_birth_year_error"' in response.content.decode()
+    assert not mopti["site"].households.exists()
+    data["head_birth_year"] = "1990"
+    response = officer_client.post(url, data)
+    household = mopti["site"].households.get(head_name="Oumou Sangaré")
+    assert household.household_size == 3
+    assert response.url == screen(mopti, "distributions:household", household_pk=household.pk)
+
+
+def test_cards_carry_the_code_as_text_and_qr_svg(officer_client, mopti, household):
+    page = officer_client.get(reverse("beneficiaries:cards"), {"site": mopti["site"].pk}).content.decode()
+    assert household.display_code in page
+    assert "<svg" in page
+
+
+def test_offline_list_is_answered_304_when_nothing_changed(officer_client, mopti, household):
+    url = screen(mopti, "distributions:offline")
+    first = officer_client.get(url)
+    assert first.json()["households"][0][1] == household.registration_code
+    assert officer_client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+    record_receipt(
+        recorded_by=mopti["officer"],
+        distribution=mopti["distribution"],
+        household=household,
+        kit_type=mopti["shelter"],
+        verification_method="thumbprint",
+    )
+    changed = officer_client.get(url, headers={"if-none-match": first["ETag"]})
+    assert changed.status_code == 200
+    assert changed.json()["households"][0][5] == ["ESK"]
+
+
+def test_language_choice_sticks_to_the_user(officer_client, mopti):
+    officer_client.post(reverse("set_language"), {"language": "ar", "next": "/field/"})
+    mopti["officer"].refresh_from_db()
+    assert mopti["officer"].preferred_language == "ar"
+    officer_client.cookies.clear()
+    officer_client.force_login(mopti["officer"])
+    page = officer_client.get(reverse("distributions:picker")).content.decode()
+    assert 'dir="rtl"' in page
+
+
+def test_donor_viewer_sees_no_household(client, mopti, household):
+    donor = factories.user(Role.DONOR_VIEWER, projects=[mopti["project"]])
+    client.force_login(donor)
+    assert client.get(reverse("beneficiaries:history", kwargs={"pk": household.pk})).status_code == 404
