@@ -84,3 +84,28 @@ def visible_receipts(user: User) -> QuerySet[Receipt]:
     if user.is_administrator:
         return Receipt.objects.all()
     return Receipt.objects.filter(distribution__in=visible_distributions(user).values("pk"))
+
+
+def households_in_scope(user: User) -> QuerySet[Household]:
+    """Households at the user's sites, to link a receipt to: never to show their personal data."""
+    if _is_anonymous(user) or user.role == Role.DONOR_VIEWER:
+        return Household.objects.none()
+    if user.is_administrator:
+        return Household.objects.all()
+    return Household.objects.filter(site__in=visible_sites(user).values("pk"))
+
+
+def can_record_receipts(user: User) -> bool:
+    """Officers, managers and partner systems (data-collection tools) record and void receipts."""
+    return not _is_anonymous(user) and (user.is_administrator or user.role != Role.DONOR_VIEWER)
+
+
+def can_register_households(user: User) -> bool:
+    """Registering or editing a household handles personal data."""
+    return can_see_personal_data(user)
+
+
+def can_plan_distributions(user: User) -> bool:
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kits",
     "projects",
     "distributions",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +152,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    # Partner API limits: per token (user) and per anonymous address.
+    "DEFAULT_THROTTLE_RATES": {
+        "api_user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+        "api_anon": os.environ.get("API_THROTTLE_ANON", "30/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Humanitarian distribution tracker API",
@@ -159,6 +166,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "SiteStatusEnum": "sites.models.Site.Status",
+        "DistributionStatusEnum": "distributions.models.Distribution.Status",
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "KitCategoryEnum": "kits.models.KitCategory",
+    },
 }
 
 # Celery: with REDIS_URL a real broker and workers; without it tasks run eagerly in-process.

@@ -182,3 +182,96 @@ def void_receipt(receipt: Receipt, *, voided_by: User, reason: str) -> Receipt:
     locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
     unapply_receipt(locked)  # the dashboards' summary, in this same transaction
     return locked
+
+
+# --- Partner API: bulk recording and distribution plans ---------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """The fate of one item of a bulk recording: a RecordedReceipt, or the error that refused it."""
+
+    recorded: RecordedReceipt | None = None
+    error: Exception | None = None
+
+
+def record_receipts_bulk(*, recorded_by: User, items: list[dict]) -> list[BulkOutcome]:
+    """Record many receipts (a device syncing after a day offline); each item all-or-nothing.
+
+    Each item holds record_receipt's keyword arguments. One transaction, one savepoint per item
+    (record_receipt's own atomic block): a refused item leaves no trace and does not stop the others.
+    """
+    outcomes: list[BulkOutcome] = []
+    with transaction.atomic():
+        for item in items:
+            try:
+                outcomes.append(BulkOutcome(recorded=record_receipt(recorded_by=recorded_by, **item)))
+            except (ValidationError, DuplicateReceipt, ClientUuidConflict) as error:
+                outcomes.append(BulkOutcome(error=error))
+    return outcomes
+
+
+def _validate_distribution(distribution: Distribution, items: list[dict] | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if (
+        distribution.planned_start
+        and distribution.planned_end
+        and distribution.planned_end < distribution.planned_start
+    ):
+        errors["planned_end"] = [_("The planned end cannot be before the planned start.")]
+    if distribution.status not in Distribution.Status.values:
+        errors["status"] = [_("Choose a valid status.")]
+    for index, item in enumerate(items or []):
+        maximum = item.get("entitlement_maximum")
+        if maximum is not None and maximum < item.get("entitlement_quantity", 1):
+            errors.setdefault(f"items.{index}.entitlement_maximum", []).append(
+                _("The maximum cannot be below the entitlement quantity.")
+            )
+    kit_codes = [item["kit_type"].code for item in items or []]
+    if len(kit_codes) != len(set(kit_codes)):
+        errors["items"] = [_("Each kit type may be planned once.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_items(distribution: Distribution, items: list[dict]) -> None:
+    """Replace the plan: kit types left out are dropped, unless receipts were recorded for them."""
+    planned = {item.kit_type_id: item for item in distribution.items.all()}
+    wanted = {item["kit_type"].pk: item for item in items}
+    dropped = set(planned) - set(wanted)
+    used = set(
+        Receipt.objects.filter(distribution=distribution, kit_type_id__in=dropped).values_list("kit_type_id", flat=True)
+    )
+    if used:
+        codes = ", ".join(sorted(KitType.objects.filter(pk__in=used).values_list("code", flat=True)))
+        raise ValidationError(
+            {"items": [_("Receipts were recorded for %(codes)s: it stays planned.") % {"codes": codes}]}
+        )
+    DistributionItem.objects.filter(distribution=distribution, kit_type_id__in=dropped).delete()
+    for kit_type_id, fields in wanted.items():
+        values = {name: value for name, value in fields.items() if name != "kit_type"}
+        DistributionItem.objects.update_or_create(distribution=distribution, kit_type_id=kit_type_id, defaults=values)
+
+
+@transaction.atomic
+def create_distribution(*, created_by: User | None, items: list[dict] | None = None, **fields) -> Distribution:
+    """Plan a distribution: project, site, name, dates, status and its kit types with entitlements."""
+    distribution = Distribution(**fields)
+    _validate_distribution(distribution, items)
+    distribution.save()
+    _save_items(distribution, items or [])
+    return distribution
+
+
+@transaction.atomic
+def update_distribution(distribution: Distribution, *, updated_by: User | None, **changes) -> Distribution:
+    """Change a distribution's plan; `items`, when given, replaces the planned kit types."""
+    items = changes.pop("items", None)
+    locked = Distribution.objects.select_for_update().get(pk=distribution.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _validate_distribution(locked, items)
+    locked.save()
+    if items is not None:
+        _save_items(locked, items)
+    return locked

@@ -1,0 +1,278 @@
+"""The 3W/5W table of reach (who, what, where, when) for clusters and partners: CSV with HXL, or JSON.
+
+One row per project, admin 1, admin 2, site, kit type and month, from the columns frozen on each
+receipt (voided receipts excluded). Households are counted once per row: receipts are first
+grouped per household in SQL, then the groups summed; the database streams the result through a
+server-side cursor, so the export works for millions of receipts. No personal data.
+"""
+
+import calendar
+import csv
+import datetime
+import json
+from collections.abc import Iterator
+
+from django.db import connection
+from django.db.models import DateField, F, Max, Sum
+from django.db.models.functions import TruncMonth
+from django.http import StreamingHttpResponse
+from django_filters import rest_framework as django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.views import APIView
+
+from accounts import selectors as scope
+from api.base import PartnerApiMixin
+from api.filters import _projects_of
+from kits.models import KitType
+from projects.models import Target
+from sites.models import AdminArea, Site
+
+SECTOR = "Emergency Shelter and NFI"
+CHUNK = 2000
+
+# (key, CSV header, HXL hashtag)
+COLUMNS = [
+    ("org_impl", "Implementing organisation", "#org+impl"),
+    ("org_funding", "Funding organisation", "#org+funding"),
+    ("sector", "Sector", "#sector"),
+    ("project", "Project", "#activity+project"),
+    ("project_code", "Project code", "#activity+project+code"),
+    ("adm1_name", "Admin 1", "#adm1+name"),
+    ("adm1_code", "Admin 1 P-code", "#adm1+code"),
+    ("adm2_name", "Admin 2", "#adm2+name"),
+    ("adm2_code", "Admin 2 P-code", "#adm2+code"),
+    ("site_name", "Site", "#loc+name"),
+    ("site_code", "Site code", "#loc+code"),
+    ("item", "Kit type", "#item+name"),
+    ("date_start", "Period start", "#date+start"),
+    ("date_end", "Period end", "#date+end"),
+    ("reached_hh", "Households reached", "#reached+hh"),
+    ("reached_ind", "Individuals reached", "#reached+ind"),
+    ("reached_f_children", "Girls reached (0-17)", "#reached+f+children"),
+    ("reached_m_adults", "Men reached (18+)", "#reached+m+adults"),
+    ("targeted_ind", "Individuals targeted", "#targeted+ind"),
+    ("kits", "Kits distributed", "#output+kits"),
+]
+GROUP_COLUMNS = ("project_ref", "area1", "area2", "place", "kit", "period")
+
+
+class ThreeWFilter(django_filters.FilterSet):
+    project = django_filters.ModelChoiceFilter(queryset=_projects_of, to_field_name="code", help_text="Project code.")
+    received_after = django_filters.DateFilter(help_text="First day included.")
+    received_before = django_filters.DateFilter(help_text="Last day included.")
+
+
+class ThreeWRowSerializer(serializers.Serializer):
+    org_impl = serializers.CharField()
+    org_funding = serializers.CharField()
+    sector = serializers.CharField()
+    project = serializers.CharField()
+    project_code = serializers.CharField()
+    adm1_name = serializers.CharField(allow_null=True)
+    adm1_code = serializers.CharField(allow_null=True)
+    adm2_name = serializers.CharField(allow_null=True)
+    adm2_code = serializers.CharField(allow_null=True)
+    site_name = serializers.CharField()
+    site_code = serializers.CharField()
+    item = serializers.CharField()
+    date_start = serializers.DateField()
+    date_end = serializers.DateField()
+    reached_hh = serializers.IntegerField()
+    reached_ind = serializers.IntegerField()
+    reached_f_children = serializers.IntegerField()
+    reached_m_adults = serializers.IntegerField()
+    targeted_ind = serializers.IntegerField(allow_null=True)
+    kits = serializers.IntegerField()
+
+
+class ThreeWSerializer(serializers.Serializer):
+    rows = ThreeWRowSerializer(many=True)
+
+
+def _per_household(user, filters: dict):
+    """Receipts grouped per row and household: each household counted once per row."""
+    receipts = scope.visible_receipts(user).filter(voided_at__isnull=True)
+    if filters.get("project"):
+        receipts = receipts.filter(distribution__project=filters["project"])
+    if filters.get("received_after"):
+        receipts = receipts.filter(received_at__date__gte=filters["received_after"])
+    if filters.get("received_before"):
+        receipts = receipts.filter(received_at__date__lte=filters["received_before"])
+    return (
+        receipts.annotate(
+            project_ref=F("distribution__project_id"),
+            area1=F("admin1_id"),
+            area2=F("admin2_id"),
+            place=F("site_id"),
+            kit=F("kit_type_id"),
+            period=TruncMonth("received_at", output_field=DateField()),
+            member=F("household_id"),
+        )
+        .values(*GROUP_COLUMNS, "member")
+        .annotate(
+            size=Max("household_size"),
+            girls=Max(F("females_0_5") + F("females_6_17")),
+            men=Max(F("males_18_59") + F("males_60_plus")),
+            kits=Sum("quantity"),
+        )
+        .order_by()
+    )
+
+
+def aggregate_rows(user, filters: dict) -> Iterator[tuple]:
+    """(project, admin1, admin2, site, kit type, month, households, individuals, girls, men, kits) ids and sums."""
+    inner_sql, params = _per_household(user, filters).query.sql_with_params()
+    groups = ", ".join(GROUP_COLUMNS)
+    # Constant column names; the inner query's values stay bound parameters.
+    sql = f"SELECT {groups}, COUNT(*), SUM(size), SUM(girls), SUM(men), SUM(kits) FROM ({inner_sql}) per_household GROUP BY {groups} ORDER BY {groups}"  # noqa: S608, E501
+    with connection.chunked_cursor() as cursor:  # a server-side cursor on PostgreSQL
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield from rows
+
+
+class _Names:
+    """Names of the ids in the rows, looked up once each."""
+
+    def __init__(self, user):
+        self.projects = {
+            project.pk: project for project in scope.visible_projects(user).select_related("donor", "lead_organisation")
+        }
+        self.kits = dict(KitType.objects.values_list("pk", "name"))
+        self.targets = {
+            (project_id, area_id): value
+            for project_id, area_id, value in Target.objects.filter(
+                project__in=list(self.projects),
+                indicator=Target.Indicator.INDIVIDUALS_REACHED,
+                admin_area__isnull=False,
+                kit_type__isnull=True,
+                kit_category="",
+            ).values_list("project_id", "admin_area_id", "target_value")
+        }
+        self.areas: dict[int, tuple[str, str]] = {}
+        self.sites: dict[int, tuple[str, str]] = {}
+
+    def area(self, pk: int | None) -> tuple[str | None, str | None]:
+        if pk is None:
+            return None, None
+        if pk not in self.areas:
+            self.areas[pk] = AdminArea.objects.values_list("name", "pcode").get(pk=pk)
+        return self.areas[pk]
+
+    def site(self, pk: int) -> tuple[str, str]:
+        if pk not in self.sites:
+            self.sites[pk] = Site.objects.values_list("name", "code").get(pk=pk)
+        return self.sites[pk]
+
+
+def _period(value) -> tuple[datetime.date, datetime.date]:
+    start = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+    start = start.replace(day=1)
+    return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def export_rows(user, filters: dict) -> Iterator[dict]:
+    names = _Names(user)
+    for project_id, area1, area2, site_id, kit_id, period, households, individuals, girls, men, kits in aggregate_rows(
+        user, filters
+    ):
+        project = names.projects[project_id]
+        adm1_name, adm1_code = names.area(area1)
+        adm2_name, adm2_code = names.area(area2)
+        site_name, site_code = names.site(site_id)
+        start, end = _period(period)
+        yield {
+            "org_impl": project.lead_organisation.name,
+            "org_funding": project.donor.name,
+            "sector": SECTOR,
+            "project": project.title,
+            "project_code": project.code,
+            "adm1_name": adm1_name,
+            "adm1_code": adm1_code,
+            "adm2_name": adm2_name,
+            "adm2_code": adm2_code,
+            "site_name": site_name,
+            "site_code": site_code,
+            "item": names.kits[kit_id],
+            "date_start": start.isoformat(),
+            "date_end": end.isoformat(),
+            "reached_hh": int(households),
+            "reached_ind": int(individuals or 0),
+            "reached_f_children": int(girls or 0),
+            "reached_m_adults": int(men or 0),
+            "targeted_ind": names.targets.get((project_id, area2), names.targets.get((project_id, area1))),
+            "kits": int(kits or 0),
+        }
+
+
+class _Line:
+    """A file-like object for csv.writer that hands back the line it was given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterator[dict]) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield writer.writerow([header for _key, header, _tag in COLUMNS])
+    yield writer.writerow([tag for _key, _header, tag in COLUMNS])
+    for row in rows:
+        yield writer.writerow(["" if row[key] is None else row[key] for key, _header, _tag in COLUMNS])
+
+
+def json_chunks(rows: Iterator[dict]) -> Iterator[str]:
+    yield '{"rows": ['
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
+    yield "]}"
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Exports have one format each (by address); errors are problem JSON whatever Accept says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+EXPORT_PARAMETERS = [
+    OpenApiParameter("project", str, description="Project code."),
+    OpenApiParameter("received_after", OpenApiTypes.DATE, description="First day included."),
+    OpenApiParameter("received_before", OpenApiTypes.DATE, description="Last day included."),
+]
+
+
+class _ExportView(PartnerApiMixin, APIView):
+    content_negotiation_class = FirstRendererNegotiation
+
+    def _filters(self, request) -> dict:
+        filterset = ThreeWFilter(request.query_params, request=request)
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        return filterset.form.cleaned_data
+
+
+class ThreeWCsvView(_ExportView):
+    @extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with an HXL hashtag row.")},
+    )
+    def get(self, request):
+        """The 3W/5W table of reach as CSV, with an HXL hashtag row under the headers. Streamed."""
+        rows = export_rows(request.user, self._filters(request))
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="3w-reach.csv"'
+        return response
+
+
+class ThreeWJsonView(_ExportView):
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={200: ThreeWSerializer})
+    def get(self, request):
+        """The 3W/5W table of reach as JSON. Streamed."""
+        rows = export_rows(request.user, self._filters(request))
+        return StreamingHttpResponse(json_chunks(rows), content_type="application/json")

@@ -1,0 +1,184 @@
+"""What partners filter on. Unknown codes (P-codes, site codes) are a 400, not an empty page."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as FormValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+
+from accounts import selectors as scope
+from beneficiaries import codes
+from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, Household
+from distributions.models import Distribution, Receipt
+from kits.models import KitCategory, KitType
+from projects.models import Project
+from sites.models import AdminArea, Site
+
+MAX_ID = 2**63 - 1
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """An id outside the database's integer range is an invalid choice, not an overflow."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and self.to_field_name is None:
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                number = 0
+            if not 1 <= number <= MAX_ID:
+                raise FormValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = BoundedModelChoiceField
+
+
+def _sites_of(request):
+    return scope.visible_sites(request.user) if request else Site.objects.none()
+
+
+def _projects_of(request):
+    return scope.visible_projects(request.user) if request else Project.objects.none()
+
+
+def _distributions_of(request):
+    return scope.visible_distributions(request.user) if request else Distribution.objects.none()
+
+
+def in_area(prefix: str, area: AdminArea) -> Q:
+    """Rows whose site lies in an area of any level (country, admin 1, 2 or 3)."""
+    if area.level == AdminArea.Level.COUNTRY:
+        return Q(**{f"{prefix}admin_area__country_code": area.country_code})
+    return Q(**{f"{prefix}admin_area": area}) | Q(**{f"{prefix}admin1": area}) | Q(**{f"{prefix}admin2": area})
+
+
+class AdminAreaFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=AdminArea.Level.choices)
+    country_code = django_filters.CharFilter(max_length=3)
+    parent = django_filters.ModelChoiceFilter(
+        queryset=AdminArea.objects.all(), to_field_name="pcode", help_text="P-code of the parent area."
+    )
+
+    class Meta:
+        model = AdminArea
+        fields = ["level", "country_code", "parent"]
+
+
+class SiteFilter(django_filters.FilterSet):
+    admin_area = django_filters.ModelChoiceFilter(
+        queryset=AdminArea.objects.all(), to_field_name="pcode", method="filter_area", help_text="P-code, any level."
+    )
+    site_type = django_filters.ChoiceFilter(choices=Site.SiteType.choices)
+    status = django_filters.ChoiceFilter(choices=Site.Status.choices)
+
+    class Meta:
+        model = Site
+        fields = ["admin_area", "site_type", "status"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_area(self, queryset, name, area):
+        return queryset.filter(in_area("", area))
+
+
+class KitTypeFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=KitCategory.choices)
+
+    class Meta:
+        model = KitType
+        fields = ["category", "is_active"]
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    site = django_filters.ModelChoiceFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
+    admin_area = django_filters.ModelChoiceFilter(
+        queryset=AdminArea.objects.all(), to_field_name="pcode", method="filter_area", help_text="P-code, any level."
+    )
+    displacement_status = django_filters.ChoiceFilter(choices=DisplacementStatus.choices)
+    vulnerability = django_filters.ChoiceFilter(
+        choices=[(name, name.replace("_", " ")) for name in VULNERABILITY_FIELDS],
+        method="filter_vulnerability",
+        help_text="Households with this vulnerability flag.",
+    )
+    registered_after = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__gte")
+    registered_before = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__lte")
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=100, help_text="Registration code (any typed form, or its start) or name."
+    )
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Household
+        fields = ["site", "admin_area", "displacement_status", "vulnerability", "is_active"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_area(self, queryset, name, area):
+        return queryset.filter(in_area("site__", area))
+
+    def filter_vulnerability(self, queryset, name, value):
+        return queryset.filter(**{value: True})
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        normalised = codes.normalise(value)
+        if codes.is_valid(normalised):
+            return queryset.filter(registration_code=normalised)
+        matches = Q(head_name__icontains=value)
+        if len(normalised) >= 3:
+            matches |= Q(registration_code__startswith=normalised)
+        return queryset.filter(matches)
+
+
+class DistributionFilter(django_filters.FilterSet):
+    project = django_filters.ModelChoiceFilter(queryset=_projects_of, to_field_name="code", help_text="Project code.")
+    site = django_filters.ModelChoiceFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
+    status = django_filters.MultipleChoiceFilter(choices=Distribution.Status.choices)
+    starts_after = django_filters.DateFilter(field_name="planned_start", lookup_expr="gte")
+    ends_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte")
+
+    class Meta:
+        model = Distribution
+        fields = ["project", "site", "status"]
+
+
+class ReceiptFilter(django_filters.FilterSet):
+    project = django_filters.ModelChoiceFilter(
+        queryset=_projects_of, to_field_name="code", field_name="distribution__project", help_text="Project code."
+    )
+    distribution = IdChoiceFilter(queryset=_distributions_of, help_text="Distribution id.")
+    site = django_filters.ModelChoiceFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
+    admin_area = django_filters.ModelChoiceFilter(
+        queryset=AdminArea.objects.all(), to_field_name="pcode", method="filter_area", help_text="P-code, any level."
+    )
+    kit_type = django_filters.ModelChoiceFilter(
+        queryset=KitType.objects.all(), to_field_name="code", help_text="Kit type code."
+    )
+    kit_category = django_filters.ChoiceFilter(field_name="kit_type__category", choices=KitCategory.choices)
+    household = django_filters.CharFilter(
+        method="filter_household", max_length=40, help_text="Registration code, any typed form."
+    )
+    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    voided = django_filters.BooleanFilter(field_name="voided_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Receipt
+        fields = ["project", "distribution", "site", "kit_type", "kit_category", "household", "voided"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_area(self, queryset, name, area):
+        if area.level == AdminArea.Level.COUNTRY:
+            return queryset.filter(site__admin_area__country_code=area.country_code)
+        return queryset.filter(Q(site__admin_area=area) | Q(admin1=area) | Q(admin2=area))
+
+    def filter_household(self, queryset, name, value):
+        normalised = codes.normalise(value)
+        if not codes.is_valid(normalised):
+            raise ValidationError({"household": [_("This is not a valid registration code.")]})
+        return queryset.filter(household__registration_code=normalised)

@@ -1,0 +1,96 @@
+"""Idempotency-Key on POST: a retry with the same key and body gets the first answer, once.
+
+The key is scoped to the authenticated user. A pending record is inserted before the work, in
+its own transaction, so a concurrent retry sees it: 409 while the first is still running, the
+stored answer once it finished, 422 when the same key comes with a different request. Server
+errors are not stored (the record is dropped), so the client may retry them.
+"""
+
+import hashlib
+
+from django.db import IntegrityError, transaction
+from rest_framework.response import Response
+
+from api.models import IdempotencyRecord
+from api.problems import ApiProblem
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
+_STORED_HEADERS = ("ETag", "Location", "Content-Type")
+
+
+class Replay(Exception):
+    """Raised from a view's initial(): answer with the stored response instead of doing the work."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.get_full_path().encode())
+    digest.update(b"\0")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _key(request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ApiProblem(
+            400,
+            f"The {HEADER} header must have 1 to {MAX_KEY_LENGTH} characters.",
+            "invalid",
+            {"errors": {HEADER: ["Give 1 to 255 characters."]}},
+        )
+    return key
+
+
+def begin(request) -> IdempotencyRecord | None:
+    """Claim the key before doing the work; raise Replay or a problem when the key was seen."""
+    if request.method != "POST" or not request.user.is_authenticated:
+        return None
+    key = _key(request)
+    if key is None:
+        return None
+    fingerprint = _fingerprint(request)
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(user=request.user, key=key, request_fingerprint=fingerprint)
+    except IntegrityError:
+        pass
+    stored = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+    if stored is None:  # dropped after a server error in between: let this one do the work
+        return begin(request)
+    if stored.request_fingerprint != fingerprint:
+        raise ApiProblem(422, f"This {HEADER} was used with a different request.", "idempotency_key_reused")
+    if not stored.is_complete:
+        raise ApiProblem(409, "A request with this Idempotency-Key is still being processed.", "request_in_progress")
+    headers = {name: value for name, value in stored.response_headers.items() if name != "Content-Type"}
+    headers[REPLAYED_HEADER] = "true"
+    raise Replay(
+        Response(
+            stored.response_body,
+            status=stored.status_code,
+            headers=headers,
+            content_type=stored.response_headers.get("Content-Type"),
+        )
+    )
+
+
+def finish(record: IdempotencyRecord, response) -> None:
+    """Store the answer, or drop the claim after a server error so the client may retry."""
+    if response.status_code >= 500 or not hasattr(response, "data"):
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return
+    record.status_code = response.status_code
+    record.response_body = response.data
+    record.response_headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
+    if response.content_type:
+        record.response_headers["Content-Type"] = response.content_type
+    record.save(update_fields=["status_code", "response_body", "response_headers"])

@@ -1,0 +1,149 @@
+"""Receipts from partner systems and devices: resolve codes within the user's scope, then record.
+
+Resolution (a read) happens here; every rule of recording lives in distributions.services.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from api import selectors
+from api.problems import django_validation_errors, duplicate_receipt_extra, field_errors
+from api.serializers import MAX_BULK_ITEMS, ReceiptCreateSerializer, ReceiptSerializer
+from distributions.services import (
+    ClientUuidConflict,
+    DuplicateReceipt,
+    RecordedReceipt,
+    record_receipt,
+    record_receipts_bulk,
+)
+from kits.models import KitType
+
+NOT_FOUND = {
+    "distribution": _("No distribution with this id in your scope."),
+    "household": _("No household with this registration code in your scope."),
+    "kit_type": _("No kit type with this code."),
+}
+
+
+class Unresolved(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+
+
+class Resolver:
+    """Looks up the distributions, households and kit types of many items in three queries."""
+
+    def __init__(self, user, items: list[dict]):
+        ids = {item["distribution"] for item in items}
+        household_codes = {item["household"] for item in items}
+        kit_codes = {item["kit_type"] for item in items}
+        self.distributions = {d.pk: d for d in selectors.distributions_for(user).filter(pk__in=ids)}
+        self.households = {
+            h.registration_code: h
+            for h in selectors.households_to_record_for(user)
+            .select_related("site")
+            .filter(registration_code__in=household_codes)
+        }
+        self.kit_types = {k.code: k for k in KitType.objects.filter(code__in=kit_codes)}
+
+    def arguments(self, item: dict) -> dict:
+        found = {
+            "distribution": self.distributions.get(item["distribution"]),
+            "household": self.households.get(item["household"]),
+            "kit_type": self.kit_types.get(item["kit_type"]),
+        }
+        missing = {name: [str(NOT_FOUND[name])] for name, value in found.items() if value is None}
+        if missing:
+            raise Unresolved(missing)
+        return {
+            **found,
+            "verification_method": item["verification_method"],
+            "quantity": item.get("quantity"),
+            "proxy_name": item.get("proxy_name", ""),
+            "client_uuid": item.get("client_uuid") or uuid.uuid4(),
+            "received_at": item.get("received_at"),
+        }
+
+
+def record_one(user, item: dict) -> RecordedReceipt:
+    """Record a single receipt; unknown references are field errors (400)."""
+    try:
+        arguments = Resolver(user, [item]).arguments(item)
+    except Unresolved as unresolved:
+        raise ValidationError(unresolved.errors) from None
+    return record_receipt(recorded_by=user, **arguments)
+
+
+def _parse_bulk(payload) -> list:
+    if not isinstance(payload, dict):
+        raise serializers.ValidationError({"non_field_errors": [_("Send an object with a `receipts` list.")]})
+    unknown = sorted(set(payload) - {"receipts"})
+    if unknown:
+        raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+    items = payload.get("receipts")
+    if not isinstance(items, list):
+        raise serializers.ValidationError({"receipts": [_("Send a list of receipts.")]})
+    if not 1 <= len(items) <= MAX_BULK_ITEMS:
+        raise serializers.ValidationError(
+            {"receipts": [_("Send 1 to %(max)s receipts at a time.") % {"max": MAX_BULK_ITEMS}]}
+        )
+    return items
+
+
+def _raw_uuid(raw) -> str | None:
+    try:
+        return str(uuid.UUID(str(raw.get("client_uuid")))) if isinstance(raw, dict) else None
+    except ValueError:
+        return None
+
+
+def _refused(index: int, client_uuid, code: str, errors: dict, **extra) -> dict:
+    return {"index": index, "client_uuid": client_uuid, "status": "refused", "code": code, "errors": errors, **extra}
+
+
+def record_bulk(user, payload, context: dict) -> list[dict]:
+    """One result per item, in order: created, already_recorded, or refused with a code and field errors."""
+    raw_items = _parse_bulk(payload)
+    results: dict[int, dict] = {}
+    valid: dict[int, dict] = {}
+    for index, raw in enumerate(raw_items):
+        serializer = ReceiptCreateSerializer(data=raw, context=context)
+        if serializer.is_valid():
+            valid[index] = serializer.validated_data
+        else:
+            results[index] = _refused(index, _raw_uuid(raw), "invalid", field_errors(serializer.errors))
+    resolver = Resolver(user, list(valid.values()))
+    to_record: list[tuple[int, dict]] = []
+    for index, item in valid.items():
+        try:
+            to_record.append((index, resolver.arguments(item)))
+        except Unresolved as unresolved:
+            results[index] = _refused(index, _raw_uuid(raw_items[index]), "not_found", unresolved.errors)
+    outcomes = record_receipts_bulk(recorded_by=user, items=[arguments for _index, arguments in to_record])
+    recorded_ids = [outcome.recorded.receipt.pk for outcome in outcomes if outcome.recorded]
+    stored = {receipt.pk: receipt for receipt in selectors.receipts_for(user).filter(pk__in=recorded_ids)}
+    representation = ReceiptSerializer(context=context)
+    for (index, arguments), outcome in zip(to_record, outcomes, strict=True):
+        client_uuid = str(arguments["client_uuid"])
+        if outcome.recorded:
+            results[index] = {
+                "index": index,
+                "client_uuid": client_uuid,
+                "status": "created" if outcome.recorded.created else "already_recorded",
+                "receipt": representation.to_representation(
+                    stored.get(outcome.recorded.receipt.pk, outcome.recorded.receipt)
+                ),
+            }
+        elif isinstance(outcome.error, DuplicateReceipt):
+            existing = duplicate_receipt_extra(outcome.error)
+            results[index] = _refused(
+                index, client_uuid, "duplicate_receipt", {"household": [str(outcome.error)]}, existing=existing
+            )
+        elif isinstance(outcome.error, ClientUuidConflict):
+            results[index] = _refused(index, client_uuid, "client_uuid_conflict", {"client_uuid": [str(outcome.error)]})
+        else:
+            results[index] = _refused(index, client_uuid, "invalid", django_validation_errors(outcome.error))
+    return [results[index] for index in range(len(raw_items))]

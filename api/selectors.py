@@ -1,0 +1,62 @@
+"""Reads for the partner API: the scoped querysets of accounts/selectors.py, joined for serialising.
+
+Each list costs a fixed number of queries whatever its length (select_related for single
+objects, prefetch_related for collections).
+"""
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts import selectors as scope
+from accounts.models import User
+from beneficiaries.models import Household
+from distributions.models import Distribution, DistributionItem, Receipt
+from kits.models import KitType
+from projects.models import Project, Target
+from sites.models import AdminArea, Site
+
+
+def admin_areas() -> QuerySet[AdminArea]:
+    """Administrative areas are public reference data (OCHA P-codes)."""
+    return AdminArea.objects.select_related("parent")
+
+
+def sites_for(user: User) -> QuerySet[Site]:
+    return scope.visible_sites(user).select_related("admin_area", "admin1", "admin2")
+
+
+def kit_types() -> QuerySet[KitType]:
+    return KitType.objects.prefetch_related("items")
+
+
+def projects_for(user: User) -> QuerySet[Project]:
+    targets = Target.objects.select_related("kit_type", "admin_area").prefetch_related("periods")
+    return (
+        scope.visible_projects(user)
+        .select_related("donor", "lead_organisation")
+        .prefetch_related("implementing_partners", "admin_areas", Prefetch("targets", queryset=targets))
+    )
+
+
+def distributions_for(user: User) -> QuerySet[Distribution]:
+    items = DistributionItem.objects.select_related("kit_type").order_by("kit_type__code")
+    return (
+        scope.visible_distributions(user)
+        .select_related("project", "site")
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+
+
+def households_for(user: User) -> QuerySet[Household]:
+    """Households with personal data; none for roles that may not see it (donor viewers)."""
+    return scope.visible_households(user).select_related("site")
+
+
+def households_to_record_for(user: User) -> QuerySet[Household]:
+    """Households a receipt may be recorded for, looked up by registration code."""
+    return scope.households_in_scope(user)
+
+
+def receipts_for(user: User) -> QuerySet[Receipt]:
+    return scope.visible_receipts(user).select_related(
+        "distribution__project", "household", "kit_type", "recorded_by", "site", "admin1", "admin2"
+    )

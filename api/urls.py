@@ -1,0 +1,37 @@
+"""/api/: the OpenAPI schema, its offline documentation, and version 1 of the partner API."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api import exports, views
+from api.problems import not_found
+
+
+class Router(DefaultRouter):
+    include_format_suffixes = False  # JSON only: no `.json` twins of every address
+
+
+router = Router()
+router.register("admin-areas", views.AdminAreaViewSet, basename="admin-area")
+router.register("sites", views.SiteViewSet, basename="site")
+router.register("households", views.HouseholdViewSet, basename="household")
+router.register("kit-types", views.KitTypeViewSet, basename="kit-type")
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("distributions", views.DistributionViewSet, basename="distribution")
+router.register("receipts", views.ReceiptViewSet, basename="receipt")
+
+v1 = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("exports/3w.csv", exports.ThreeWCsvView.as_view(), name="export-3w-csv"),
+    path("exports/3w.json", exports.ThreeWJsonView.as_view(), name="export-3w-json"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("v1/", include((v1, "api"), namespace="v1")),
+    re_path(r"^.*$", not_found),
+]
