@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("dashboard/", include("projects.urls")),
     path("", field_views.home, name="home"),
     path("field/sw.js", field_views.service_worker, name="field-sw"),
     path("field/manifest.webmanifest", field_views.manifest, name="field-manifest"),

@@ -42,9 +42,24 @@ def progress_fixture(mopti):
         ).receipt
 
     site = mopti["site"]
-    a = factories.household(site, females_18_59=1, females_6_17=2, males_0_5=1, woman_headed=True)
+    people = iter(
+        [
+            ("Aïssata Traoré", "+223 70 11 11 11"),
+            ("Boubacar Cissé", "+223 70 22 22 22"),
+            ("Hama Bocoum", "+223 70 33 33 33"),
+            ("Djeneba Koné", "+223 70 44 44 44"),
+            ("Mariam Sangaré", "+223 70 55 55 55"),
+        ]
+    )
+
+    def person() -> dict:
+        name, phone = next(people)
+        return {"head_name": name, "phone": phone}
+
+    a = factories.household(site, **person(), females_18_59=1, females_6_17=2, males_0_5=1, woman_headed=True)
     b = factories.household(
         site,
+        **person(),
         head_sex="M",
         females_18_59=1,
         females_6_17=0,
@@ -57,6 +72,7 @@ def progress_fixture(mopti):
     )
     c = factories.household(
         site,
+        **person(),
         head_sex="M",
         head_birth_year=1950,
         females_18_59=0,
@@ -69,9 +85,15 @@ def progress_fixture(mopti):
         older_person_headed=True,
         displacement_status="host_community",
     )
-    d = factories.household(site, females_18_59=1, females_6_17=0, males_0_5=1)
+    d = factories.household(site, **person(), females_18_59=1, females_6_17=0, males_0_5=1)
     e = factories.household(
-        segou_site, females_18_59=1, females_6_17=2, males_0_5=2, males_6_17=0, displacement_status="returnee"
+        segou_site,
+        **person(),
+        females_18_59=1,
+        females_6_17=2,
+        males_0_5=2,
+        males_6_17=0,
+        displacement_status="returnee",
     )
     record(a, shelter, at("2024-07-01"))
     record(a, nfi, at("2024-07-02"))

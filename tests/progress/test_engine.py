@@ -199,7 +199,9 @@ def test_dashboard_figures_take_constant_queries(progress_fixture, django_assert
     with django_assert_num_queries(8) as before:
         project_progress(project, as_of=AS_OF)
     for number in range(5):
-        household = factories.household(progress_fixture["segou_site"])
+        household = factories.household(
+            progress_fixture["segou_site"], head_name=f"Extra {number}", phone=f"+223 71 00 00 {10 + number}"
+        )
         record_receipt(
             recorded_by=progress_fixture["officer"],
             distribution=progress_fixture["distribution"],

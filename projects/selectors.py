@@ -1,0 +1,30 @@
+"""Reads on projects for the dashboards, the API and the reports, built on accounts/selectors.py."""
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from accounts.selectors import visible_projects, visible_sites
+from projects.models import Project
+from sites.models import AdminArea, Site
+
+
+def dashboard_projects(user: User) -> QuerySet[Project]:
+    return visible_projects(user).select_related("donor", "lead_organisation").order_by("-start_date", "code")
+
+
+def dashboard_project(user: User, pk: int) -> Project:
+    """A project the user may see, or 404."""
+    return get_object_or_404(dashboard_projects(user), pk=pk)
+
+
+def project_areas(project: Project) -> QuerySet[AdminArea]:
+    """Regions covered by the project and their admin 2 areas: the dashboard's area filter."""
+    covered = project.admin_areas.values("pk")
+    return AdminArea.objects.filter(Q(pk__in=covered, level__in=[1, 2]) | Q(parent__in=covered, level=2)).order_by(
+        "pcode"
+    )
+
+
+def project_sites(user: User, project: Project) -> QuerySet[Site]:
+    return visible_sites(user).filter(distributions__project=project).distinct().order_by("name")
