@@ -4,10 +4,14 @@ Thin: reads through selectors, writes through services. Every action is a plain 
 works without JavaScript; static/field/field.js only makes it faster and keeps it working offline.
 """
 
+import hashlib
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
@@ -223,11 +227,27 @@ def offline_data(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
+SHELL_FILES = ("css/app.css", "field/field.js", "field/icon.svg")
+
+
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """Served under /field/ so that it may control the field pages; never cached long, so updates arrive."""
-    response = render(request, "field/sw.js", content_type="text/javascript")
+    """Served under /field/ so that it may control the field pages; never cached long, so updates arrive.
+
+    Its version is drawn from the (hashed, in production) static URLs: a deployment that changes them
+    installs a fresh shell cache.
+    """
+    shell = [static(name) for name in SHELL_FILES]
+    context = {
+        "version": hashlib.sha256("|".join(shell).encode()).hexdigest()[:12],
+        "shell_files": json.dumps(shell),
+        "static_prefix": settings.STATIC_URL,
+    }
+    response = render(request, "field/sw.js", context, content_type="text/javascript")
+    response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:16]}"'
     response["Cache-Control"] = "no-cache"
+    if request.headers.get("If-None-Match") == response["ETag"]:
+        return HttpResponseNotModified(headers={"ETag": response["ETag"], "Cache-Control": "no-cache"})
     return response
 
 

@@ -77,9 +77,7 @@ def test_recording_both_kits_in_one_tap_then_a_duplicate_is_refused_naming_who(o
     assert Receipt.objects.filter(household=household).count() == 2
     # A fresh form for a household already served is refused with when and by whom.
     data["batch"] = "5f0c3c59-0c4f-4a43-9d55-3c1c3a7f2d10"
-    response = officer_client.post(
-        screen(mopti, "distributions:receive", household_pk=household.pk), data, follow=True
-    )
+    response = officer_client.post(screen(mopti, "distributions:receive", household_pk=household.pk), data, follow=True)
     assert "already received this kit" in response.content.decode()
     assert "Hamadoun Dicko" in response.content.decode()
     assert Receipt.objects.filter(household=household).count() == 2
