@@ -17,7 +17,7 @@ from api.problems import ApiProblem
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADER = "Idempotent-Replayed"
-_STORED_HEADERS = ("ETag", "Location", "Content-Type")
+_STORED_HEADERS = ("ETag", "Location")  # the content type is set at rendering, stored apart
 
 
 class Replay(Exception):

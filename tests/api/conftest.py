@@ -57,10 +57,10 @@ def elsewhere(db):
     return {"site": site, "distribution": distribution, "household": factories.household(site), "kit": kit}
 
 
-def receipt_item(mopti, household, **overrides) -> dict:
+def receipt_item(mopti, for_household, /, **overrides) -> dict:
     item = {
         "distribution": mopti["distribution"].pk,
-        "household": household.display_code,
+        "household": for_household.display_code,
         "kit_type": mopti["shelter"].code,
         "verification_method": "registration_code",
     }
