@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from . import codes
+from . import codes, matching
 
 
 class DisplacementStatus(models.TextChoices):
@@ -122,6 +122,21 @@ class Household(HouseholdFigures):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Match keys for duplicate detection (beneficiaries/matching.py), kept current by save(). Bulk loads that
+    # bypass save() leave them blank: `manage.py refresh_match_keys` fills them.
+    head_name_key = models.CharField(max_length=200, blank=True, editable=False, db_default="", default="")
+    head_name_skeleton = models.CharField(max_length=200, blank=True, editable=False, db_default="", default="")
+    phone_key = models.CharField(max_length=20, blank=True, editable=False, db_default="", default="")
+    id_document_key = models.CharField(max_length=80, blank=True, editable=False, db_default="", default="")
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_duplicates",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["id"]
@@ -145,11 +160,223 @@ class Household(HouseholdFigures):
             models.Index(fields=["site", "id"]),
             models.Index(fields=["registered_at"]),
             models.Index(fields=["phone"]),
+            models.Index(fields=["head_name_skeleton", "head_birth_year"], name="household_name_skeleton_idx"),
+            models.Index(fields=["phone_key"], name="household_phone_key_idx"),
+            models.Index(fields=["id_document_key"], name="household_id_document_key_idx"),
         ]
 
     def __str__(self) -> str:
         return self.display_code
 
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_match_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "head_name_key",
+                "head_name_skeleton",
+                "phone_key",
+                "id_document_key",
+            }
+        super().save(*args, **kwargs)
+
     @property
     def display_code(self) -> str:
         return codes.display(self.registration_code)
+
+    def refresh_match_keys(self) -> None:
+        self.head_name_key = matching.name_key(self.head_name)
+        self.head_name_skeleton = matching.name_skeleton(self.head_name)
+        self.phone_key = matching.phone_key(self.phone)
+        self.id_document_key = matching.id_document_key(self.id_document_type, self.id_document_number)
+
+
+class DuplicateReview(models.Model):
+    """A registration that resembles an existing household, waiting for a manager's decision.
+
+    HELD: the likelihood was above the high threshold; nothing was created, the submitted fields wait here.
+    FLAGGED: between the thresholds; the household was created and is shown to reviewers.
+    """
+
+    class Kind(models.TextChoices):
+        HELD = "held", _("Held as a probable duplicate")
+        FLAGGED = "flagged", _("Registered, flagged for review")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        DISTINCT = "distinct", _("Confirmed distinct")
+        MERGED = "merged", _("Merged")
+        DISCARDED = "discarded", _("Discarded as a duplicate")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="duplicate_reviews"
+    )
+    candidate = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="resembling_reviews")
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+")
+    likelihood = models.FloatField(_("likelihood"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    submitted_fields = models.JSONField(_("submitted fields"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-likelihood", "id"]
+        verbose_name = _("duplicate review")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="flagged", household__isnull=False)
+                | Q(kind="held", household__isnull=True)
+                | Q(kind="held", status="distinct", household__isnull=False),
+                name="duplicatereview_household_when_registered",
+            ),
+            models.CheckConstraint(
+                condition=Q(likelihood__gte=0, likelihood__lte=1), name="duplicatereview_likelihood_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "site"], name="duplicatereview_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.candidate_id} ({self.likelihood:.0%})"
+
+
+class HouseholdMerge(models.Model):
+    """History: a duplicate registration merged into the household that was kept."""
+
+    kept = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="merges_merged")
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    receipts_moved = models.PositiveIntegerField(default=0)
+    receipts_voided = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["merged"], name="householdmerge_merged_once"),
+            models.CheckConstraint(condition=~Q(kept=F("merged")), name="householdmerge_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} merged into {self.kept_id}"
+
+
+class ColumnMapping(models.Model):
+    """How the headers of one source's files map to household fields, remembered for its next file."""
+
+    source = models.CharField(_("source"), max_length=200, unique=True)
+    mapping = models.JSONField(_("mapping"), default=dict)  # header in the file -> field name
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class ImportJob(models.Model):
+    """A registration list being validated, then imported in batches by a Celery job.
+
+    `committed_through` is the resume cursor: the last data row whose outcome is committed.
+    A batch's households, its row outcomes and the cursor are written in one transaction.
+    """
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("Waiting for the column mapping")
+        VALIDATING = "validating", _("Checking the rows")
+        VALIDATED = "validated", _("Checked, ready to import")
+        IMPORTING = "importing", _("Importing")
+        COMPLETED = "completed", _("Imported")
+        FAILED = "failed", _("Stopped by an error")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    source = models.CharField(_("source"), max_length=200)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.MAPPING)
+    import_after_validation = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    checked_rows = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)
+    committed_through = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    flagged_count = models.PositiveIntegerField(default=0)
+    held_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["mapping", "validating", "validated", "importing", "completed", "failed"]),
+                name="importjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def valid_rows(self) -> int:
+        return self.total_rows - self.invalid_rows
+
+
+class ImportRow(models.Model):
+    """The outcome of one data row. (job, row_number) is unique: a resumed import never writes a row twice."""
+
+    class Outcome(models.TextChoices):
+        INVALID = "invalid", _("Refused")
+        CREATED = "created", _("Registered")
+        FLAGGED = "flagged", _("Registered, flagged for review")
+        HELD = "held", _("Held as a probable duplicate")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()  # as the spreadsheet numbers it (the header is row 1)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    errors = models.JSONField(default=list)  # [{"column": header, "reason": plain words}]
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review = models.ForeignKey(DuplicateReview, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["job", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["job", "row_number"], name="importrow_once_per_job")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.outcome}"
+
+
+class ExternalSubmission(models.Model):
+    """A submission pushed by KoboToolbox (REST Services), stored once per submission UUID."""
+
+    source = models.CharField(max_length=200)
+    submission_uuid = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=ImportRow.Outcome.choices)
+    errors = models.JSONField(default=list)
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    review = models.ForeignKey(DuplicateReview, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "submission_uuid"], name="externalsubmission_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.submission_uuid}"

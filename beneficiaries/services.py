@@ -1,13 +1,13 @@
 """Writes on households. Each runs in a transaction and validates before it writes."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from beneficiaries import codes
-from beneficiaries.models import SADD_FIELDS, Household
+from beneficiaries import codes, duplicates
+from beneficiaries.models import SADD_FIELDS, DuplicateReview, Household
 
 EDITABLE_FIELDS = (
     "head_name",
@@ -30,6 +30,7 @@ EDITABLE_FIELDS = (
     "is_active",
 )
 _CODE_ATTEMPTS = 5
+_AREA_LOCK_NAMESPACE = 7001  # pg_advisory_xact_lock(namespace, admin 2 id): registrations in one area
 
 
 def _validate(household: Household) -> None:
@@ -65,19 +66,83 @@ def _validate(household: Household) -> None:
         raise ValidationError(errors)
 
 
-def register_household(*, registered_by: User | None, **fields) -> Household:
-    """Create a household with a fresh registration code."""
+class ProbableDuplicate(ValidationError):
+    """The registration very probably duplicates a known household: nothing was created.
+
+    A ValidationError on `head_name`, so pages and the API answer it like any field error; `match`
+    carries the candidate and the likelihood. Register anyway with `confirmed_distinct=True`.
+    """
+
+    def __init__(self, match: duplicates.Match):
+        self.match = match
+        super().__init__(
+            {
+                "head_name": [
+                    _(
+                        "This household looks like household %(code)s, already registered in this area "
+                        "(likelihood %(likelihood)s%%: %(reasons)s). If it is a different household, "
+                        "confirm it to register it."
+                    )
+                    % {
+                        "code": match.household.display_code,
+                        "likelihood": round(match.likelihood * 100),
+                        "reasons": ", ".join(match.reasons),
+                    }
+                ]
+            },
+            code="probable_duplicate",
+        )
+
+
+def _lock_area(household: Household) -> None:
+    """Serialise registrations in one admin 2 area, so that two officers cannot both miss each other's duplicate."""
+    if connection.vendor == "postgresql":
+        area = household.site.admin2_id or -household.site_id
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AREA_LOCK_NAMESPACE, area])
+
+
+def register_household(
+    *, registered_by: User | None, confirmed_distinct: bool = False, duplicate_source: str = "", **fields
+) -> Household:
+    """Create a household with a fresh registration code, after the duplicate check.
+
+    Raises ProbableDuplicate above the hold threshold (unless `confirmed_distinct`); between the
+    thresholds the household is created with a pending DuplicateReview (`household.duplicate_review`).
+    """
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"household_size"}
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
     household = Household(registered_by=registered_by, **fields)
     _validate(household)
+    household.duplicate_review = None
+    with transaction.atomic():
+        _lock_area(household)
+        match = None if confirmed_distinct else duplicates.best_match(household)
+        if match and match.verdict == "hold":
+            raise ProbableDuplicate(match)
+        _insert_with_fresh_code(household)
+        if match:
+            household.duplicate_review = DuplicateReview.objects.create(
+                kind=DuplicateReview.Kind.FLAGGED,
+                household=household,
+                candidate=match.household,
+                site=household.site,
+                likelihood=match.likelihood,
+                reasons=match.reasons,
+                source=duplicate_source[:200],
+                created_by=registered_by,
+            )
+    return household
+
+
+def _insert_with_fresh_code(household: Household) -> None:
     for _attempt in range(_CODE_ATTEMPTS):
         household.registration_code = codes.new_code()
         try:
             with transaction.atomic():
                 household.save(force_insert=True)
-            return household
+            return
         except IntegrityError:
             if not Household.objects.filter(registration_code=household.registration_code).exists():
                 raise

@@ -113,4 +113,7 @@ def household(site: Site, *, registered_by: User | None = None, **fields) -> Hou
         "phone": "+223 70 12 34 56",
     }
     defaults.update(fields)
-    return register_household(registered_by=registered_by, site=site, **defaults)
+    # Test households share one name and phone by default: registered as confirmed distinct, so that the
+    # duplicate check (tests/imports/test_duplicates.py) does not hold them. Pass False to exercise it.
+    confirmed_distinct = defaults.pop("confirmed_distinct", True)
+    return register_household(registered_by=registered_by, site=site, confirmed_distinct=confirmed_distinct, **defaults)

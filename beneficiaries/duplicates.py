@@ -1,0 +1,132 @@
+"""Is this registration a household we already know? Reads only: the writes are in duplicate_services.py.
+
+Exact rules give a likelihood of 1: the same ID document anywhere, or the same phone and head of
+household name in the same admin 2 area. The fuzzy rule compares head of household names (after
+transliteration, variant folding and word sorting, see matching.py) of households in the same
+admin 2 area whose head was born within two years, then weighs the other facts: birth year, sex
+of the head, phone. Candidates are found by index: the name skeleton on every backend, and on
+PostgreSQL also pg_trgm similarity of the name keys (typos in consonants). The likelihood itself
+is computed here in Python, the same on SQLite and PostgreSQL, so thresholds mean one thing.
+
+Thresholds (settings): at or above DUPLICATE_HOLD_THRESHOLD a row is held, not created; at or
+above DUPLICATE_REVIEW_THRESHOLD it is created and flagged for a reviewer.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.db.models import F, Q, QuerySet, Value
+
+from beneficiaries import matching
+from beneficiaries.models import Household
+from sites.models import Site
+
+BIRTH_YEAR_WINDOW = 2
+FUZZY_CANDIDATE_LIMIT = 100
+_CANDIDATE_FIELDS = (
+    "id",
+    "registration_code",
+    "site_id",
+    "head_sex",
+    "head_birth_year",
+    "head_name_key",
+    "phone_key",
+    "id_document_key",
+)
+
+
+def hold_threshold() -> float:
+    return float(getattr(settings, "DUPLICATE_HOLD_THRESHOLD", 0.92))
+
+
+def review_threshold() -> float:
+    return float(getattr(settings, "DUPLICATE_REVIEW_THRESHOLD", 0.80))
+
+
+@dataclass(frozen=True)
+class Match:
+    household: Household
+    likelihood: float
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """'hold', 'review' or '' (distinct)."""
+        if self.likelihood >= hold_threshold():
+            return "hold"
+        if self.likelihood >= review_threshold():
+            return "review"
+        return ""
+
+
+def _area_sites(site: Site) -> QuerySet:
+    if site.admin2_id:
+        return Site.objects.filter(admin2_id=site.admin2_id).values("pk")
+    return Site.objects.filter(pk=site.pk).values("pk")
+
+
+def _candidates(probe: Household) -> list[Household]:
+    active = Household.objects.filter(is_active=True).exclude(pk=probe.pk).only(*_CANDIDATE_FIELDS)
+    area = Q(site__in=_area_sites(probe.site))
+    exact = Q()
+    if probe.id_document_key:
+        exact |= Q(id_document_key=probe.id_document_key)
+    if probe.phone_key:
+        exact |= area & Q(phone_key=probe.phone_key)
+    found = {household.pk: household for household in active.filter(exact)[:20]} if exact else {}
+    if probe.head_name_key and probe.head_birth_year:
+        years = (probe.head_birth_year - BIRTH_YEAR_WINDOW, probe.head_birth_year + BIRTH_YEAR_WINDOW)
+        similar_name = Q(head_name_skeleton=probe.head_name_skeleton)
+        if connection.vendor == "postgresql":
+            # pg_trgm's % operator, served by the GIN index household_name_key_trgm (migration 0003).
+            similar_name |= Q(TrigramSimilar(F("head_name_key"), Value(probe.head_name_key)))
+        fuzzy = active.filter(area, similar_name, head_birth_year__range=years)[:FUZZY_CANDIDATE_LIMIT]
+        found.update((household.pk, household) for household in fuzzy)
+    return list(found.values())
+
+
+def score(probe: Household, candidate: Household) -> Match:
+    """The likelihood that `probe` is the household `candidate`, with the reasons in plain words."""
+    if probe.id_document_key and probe.id_document_key == candidate.id_document_key:
+        return Match(candidate, 1.0, ["same ID document"])
+    name = matching.name_similarity(probe.head_name_key, candidate.head_name_key)
+    same_phone = bool(probe.phone_key) and probe.phone_key == candidate.phone_key
+    if same_phone and name == 1.0:  # candidates found by phone are in the same area
+        return Match(candidate, 1.0, ["same phone and head of household name in the same area"])
+    likelihood = name
+    reasons = ["same head of household name" if name == 1.0 else f"head of household names {name:.0%} alike"]
+    year_gap = abs((probe.head_birth_year or 0) - (candidate.head_birth_year or 0))
+    if year_gap == 0:
+        likelihood += 0.05
+        reasons.append("same birth year")
+    elif year_gap == 2:
+        likelihood -= 0.08
+    elif year_gap > 2:
+        likelihood -= 0.3
+    if probe.head_sex and candidate.head_sex and probe.head_sex != candidate.head_sex:
+        likelihood -= 0.25
+        reasons.append("heads of different sex")
+    if same_phone:
+        likelihood += 0.1
+        reasons.append("same phone")
+    elif probe.phone_key and candidate.phone_key:
+        likelihood -= 0.12
+        reasons.append("different phones")
+    return Match(candidate, round(min(1.0, max(0.0, likelihood)), 3), reasons)
+
+
+def find_matches(probe: Household) -> list[Match]:
+    """Households the (unsaved or saved) `probe` may duplicate, most likely first, above the review threshold."""
+    probe.refresh_match_keys()
+    matches = [score(probe, candidate) for candidate in _candidates(probe)]
+    return sorted(
+        (match for match in matches if match.likelihood >= review_threshold()),
+        key=lambda match: (-match.likelihood, match.household.pk),
+    )
+
+
+def best_match(probe: Household) -> Match | None:
+    matches = find_matches(probe)
+    return matches[0] if matches else None
