@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from projects.models import Project, Target, TargetPeriod
+from projects.models import ProgressReport, Project, Target, TargetPeriod
 
 
 class TargetInline(admin.TabularInline):
@@ -33,3 +33,14 @@ class TargetAdmin(admin.ModelAdmin):
     list_select_related = ("project", "kit_type", "admin_area")
     raw_id_fields = ("admin_area",)
     inlines = [TargetPeriodInline]
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(admin.ModelAdmin):
+    list_display = ("project", "period_start", "period_end", "status", "requested_by", "requested_at", "attempts")
+    list_filter = ("status", "scheduled", "project")
+    list_select_related = ("project", "requested_by")
+    readonly_fields = [field.name for field in ProgressReport._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reports are requested from the dashboard or the API, and built by Celery

@@ -49,3 +49,16 @@ class ProgressFilterForm(forms.Form):
     def bucket_value(self) -> str:
         value = self.cleaned_data.get("bucket") if self.is_valid() else None
         return value if value in BUCKETS else "week"
+
+
+class ReportRequestForm(forms.Form):
+    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    site = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kit_category = forms.ChoiceField(choices=[("", ""), *KitCategory.choices], required=False, widget=forms.HiddenInput)
+
+    def cleaned_filters(self) -> dict:
+        return {
+            name: self.cleaned_data[name] for name in ("area", "site", "kit_category") if self.cleaned_data.get(name)
+        }

@@ -108,3 +108,69 @@ class TargetPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start}–{self.period_end}: {self.target_value}"
+
+
+class ProgressReport(models.Model):
+    """A donor progress report: asked for by a manager or by the monthly schedule, built by Celery.
+
+    Saved in the same transaction as the request and handed to Celery after commit; a periodic
+    sweep re-sends reports left queued, or left running by a worker that died (its lease expired).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    FORMATS = ("json", "xlsx", "pdf", "csv", "xml")
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="reports")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scheduled = models.BooleanField(_("built by the monthly schedule"), default=False)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # A worker owns a running report until its lease expires; a dead worker's lease runs out.
+    claim_token = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent to the queue"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    figures = models.JSONField(_("frozen figures"), null=True, blank=True)
+    outputs = models.JSONField(_("outputs"), default=dict, blank=True)  # format -> path under MEDIA_ROOT
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("progress report")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="progressreport_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]), name="progressreport_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="running") | Q(lease_expires_at__isnull=False), name="progressreport_running_leased"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "period_start", "period_end"],
+                condition=Q(scheduled=True),
+                name="progressreport_one_scheduled_per_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "last_sent_at"], name="progressreport_sweep")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.period_start}–{self.period_end} ({self.get_status_display()})"

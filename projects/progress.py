@@ -139,9 +139,15 @@ def _reach_aggregates() -> dict:
     return aggregates
 
 
-def reach_by(projects, filters: ProgressFilter, *dimensions: str, **narrowing) -> list[dict]:
-    """Households and individuals reached, each household once, grouped by the given reach columns."""
-    per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
+def reach_by(
+    projects, filters: ProgressFilter, *dimensions: str, per: tuple[str, ...] | None = None, **narrowing
+) -> list[dict]:
+    """Households and individuals reached, each household once, grouped by the given reach columns.
+
+    `per` counts a household once per value of those columns instead (("kit_type_id",): once per kit type).
+    """
+    if per is None:
+        per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
     rows = (
         _first_receipts(projects, filters, per=per, **narrowing)
         .values(*dimensions)

@@ -3,9 +3,9 @@
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import visible_projects, visible_sites
-from projects.models import Project
+from projects.models import ProgressReport, Project
 from sites.models import AdminArea, Site
 
 
@@ -28,3 +28,14 @@ def project_areas(project: Project) -> QuerySet[AdminArea]:
 
 def project_sites(user: User, project: Project) -> QuerySet[Site]:
     return visible_sites(user).filter(distributions__project=project).distinct().order_by("name")
+
+
+def visible_reports(user: User) -> QuerySet[ProgressReport]:
+    """Reports of the projects the user may see: downloads are checked against this."""
+    return ProgressReport.objects.filter(project__in=visible_projects(user).values("pk")).select_related(
+        "project", "requested_by"
+    )
+
+
+def may_request_reports(user: User) -> bool:
+    return user.is_authenticated and (user.is_administrator or user.role == Role.PROGRAMME_MANAGER)

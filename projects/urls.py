@@ -7,4 +7,6 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("projects/<int:pk>/", views.project_dashboard, name="project"),
+    path("projects/<int:pk>/reports/", views.request_project_report, name="request-report"),
+    path("reports/<int:pk>/<str:fmt>/", views.download_report, name="report-download"),
 ]

@@ -1,15 +1,30 @@
 """Programme managers' dashboards: thin views over projects/progress.py and projects/selectors.py."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
 from projects import charts
-from projects.forms import ProgressFilterForm
+from projects.forms import ProgressFilterForm, ReportRequestForm
+from projects.models import ProgressReport
 from projects.progress import headline_progress, project_progress
-from projects.selectors import dashboard_project, dashboard_projects, project_areas, project_sites
+from projects.selectors import (
+    dashboard_project,
+    dashboard_projects,
+    may_request_reports,
+    project_areas,
+    project_sites,
+    visible_reports,
+)
+from projects.services import previous_month, request_report
 
 
 @login_required
@@ -78,4 +93,54 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reports_context(request: HttpRequest, project) -> dict:
-    return {}
+    start, end = previous_month(timezone.localdate())
+    return {
+        "reports": list(visible_reports(request.user).filter(project=project)[:10]),
+        "may_request_reports": may_request_reports(request.user),
+        "report_form": ReportRequestForm(initial={"period_start": start, "period_end": end}),
+    }
+
+
+@login_required
+@require_POST
+def request_project_report(request: HttpRequest, pk: int) -> HttpResponse:
+    project = dashboard_project(request.user, pk)
+    if not may_request_reports(request.user):
+        raise PermissionDenied
+    form = ReportRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            request_report(
+                project=project,
+                requested_by=request.user,
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+                filters=form.cleaned_filters(),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The report is being built; it will be listed below when ready."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(f"{reverse('dashboard:project', args=[project.pk])}#reports")
+
+
+CONTENT_TYPES = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xml": "application/xml",
+}
+
+
+@login_required
+def download_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A report's file, for users who may see its project (404 otherwise: no hint it exists)."""
+    report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
+    if fmt not in CONTENT_TYPES or fmt not in report.outputs:
+        raise Http404
+    handle = default_storage.open(report.outputs[fmt], "rb")
+    filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])

@@ -1,0 +1,107 @@
+"""Donor report builders. The figures are frozen once (JSON); every other format is drawn from them.
+
+No personal data goes into any output: figures are aggregated by site at the finest.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from projects.models import ProgressReport
+from projects.progress import kits_by, project_progress, reach_by
+from projects.reports import hxl, iati, pdf, xlsx
+
+BUILDERS = {"xlsx": xlsx.build, "pdf": pdf.build, "csv": hxl.build, "xml": iati.build}
+
+
+def output_path(report: ProgressReport, fmt: str) -> str:
+    """Fixed names: building twice overwrites the same files, so one set of outputs exists."""
+    return f"reports/{report.project.code}/progress-report-{report.pk}.{fmt}"
+
+
+def frozen_figures(report: ProgressReport) -> dict:
+    from projects.services import report_filter
+
+    project = report.project
+    filters = report_filter(report)
+    period = project_progress(project, filters, as_of=report.period_end)
+    cumulative = project_progress(project, replace(filters, period_start=None), as_of=report.period_end)
+    places = ("admin1__name", "admin1__pcode", "admin2__name", "admin2__pcode", "site__name", "site__code")
+    kit = ("kit_type_id", "kit_type__code", "kit_type__name")
+    reach = {
+        tuple(row[name] for name in (*places, *kit)): row
+        for row in reach_by([project.pk], filters, *places, *kit, per=("kit_type_id",))
+    }
+    by_site_and_kit = []
+    for row in kits_by([project.pk], filters, *places, *kit):
+        reached = reach.get(tuple(row[name] for name in (*places, *kit)), {})
+        by_site_and_kit.append(
+            {
+                **row,
+                "households": reached.get("households", 0),
+                "individuals": reached.get("individuals", 0),
+                "females_0_17": reached.get("females_0_5", 0) + reached.get("females_6_17", 0),
+                "males_18_plus": reached.get("males_18_59", 0) + reached.get("males_60_plus", 0),
+            }
+        )
+    distributions = kits_by(
+        [project.pk],
+        filters,
+        "distribution_id",
+        "distribution__name",
+        "distribution__planned_start",
+        "distribution__planned_end",
+        "distribution__status",
+        "site__name",
+        "admin2__name",
+        "kit_type__code",
+    )
+    return _jsonable(
+        {
+            "report": {
+                "id": report.pk,
+                "period_start": report.period_start,
+                "period_end": report.period_end,
+                "filters": report.filters,
+                "requested_at": report.requested_at,
+            },
+            "project": {
+                "code": project.code,
+                "title": project.title,
+                "donor": project.donor.name,
+                "donor_iati": project.donor.iati_identifier,
+                "lead_organisation": project.lead_organisation.name,
+                "lead_organisation_iati": project.lead_organisation.iati_identifier,
+                "start_date": project.start_date,
+                "end_date": project.end_date,
+                "status": project.status,
+            },
+            "period": period.as_json(),
+            "cumulative": cumulative.as_json(),
+            "by_site_and_kit": by_site_and_kit,
+            "distributions": distributions,
+        }
+    )
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def build_outputs(report: ProgressReport, renew_lease: Callable[[], None]) -> tuple[dict, dict]:
+    """Freeze the figures, then write every format; renews the worker's lease between outputs."""
+    figures = frozen_figures(report)
+    outputs = {}
+    writes = [("json", lambda: json.dumps(figures, ensure_ascii=False, indent=1).encode())]
+    writes += [(fmt, lambda build=build: build(figures)) for fmt, build in BUILDERS.items()]
+    for fmt, render in writes:
+        path = output_path(report, fmt)
+        content = render()
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        outputs[fmt] = default_storage.save(path, ContentFile(content))
+        renew_lease()
+    return figures, outputs

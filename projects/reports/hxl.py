@@ -1,0 +1,35 @@
+"""A 3W-style CSV with an HXL hashtag row: one row per site and kit type, no personal data."""
+
+import csv
+import io
+
+COLUMNS = [
+    ("Implementing organisation", "#org+impl", lambda f, r: f["project"]["lead_organisation"]),
+    ("Funding organisation", "#org+funding", lambda f, r: f["project"]["donor"]),
+    ("Sector", "#sector", lambda f, r: "Shelter and NFI"),
+    ("Project", "#activity+project", lambda f, r: f["project"]["code"]),
+    ("Admin 1", "#adm1+name", lambda f, r: r["admin1__name"]),
+    ("Admin 1 P-code", "#adm1+code", lambda f, r: r["admin1__pcode"]),
+    ("Admin 2", "#adm2+name", lambda f, r: r["admin2__name"]),
+    ("Admin 2 P-code", "#adm2+code", lambda f, r: r["admin2__pcode"]),
+    ("Site", "#loc+name", lambda f, r: r["site__name"]),
+    ("Site code", "#loc+code", lambda f, r: r["site__code"]),
+    ("Kit", "#item+name", lambda f, r: r["kit_type__name"]),
+    ("Kits distributed", "#output+kits+num", lambda f, r: r["kits"]),
+    ("Start", "#date+start", lambda f, r: f["report"]["period_start"]),
+    ("End", "#date+end", lambda f, r: f["report"]["period_end"]),
+    ("Households reached", "#reached+hh", lambda f, r: r["households"]),
+    ("Individuals reached", "#reached+ind", lambda f, r: r["individuals"]),
+    ("Girls reached (0-17)", "#reached+f+children", lambda f, r: r["females_0_17"]),
+    ("Men reached (18+)", "#reached+m+adults", lambda f, r: r["males_18_plus"]),
+]
+
+
+def build(figures: dict) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([label for label, _tag, _value in COLUMNS])
+    writer.writerow([tag for _label, tag, _value in COLUMNS])
+    for row in figures["by_site_and_kit"]:
+        writer.writerow([value(figures, row) for _label, _tag, value in COLUMNS])
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,89 @@
+"""An IATI 2.03 activity with result/indicator/period targets and actuals, validated against the schema."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from lxml import etree
+
+from beneficiaries.models import SADD_FIELDS
+
+ACTIVITY_STATUS = {"planned": "1", "active": "2", "closed": "4", "suspended": "5"}
+DAC_MATERIAL_RELIEF = "72010"
+INDICATOR_TITLES = {
+    "kits_distributed": "Kits distributed: {label}",
+    "households_reached": "Households reached",
+    "individuals_reached": "Individuals reached",
+}
+
+
+def schema_path() -> Path:
+    return Path(settings.SHARED_DATA_DIR) / "iati" / "iati-activities-schema.xsd"
+
+
+def _narrative(parent, tag: str, text: str) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    etree.SubElement(element, "narrative").text = text
+    return element
+
+
+def _identifier(project: dict) -> str:
+    return f"{project['lead_organisation_iati'] or 'XX-XXX'}-{project['code']}"
+
+
+def build(figures: dict) -> bytes:
+    project, report, cumulative = figures["project"], figures["report"], figures["cumulative"]
+    root = etree.Element("iati-activities", version="2.03", **{"generated-datetime": timezone.now().isoformat()})
+    activity = etree.SubElement(
+        root, "iati-activity", humanitarian="1", **{"last-updated-datetime": timezone.now().isoformat()}
+    )
+    etree.SubElement(activity, "iati-identifier").text = _identifier(project)
+    reporting = _narrative(activity, "reporting-org", project["lead_organisation"])
+    reporting.set("ref", project["lead_organisation_iati"] or "XX-XXX")
+    reporting.set("type", "40")
+    _narrative(activity, "title", project["title"])
+    _narrative(activity, "description", f"Progress from {report['period_start']} to {report['period_end']}.")
+    funding = _narrative(activity, "participating-org", project["donor"])
+    funding.set("role", "1")
+    if project["donor_iati"]:
+        funding.set("ref", project["donor_iati"])
+    implementing = _narrative(activity, "participating-org", project["lead_organisation"])
+    implementing.set("role", "4")
+    if project["lead_organisation_iati"]:
+        implementing.set("ref", project["lead_organisation_iati"])
+    etree.SubElement(activity, "activity-status", code=ACTIVITY_STATUS.get(project["status"], "2"))
+    etree.SubElement(activity, "activity-date", type="1", **{"iso-date": project["start_date"]})
+    etree.SubElement(activity, "activity-date", type="3", **{"iso-date": project["end_date"]})
+    etree.SubElement(activity, "sector", vocabulary="1", code=DAC_MATERIAL_RELIEF, percentage="100")
+    for target in cumulative["targets"]:
+        _result(activity, target, report, project, cumulative["reach"])
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if schema_path().exists():
+        validate(xml)  # never store an activity the IATI registry would refuse
+    return xml
+
+
+def _result(activity, target: dict, report: dict, project: dict, reach: dict) -> None:
+    result = etree.SubElement(activity, "result", type="1", **{"aggregation-status": "1"})
+    title = INDICATOR_TITLES[target["indicator"]].format(label=target["label"])
+    _narrative(result, "title", title)
+    indicator = etree.SubElement(result, "indicator", measure="1", ascending="1")
+    _narrative(indicator, "title", title)
+    etree.SubElement(indicator, "baseline", year=project["start_date"][:4], value="0")
+    period = etree.SubElement(indicator, "period")
+    etree.SubElement(period, "period-start", **{"iso-date": project["start_date"]})
+    etree.SubElement(period, "period-end", **{"iso-date": report["period_end"]})
+    etree.SubElement(period, "target", value=str(target["target"]))
+    etree.SubElement(period, "actual", value=str(target["achieved"]))
+    if target["indicator"] == "individuals_reached" and not (target["kit_type_id"] or target["kit_category"]):
+        for name in SADD_FIELDS:
+            sex, band = name.split("_", 1)
+            actual = etree.SubElement(period, "actual", value=str(reach[name]))
+            etree.SubElement(actual, "dimension", name="sex", value="female" if sex == "females" else "male")
+            etree.SubElement(actual, "dimension", name="age", value=band.replace("_plus", "+").replace("_", "-"))
+
+
+def validate(xml: bytes) -> None:
+    """Raises lxml.etree.DocumentInvalid naming the first error."""
+    schema = etree.XMLSchema(etree.parse(str(schema_path())))
+    schema.assertValid(etree.fromstring(xml))

@@ -1,0 +1,209 @@
+"""Writes on projects: donor progress reports, from the request to the stored outputs.
+
+The request is saved in the same transaction as the report row and handed to Celery after
+commit (a broker that is down loses nothing: `sweep_stale_reports` re-sends it). Building is
+idempotent: a worker claims the report with a lease, writes the outputs under fixed names
+(running twice yields one set), renews the lease between outputs, and finishes only if it
+still holds the claim. A worker killed mid-build leaves a lease that runs out; the sweep then
+re-sends the report and another worker builds it.
+"""
+
+import datetime
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from projects.models import ProgressReport, Project
+from projects.progress import ProgressFilter
+
+logger = logging.getLogger(__name__)
+
+LEASE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_LEASE_SECONDS", 600))
+# A queued report not picked up within this time is sent again by the sweep.
+QUEUED_GRACE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_RESEND_SECONDS", 300))
+FILTER_KEYS = {"area", "site", "kit_type", "kit_category"}
+
+
+def _validate_request(project: Project, period_start, period_end, filters: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    if period_start is None:
+        errors["period_start"] = [_("Give the start of the period.")]
+    if period_end is None:
+        errors["period_end"] = [_("Give the end of the period.")]
+    if period_start and period_end and period_end < period_start:
+        errors["period_end"] = [_("The end of the period cannot be before its start.")]
+    unknown = set(filters) - FILTER_KEYS
+    if unknown:
+        errors["filters"] = [_("Unknown filters: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+    if errors:
+        raise ValidationError(errors)
+
+
+def request_report(
+    *,
+    project: Project,
+    requested_by: User | None,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    filters: dict | None = None,
+    scheduled: bool = False,
+) -> ProgressReport:
+    """Save a queued report and send it to Celery once the transaction commits."""
+    filters = {key: str(value) for key, value in (filters or {}).items() if value not in (None, "")}
+    _validate_request(project, period_start, period_end, filters)
+    with transaction.atomic():
+        if scheduled:
+            report, created = ProgressReport.objects.get_or_create(
+                project=project,
+                period_start=period_start,
+                period_end=period_end,
+                scheduled=True,
+                defaults={"filters": filters, "requested_by": requested_by},
+            )
+            if not created:
+                return report
+        else:
+            report = ProgressReport.objects.create(
+                project=project,
+                period_start=period_start,
+                period_end=period_end,
+                filters=filters,
+                requested_by=requested_by,
+            )
+        transaction.on_commit(lambda: send_report(report.pk))
+    return report
+
+
+def send_report(report_id: int) -> bool:
+    """Hand a report to the queue. A broker error is logged: the sweep will send it again."""
+    from projects.tasks import build_progress_report
+
+    ProgressReport.objects.filter(pk=report_id).update(last_sent_at=timezone.now())
+    try:
+        build_progress_report.delay(report_id)
+    except Exception:
+        # Broker down (or, eager, a failed build already recorded on the report): never fail the request.
+        logger.exception("Could not queue or run progress report %s; the sweep will send it again", report_id)
+        return False
+    return True
+
+
+def report_filter(report: ProgressReport) -> ProgressFilter:
+    filters = report.filters or {}
+    return ProgressFilter(
+        period_start=report.period_start,
+        period_end=report.period_end,
+        area_id=int(filters["area"]) if filters.get("area") else None,
+        site_id=int(filters["site"]) if filters.get("site") else None,
+        kit_type_id=int(filters["kit_type"]) if filters.get("kit_type") else None,
+        kit_category=filters.get("kit_category", ""),
+    )
+
+
+def _claim(report_id: int) -> tuple[ProgressReport, uuid.UUID] | None:
+    """Take a report to build, or None if it is done or another live worker holds it."""
+    now = timezone.now()
+    with transaction.atomic():
+        report = ProgressReport.objects.select_for_update().select_related("project").get(pk=report_id)
+        if report.status == ProgressReport.Status.DONE:
+            return None
+        if report.status == ProgressReport.Status.RUNNING and report.lease_expires_at > now:
+            return None
+        token = uuid.uuid4()
+        report.status = ProgressReport.Status.RUNNING
+        report.claim_token = token
+        report.lease_expires_at = now + LEASE
+        report.started_at = now
+        report.attempts += 1
+        report.error = ""
+        report.save(update_fields=["status", "claim_token", "lease_expires_at", "started_at", "attempts", "error"])
+        return report, token
+
+
+def _still_ours(report_id: int, token: uuid.UUID, **changes) -> bool:
+    """Apply changes only if this worker still holds the claim (returns whether it does)."""
+    updated = ProgressReport.objects.filter(
+        pk=report_id, claim_token=token, status=ProgressReport.Status.RUNNING
+    ).update(**changes)
+    return bool(updated)
+
+
+def build_report(report_id: int) -> str:
+    """Build every output of a report. Returns what happened: built, skipped or lost (claim taken over)."""
+    from projects.reports import build_outputs
+
+    claimed = _claim(report_id)
+    if claimed is None:
+        return "skipped"
+    report, token = claimed
+
+    def renew_lease() -> None:
+        if not _still_ours(report_id, token, lease_expires_at=timezone.now() + LEASE):
+            raise ClaimLost(report_id)
+
+    try:
+        figures, outputs = build_outputs(report, renew_lease)
+    except ClaimLost:
+        return "lost"
+    done = _still_ours(
+        report_id,
+        token,
+        status=ProgressReport.Status.DONE,
+        figures=figures,
+        outputs=outputs,
+        finished_at=timezone.now(),
+        claim_token=None,
+    )
+    return "built" if done else "lost"
+
+
+class ClaimLost(Exception):
+    """Another worker took the report over after this one's lease ran out."""
+
+
+def mark_failed(report_id: int, error: str) -> None:
+    ProgressReport.objects.filter(pk=report_id).exclude(status=ProgressReport.Status.DONE).update(
+        status=ProgressReport.Status.FAILED, error=error[:2000], finished_at=timezone.now(), claim_token=None
+    )
+
+
+def release_for_retry(report_id: int, error: str) -> None:
+    """A transient error: back to queued, so that the retry (or the sweep) can claim it at once."""
+    ProgressReport.objects.filter(pk=report_id, status=ProgressReport.Status.RUNNING).update(
+        status=ProgressReport.Status.QUEUED, error=error[:2000], claim_token=None, lease_expires_at=None
+    )
+
+
+def sweep_stale_reports() -> int:
+    """Send again reports left queued (broker down, message lost) or running past their lease."""
+    now = timezone.now()
+    stale = ProgressReport.objects.filter(
+        status=ProgressReport.Status.QUEUED, requested_at__lt=now - QUEUED_GRACE
+    ).exclude(last_sent_at__gte=now - QUEUED_GRACE) | ProgressReport.objects.filter(
+        status=ProgressReport.Status.RUNNING, lease_expires_at__lt=now
+    )
+    report_ids = list(stale.values_list("pk", flat=True))
+    for report_id in report_ids:
+        send_report(report_id)
+    return len(report_ids)
+
+
+def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    end = today.replace(day=1) - datetime.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def request_monthly_reports(today: datetime.date | None = None) -> list[ProgressReport]:
+    """One report of last month per active project that had started by then (idempotent per month)."""
+    start, end = previous_month(today or timezone.localdate())
+    projects = Project.objects.filter(status=Project.Status.ACTIVE, start_date__lte=end, end_date__gte=start)
+    return [
+        request_report(project=project, requested_by=None, period_start=start, period_end=end, scheduled=True)
+        for project in projects
+    ]
