@@ -12,11 +12,11 @@ import datetime
 import json
 from collections.abc import Iterator
 
+from django import forms
 from django.db import connection
 from django.db.models import DateField, F, Max, Sum
 from django.db.models.functions import TruncMonth
 from django.http import StreamingHttpResponse
-from django_filters import rest_framework as django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -25,9 +25,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors as scope
 from api.base import PartnerApiMixin
-from api.filters import _projects_of
 from kits.models import KitType
-from projects.models import Target
+from projects.models import Project, Target
 from sites.models import AdminArea, Site
 
 SECTOR = "Emergency Shelter and NFI"
@@ -59,10 +58,14 @@ COLUMNS = [
 GROUP_COLUMNS = ("project_ref", "area1", "area2", "place", "kit", "period")
 
 
-class ThreeWFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(queryset=_projects_of, to_field_name="code", help_text="Project code.")
-    received_after = django_filters.DateFilter(help_text="First day included.")
-    received_before = django_filters.DateFilter(help_text="Last day included.")
+class ThreeWFilter(forms.Form):
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), to_field_name="code", required=False)
+    received_after = forms.DateField(required=False)
+    received_before = forms.DateField(required=False)
+
+    def __init__(self, data, user):
+        super().__init__(data)
+        self.fields["project"].queryset = scope.visible_projects(user)
 
 
 class ThreeWRowSerializer(serializers.Serializer):
@@ -169,7 +172,13 @@ class _Names:
 
 
 def _period(value) -> tuple[datetime.date, datetime.date]:
-    start = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+    # Raw rows bypass the ORM's converters: a timestamp on PostgreSQL, a string on SQLite.
+    if isinstance(value, datetime.datetime):
+        start = value.date()
+    elif isinstance(value, datetime.date):
+        start = value
+    else:
+        start = datetime.date.fromisoformat(str(value)[:10])
     start = start.replace(day=1)
     return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
@@ -251,10 +260,10 @@ class _ExportView(PartnerApiMixin, APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     def _filters(self, request) -> dict:
-        filterset = ThreeWFilter(request.query_params, request=request)
-        if not filterset.is_valid():
-            raise serializers.ValidationError(filterset.errors)
-        return filterset.form.cleaned_data
+        form = ThreeWFilter(request.query_params, request.user)
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors)
+        return form.cleaned_data
 
 
 class ThreeWCsvView(_ExportView):
