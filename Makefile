@@ -8,7 +8,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev migrate demo lock worker beat check clean
+.PHONY: run test lint format install install-dev migrate demo lock worker beat check clean messages js
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,21 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
-run: demo
+# Translations: .po files in locale/ compiled to .mo with Babel (no system gettext needed).
+messages: install
+	$(BIN)/pybabel compile --domain django --directory locale
+
+# axe-core for the accessibility test, from package-lock.json; skipped (and so is that test) without npm.
+js:
+	@if command -v npm >/dev/null 2>&1; then \
+	  test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund --loglevel=error \
+	    || echo "npm ci failed: the accessibility test will be skipped"; \
+	else echo "npm not found: the accessibility test will be skipped"; fi
+
+run: demo messages
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+test: install-dev messages js
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

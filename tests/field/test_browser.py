@@ -19,6 +19,17 @@ FIRST_LOAD_BUDGET = 100 * 1024
 ACTION_BUDGET = 10 * 1024
 
 
+@pytest.fixture
+def mopti(mopti):
+    """The test operation with the names the README's screenshots show."""
+    mopti["shelter"].name = "Emergency shelter kit"
+    mopti["nfi"].name = "NFI kit"
+    mopti["distribution"].name = "Mopti urban, July 2024: Walirdé"
+    for obj in (mopti["shelter"], mopti["nfi"], mopti["distribution"]):
+        obj.save()
+    return mopti
+
+
 def screen_url(server, distribution) -> str:
     return f"{server.url}/field/{distribution.pk}/"
 
