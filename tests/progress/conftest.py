@@ -121,3 +121,52 @@ def progress_fixture(mopti):
         target_value=4,
     )
     return {**mopti, "households": {"A": a, "B": b, "C": c, "D": d, "E": e}, "segou_site": segou_site}
+
+
+@pytest.fixture
+def start_worker(transactional_db, tmp_path, settings):
+    """Start real Celery workers (more than one, killable) sharing the test database and a media folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import PROJECT_ROOT, _test_database_url, _wait_until_ready
+
+    settings.MEDIA_ROOT = tmp_path
+    workers: list[subprocess.Popen] = []
+
+    def start(*include: str) -> subprocess.Popen:
+        env = {**os.environ, "DATABASE_URL": _test_database_url(), "DJANGO_MEDIA_ROOT": str(tmp_path)}
+        name = f"progress-{os.getpid()}-{time.monotonic_ns()}@localhost"
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING", "--pool=solo"]
+        command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-n", name]
+        if include:
+            command += ["--include", ",".join(include)]
+        worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)  # noqa: S603 - our own command line
+        workers.append(worker)
+        _wait_until_ready(worker, name)
+        return worker
+
+    yield start
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+
+
+def wait_for(condition, timeout: float = 90, interval: float = 0.25):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")

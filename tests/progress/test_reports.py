@@ -17,6 +17,17 @@ from projects.reports import iati
 from projects.services import build_report, request_monthly_reports, request_report, sweep_stale_reports
 
 
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """These tests run the task in-process even with REDIS_URL set; test_report_worker.py uses real workers."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
