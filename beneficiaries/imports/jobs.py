@@ -1,0 +1,215 @@
+"""Import jobs: create, map, validate (a dry run), import in batches, resume. Celery tasks call these.
+
+The import commits `IMPORT_BATCH_SIZE` rows per transaction: the households, the rows' outcomes
+and the job's cursor (`committed_through`) together. A worker that dies mid-batch leaves nothing
+of that batch; the next run starts after the cursor. (job, row_number) is unique, so even two
+workers racing on one job cannot write a row twice.
+"""
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+
+from accounts.models import User
+from beneficiaries.duplicate_services import hold_registration
+from beneficiaries.imports import mapping as mappings
+from beneficiaries.imports.readers import UnreadableFile, open_table, read_headers
+from beneficiaries.imports.validation import RowResult, RowValidator
+from beneficiaries.models import ImportJob, ImportRow
+from beneficiaries.services import ProbableDuplicate, register_household
+
+logger = logging.getLogger(__name__)
+PROGRESS_EVERY = 1000
+
+
+def _path(job: ImportJob) -> Path:
+    return Path(job.file.path)
+
+
+def create_job(*, uploaded: UploadedFile, created_by: User, source: str = "") -> ImportJob:
+    """Store the file and read its headers; the mapping is proposed (remembered for the source, or guessed)."""
+    job = ImportJob(created_by=created_by, original_name=uploaded.name[:255])
+    job.file.save(Path(uploaded.name).name, uploaded, save=False)
+    try:
+        table = read_headers(_path(job))
+    except UnreadableFile as error:
+        job.file.delete(save=False)
+        raise ValidationError({"file": [str(error)]}) from None
+    job.headers = table.headers
+    job.source = (source.strip() or mappings.header_signature(table.headers))[:200]
+    job.mapping = mappings.propose(table.headers, table.hashtags, job.source)
+    job.save()
+    return job
+
+
+def set_mapping(job: ImportJob, mapping: dict[str, str], *, by: User) -> ImportJob:
+    """Confirm the column mapping (remembered for the job's source) and make the job ready to validate."""
+    mapping = {header: field for header, field in mapping.items() if header in job.headers}
+    errors = mappings.check(mapping)
+    if errors:
+        raise ValidationError({"mapping": [f"{key}: {reason}" for key, reason in errors.items()]})
+    with transaction.atomic():
+        job.mapping = mapping
+        job.status = ImportJob.Status.VALIDATING
+        job.save(update_fields=["mapping", "status", "updated_at"])
+        mappings.remember(job.source, mapping, by)
+    return job
+
+
+def row_values(headers: list[str], cells: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    values = {}
+    for index, header in enumerate(headers):
+        field = mapping.get(header)
+        if field:
+            values[field] = cells[index].strip() if index < len(cells) else ""
+    return values
+
+
+def _checked_rows(job: ImportJob) -> Iterator[tuple[int, list[str], RowResult]]:
+    table, rows = open_table(_path(job))
+    validator = RowValidator(job.created_by, job.mapping)
+    for number, cells in rows:
+        yield number, cells, validator.validate(row_values(table.headers, cells, job.mapping))
+
+
+def validate_job(job: ImportJob) -> ImportJob:
+    """The dry run: every row checked, refusals stored with their column and reason. Nothing registered."""
+    ImportRow.objects.filter(job=job).delete()
+    try:
+        return _validate_rows(job)
+    except Exception as error:
+        logger.exception("Checking import job %s stopped", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=str(error)[:2000])
+        raise
+
+
+def _validate_rows(job: ImportJob) -> ImportJob:
+    total = invalid = 0
+    refused: list[ImportRow] = []
+    for number, _cells, result in _checked_rows(job):
+        total += 1
+        if result.errors:
+            invalid += 1
+            refused.append(
+                ImportRow(job=job, row_number=number, outcome=ImportRow.Outcome.INVALID, errors=result.errors)
+            )
+        if len(refused) >= PROGRESS_EVERY or total % PROGRESS_EVERY == 0:
+            ImportRow.objects.bulk_create(refused)
+            refused = []
+            ImportJob.objects.filter(pk=job.pk).update(checked_rows=total, invalid_rows=invalid)
+    ImportRow.objects.bulk_create(refused)
+    job.total_rows = job.checked_rows = total
+    job.invalid_rows = invalid
+    job.status = ImportJob.Status.VALIDATED
+    job.save(update_fields=["total_rows", "checked_rows", "invalid_rows", "status", "updated_at"])
+    return job
+
+
+def register_row(
+    fields: dict, *, user: User, source: str, columns: dict[str, str] | None = None
+) -> tuple[str, object, object, list[dict]]:
+    """Register one checked row through register_household: (outcome, household, review, errors).
+
+    Shared by file imports and the KoboToolbox webhook, so both go through the same duplicate check.
+    """
+    try:
+        with transaction.atomic():
+            household = register_household(registered_by=user, duplicate_source=source, **fields)
+    except ProbableDuplicate as duplicate:
+        review = hold_registration(fields=fields, match=duplicate.match, held_by=user, source=source)
+        return ImportRow.Outcome.HELD, None, review, []
+    except ValidationError as error:
+        columns = columns or {}
+        errors = [
+            {"column": columns.get(field, field), "reason": message}
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+        return ImportRow.Outcome.INVALID, None, None, errors
+    if household.duplicate_review:
+        return ImportRow.Outcome.FLAGGED, household, household.duplicate_review, []
+    return ImportRow.Outcome.CREATED, household, None, []
+
+
+@transaction.atomic
+def start_import(job: ImportJob) -> ImportJob:
+    """Mark a checked (or stopped) job for import; the caller queues run_import after commit."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status not in (ImportJob.Status.VALIDATED, ImportJob.Status.FAILED):
+        raise ValidationError({"status": [f"This import is {locked.get_status_display().lower()}: it cannot start."]})
+    locked.status = ImportJob.Status.IMPORTING
+    locked.error = ""
+    locked.save(update_fields=["status", "error", "updated_at"])
+    job.status, job.error = locked.status, locked.error
+    return locked
+
+
+def _commit_batch(job_pk: int, batch: list[tuple[int, RowResult]], user: User, source: str, columns: dict) -> bool:
+    """One transaction: the batch's households, its row outcomes, the cursor. False if another run did it."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_pk)
+        batch = [(number, result) for number, result in batch if number > job.committed_through]
+        if not batch:
+            return False
+        done = set(
+            ImportRow.objects.filter(job=job, row_number__in=[n for n, _r in batch]).values_list(
+                "row_number", flat=True
+            )
+        )
+        outcomes: list[ImportRow] = []
+        counts = dict.fromkeys(ImportRow.Outcome.values, 0)
+        for number, result in batch:
+            if number in done:  # refused in the dry run
+                continue
+            if result.errors:
+                outcome, household, review, errors = ImportRow.Outcome.INVALID, None, None, result.errors
+            else:
+                outcome, household, review, errors = register_row(
+                    result.fields, user=user, source=source, columns=columns
+                )
+            counts[outcome] += 1
+            outcomes.append(
+                ImportRow(
+                    job=job, row_number=number, outcome=outcome, errors=errors, household=household, review=review
+                )
+            )
+        ImportRow.objects.bulk_create(outcomes)
+        ImportJob.objects.filter(pk=job_pk).update(
+            committed_through=batch[-1][0],
+            created_count=F("created_count") + counts[ImportRow.Outcome.CREATED],
+            flagged_count=F("flagged_count") + counts[ImportRow.Outcome.FLAGGED],
+            held_count=F("held_count") + counts[ImportRow.Outcome.HELD],
+            invalid_rows=F("invalid_rows") + counts[ImportRow.Outcome.INVALID],
+        )
+    return True
+
+
+def run_import(job: ImportJob, *, batch_size: int | None = None) -> ImportJob:
+    """Import the valid rows after the cursor, batch by batch. Safe to call again after any interruption."""
+    batch_size = batch_size or settings.IMPORT_BATCH_SIZE
+    source = f"import:{job.pk}:{job.source}"
+    columns = {field: header for header, field in job.mapping.items() if field}
+    batch: list[tuple[int, RowResult]] = []
+    try:
+        for number, _cells, result in _checked_rows(job):
+            if number <= job.committed_through:
+                continue
+            batch.append((number, result))
+            if len(batch) >= batch_size:
+                _commit_batch(job.pk, batch, job.created_by, source, columns)
+                batch = []
+        if batch:
+            _commit_batch(job.pk, batch, job.created_by, source, columns)
+    except Exception as error:
+        logger.exception("Import job %s stopped", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=str(error)[:2000])
+        raise
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMPLETED)
+    job.refresh_from_db()
+    return job
