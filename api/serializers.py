@@ -120,6 +120,17 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["id", "indicator", "kit_type", "kit_category", "admin_area", "target_value", "periods"]
 
 
+class ProjectListSerializer(serializers.ListSerializer):
+    """Computes the headline progress of a whole page of projects in three queries."""
+
+    def to_representation(self, data):
+        from projects.api import headline_for
+
+        projects = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["headline"] = headline_for(Project.objects.filter(pk__in=[p.pk for p in projects]))
+        return super().to_representation(projects)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     """A project with its targets. Extend by adding fields to Meta.fields (e.g. progress figures)."""
 
@@ -128,6 +139,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     implementing_partners = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     admin_areas = serializers.SlugRelatedField(slug_field="pcode", many=True, read_only=True)
     targets = TargetSerializer(many=True, read_only=True)
+    progress = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
@@ -143,7 +155,16 @@ class ProjectSerializer(serializers.ModelSerializer):
             "end_date",
             "admin_areas",
             "targets",
+            "progress",
         ]
+        list_serializer_class = ProjectListSerializer
+
+    def get_progress(self, project) -> dict:
+        """Headline progress (kits against kits targets, households and individuals reached)."""
+        from projects.api import headline_for
+
+        headline = self.context.get("headline") or headline_for(Project.objects.filter(pk=project.pk))
+        return headline.get(project.pk, {})
 
 
 # --- distributions ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("exports/3w.csv", exports.ThreeWCsvView.as_view(), name="export-3w-csv"),
     path("exports/3w.json", exports.ThreeWJsonView.as_view(), name="export-3w-json"),
+    path("", include("projects.api_urls")),  # progress and donor reports (projects/api.py)
     path("", include(router.urls)),
 ]
 

@@ -1,0 +1,150 @@
+"""The partner API's progress endpoints: the dashboard's JSON twin and donor reports (thin views)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.base import PartnerApiMixin
+from projects.forms import ProgressFilterForm
+from projects.models import ProgressReport
+from projects.progress import headline_progress, project_progress
+from projects.selectors import (
+    dashboard_project,
+    dashboard_projects,
+    may_request_reports,
+    project_areas,
+    project_sites,
+    visible_reports,
+)
+from projects.services import request_report
+from projects.views import CONTENT_TYPES
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, description="Period start (inclusive)"),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Period end (inclusive)"),
+    OpenApiParameter("area", OpenApiTypes.INT, description="Admin 1 or admin 2 area id"),
+    OpenApiParameter("site", OpenApiTypes.INT, description="Site id"),
+    OpenApiParameter("kit_category", OpenApiTypes.STR, description="Kit category"),
+    OpenApiParameter("bucket", OpenApiTypes.STR, enum=["week", "month"], description="Time series step"),
+]
+
+
+class ProjectProgressView(PartnerApiMixin, APIView):
+    """Progress against targets: the figures of the project's dashboard, with the same filters."""
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk: int):
+        project = dashboard_project(request.user, pk)
+        form = ProgressFilterForm(
+            request.query_params or None, areas=project_areas(project), sites=project_sites(request.user, project)
+        )
+        if form.is_bound and not form.is_valid():
+            raise ValidationError(form.errors.get_json_data())
+        filters = form.progress_filter() if form.is_bound else None
+        progress = project_progress(project, filters, bucket=form.bucket_value() if form.is_bound else "week")
+        return Response(progress.as_json())
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    filters = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField()
+    project = serializers.CharField(source="project.code")
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "id",
+            "url",
+            "project",
+            "period_start",
+            "period_end",
+            "filters",
+            "status",
+            "error",
+            "requested_at",
+            "finished_at",
+            "downloads",
+        ]
+
+    def get_url(self, report) -> str:
+        return self.context["request"].build_absolute_uri(reverse("v1:progress-report", args=[report.pk]))
+
+    def get_downloads(self, report) -> dict[str, str]:
+        request = self.context["request"]
+        return {
+            fmt: request.build_absolute_uri(reverse("v1:progress-report-download", args=[report.pk, fmt]))
+            for fmt in report.outputs
+        }
+
+
+class ReportListView(PartnerApiMixin, APIView):
+    """Donor progress reports: ask for one (202, built by a worker) or list the latest ones."""
+
+    @extend_schema(responses=ReportSerializer(many=True))
+    def get(self, request):
+        reports = visible_reports(request.user)[:100]
+        return Response(ReportSerializer(reports, many=True, context={"request": request}).data)
+
+    @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
+    def post(self, request):
+        if not may_request_reports(request.user):
+            raise PermissionDenied("Only programme managers and administrators ask for reports.")
+        incoming = ReportRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        project = dashboard_projects(request.user).filter(pk=incoming.validated_data["project"]).first()
+        if project is None:
+            raise ValidationError({"project": ["No project with this id in your scope."]})
+        try:
+            report = request_report(
+                project=project,
+                requested_by=request.user,
+                period_start=incoming.validated_data["period_start"],
+                period_end=incoming.validated_data["period_end"],
+                filters=incoming.validated_data.get("filters"),
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        body = ReportSerializer(report, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class ReportDetailView(PartnerApiMixin, APIView):
+    @extend_schema(responses=ReportSerializer)
+    def get(self, request, pk: int):
+        report = get_object_or_404(visible_reports(request.user), pk=pk)
+        return Response(ReportSerializer(report, context={"request": request}).data)
+
+
+class ReportDownloadView(PartnerApiMixin, APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int, fmt: str):
+        report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
+        if fmt not in CONTENT_TYPES or fmt not in report.outputs:
+            raise Http404
+        filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
+        return FileResponse(
+            default_storage.open(report.outputs[fmt], "rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type=CONTENT_TYPES[fmt],
+        )
+
+
+def headline_for(projects) -> dict[int, dict]:
+    """Headline progress of the given projects, JSON-ready, for the API's project serializer."""
+    return {pk: {**values, "percent": float(values["percent"])} for pk, values in headline_progress(projects).items()}

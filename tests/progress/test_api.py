@@ -1,0 +1,105 @@
+"""The partner API's progress twin and donor report endpoints."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from projects.demo import load_demo
+from projects.models import ProgressReport, Project
+
+
+@pytest.fixture(autouse=True)
+def eager_celery_and_media(tmp_path, settings):
+    from config.celery import app
+
+    settings.MEDIA_ROOT = tmp_path
+    cache.clear()  # throttle counters
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def demo(db):
+    load_demo()
+    return Project.objects.get(code="MLI-JPN-2024-SNFI")
+
+
+def api_as(username: str) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=username))
+    return client
+
+
+def test_progress_twin_has_the_dashboard_figures(demo):
+    response = api_as("partner").get(f"/api/v1/projects/{demo.pk}/progress/")
+    assert response.status_code == 200
+    targets = {t["label"]: (t["achieved"], t["target"]) for t in response.json()["targets"]}
+    assert targets["Emergency shelter kit (green)"] == (100, 450)
+    assert targets["NFI kit"] == (75, 640)
+    assert response.json()["reach"]["households"] == 100
+
+
+def test_progress_twin_filters_and_refuses_bad_input(demo):
+    client = api_as("partner")
+    narrowed = client.get(f"/api/v1/projects/{demo.pk}/progress/", {"kit_category": "nfi", "bucket": "month"})
+    assert [row["kit_type__code"] for row in narrowed.json()["kits_by_type"]] == ["NFI-ML"]
+    bad = client.get(f"/api/v1/projects/{demo.pk}/progress/", {"start": "2024-07-31", "end": "2024-07-01"})
+    assert bad.status_code == 400
+    assert "end" in str(bad.json())
+
+
+def test_progress_twin_is_scoped(demo):
+    iraq = Project.objects.get(code="IRQ-ECHO-2026-WINTER")
+    assert api_as("donor").get(f"/api/v1/projects/{iraq.pk}/progress/").status_code == 404
+
+
+def test_post_report_answers_202_with_its_url_and_builds_it(demo, django_capture_on_commit_callbacks):
+    client = api_as("manager")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/reports/",
+            {"project": demo.pk, "period_start": "2024-07-01", "period_end": "2024-07-31"},
+            format="json",
+        )
+    assert response.status_code == 202
+    assert response["Location"] == response.json()["url"]
+    report = client.get(response.json()["url"]).json()
+    assert report["status"] == "done"
+    assert set(report["downloads"]) == {"json", "xlsx", "pdf", "csv", "xml"}
+    pdf = client.get(report["downloads"]["pdf"])
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert [r["id"] for r in client.get("/api/v1/reports/").json()] == [report["id"]]
+
+
+def test_post_report_errors_name_the_field(demo):
+    client = api_as("manager")
+    response = client.post(
+        "/api/v1/reports/",
+        {"project": demo.pk, "period_start": "2024-07-31", "period_end": "2024-07-01"},
+        format="json",
+    )
+    assert response.status_code == 400 and "period_end" in str(response.json())
+    assert not ProgressReport.objects.exists()
+    assert (
+        api_as("donor")
+        .post(
+            "/api/v1/reports/",
+            {"project": demo.pk, "period_start": "2024-07-01", "period_end": "2024-07-31"},
+            format="json",
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_project_serializer_carries_headline_progress(demo, django_assert_max_num_queries):
+    response = api_as("manager").get("/api/v1/projects/")
+    assert response.status_code == 200
+    body = response.json()
+    projects = body["results"] if isinstance(body, dict) else body
+    mopti = next(p for p in projects if p["code"] == "MLI-JPN-2024-SNFI")
+    assert (mopti["progress"]["kits"], mopti["progress"]["kits_target"]) == (175, 1090)
+    assert mopti["progress"]["households"] == 100
