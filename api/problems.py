@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -126,6 +127,7 @@ def exception_handler(exc, context) -> Response | None:
     return problem_response(exc.status_code, exc.detail, code, headers=headers, **extra)
 
 
+@csrf_exempt  # a 404 for every method: never the CSRF failure page
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Any unknown address under /api/: a problem, not an HTML page."""
     body = problem_body(404, "No API resource at this address.", "not_found")
