@@ -9,7 +9,7 @@ never see personal data; partner systems only under a personal-data grant.
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
-from beneficiaries.models import Household
+from beneficiaries.models import DuplicateReview, Household, ImportJob
 from distributions.models import Distribution, Receipt
 from projects.models import Project
 from sites.models import Site
@@ -109,3 +109,36 @@ def can_plan_distributions(user: User) -> bool:
     if _is_anonymous(user):
         return False
     return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)
+
+
+def can_import_households(user: User) -> bool:
+    """Registration lists: programme managers, and field officers for their own sites (imports are scoped by site)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.FIELD_OFFICER)
+
+
+def visible_import_jobs(user: User) -> QuerySet[ImportJob]:
+    """A user's own import jobs (their files hold personal data); administrators see all."""
+    if not can_import_households(user):
+        return ImportJob.objects.none()
+    if user.is_administrator:
+        return ImportJob.objects.all()
+    return ImportJob.objects.filter(created_by=user)
+
+
+def can_review_duplicates(user: User) -> bool:
+    """Confirming two households distinct, or merging them, is a programme manager's decision."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role == Role.PROGRAMME_MANAGER
+
+
+def visible_duplicate_reviews(user: User) -> QuerySet[DuplicateReview]:
+    """Probable duplicates at the manager's sites, where both households are in scope."""
+    if not can_review_duplicates(user):
+        return DuplicateReview.objects.none()
+    if user.is_administrator:
+        return DuplicateReview.objects.all()
+    sites = visible_sites(user).values("pk")
+    return DuplicateReview.objects.filter(site__in=sites, candidate__site__in=sites)

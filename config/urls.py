@@ -2,17 +2,21 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import set_language
+from beneficiaries.api import KoboSubmissionView
 from config.health import healthz
 from distributions import views as field_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/imports/", include("beneficiaries.api_urls")),
+    path("api/v1/kobo/submissions/", KoboSubmissionView.as_view(), name="api-kobo-submissions"),
     path("api/", include("api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", include("projects.urls")),
+    path("imports/", include("beneficiaries.import_urls")),
     path("", field_views.home, name="home"),
     path("field/sw.js", field_views.service_worker, name="field-sw"),
     path("field/manifest.webmanifest", field_views.manifest, name="field-manifest"),

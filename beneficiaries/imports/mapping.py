@@ -97,6 +97,8 @@ for _field in IMPORT_FIELDS:
 
 
 def guess_field(header: str, hashtag: str = "") -> str:
+    if re.split(r"[/:]", header.strip())[-1].startswith("_"):
+        return ""  # KoboToolbox metadata: _id, _uuid, _status, _submission_time, __version__
     return _BY_ALIAS.get(normal_header(header)) or _HXL.get(hashtag.split(" ")[0].lower(), "")
 
 
