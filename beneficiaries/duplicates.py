@@ -15,8 +15,8 @@ above DUPLICATE_REVIEW_THRESHOLD it is created and flagged for a reviewer.
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.contrib.postgres.lookups import TrigramSimilar
+from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 
 from beneficiaries import matching
@@ -112,7 +112,9 @@ def score(probe: Household, candidate: Household) -> Match:
         likelihood += 0.1
         reasons.append("same phone")
     elif probe.phone_key and candidate.phone_key:
-        likelihood -= 0.12
+        # People change SIM cards, so a different phone lowers the likelihood without ruling it out:
+        # namesakes born the same year with different phones are flagged for review, not held.
+        likelihood -= 0.15
         reasons.append("different phones")
     return Match(candidate, round(min(1.0, max(0.0, likelihood)), 3), reasons)
 
