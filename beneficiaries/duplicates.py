@@ -68,7 +68,8 @@ def _area_sites(site: Site) -> QuerySet:
 
 
 def _candidates(probe: Household) -> list[Household]:
-    active = Household.objects.filter(is_active=True).exclude(pk=probe.pk).only(*_CANDIDATE_FIELDS)
+    """At most a few queries, each served by an index: exact keys, the name skeleton, and pg_trgm on PostgreSQL."""
+    active = Household.objects.filter(is_active=True).exclude(pk=probe.pk).only(*_CANDIDATE_FIELDS).order_by()
     area = Q(site__in=_area_sites(probe.site))
     exact = Q()
     if probe.id_document_key:
@@ -78,12 +79,14 @@ def _candidates(probe: Household) -> list[Household]:
     found = {household.pk: household for household in active.filter(exact)[:20]} if exact else {}
     if probe.head_name_key and probe.head_birth_year:
         years = (probe.head_birth_year - BIRTH_YEAR_WINDOW, probe.head_birth_year + BIRTH_YEAR_WINDOW)
-        similar_name = Q(head_name_skeleton=probe.head_name_skeleton)
-        if connection.vendor == "postgresql":
-            # pg_trgm's % operator, served by the GIN index household_name_key_trgm (migration 0003).
-            similar_name |= Q(TrigramSimilar(F("head_name_key"), Value(probe.head_name_key)))
-        fuzzy = active.filter(area, similar_name, head_birth_year__range=years)[:FUZZY_CANDIDATE_LIMIT]
-        found.update((household.pk, household) for household in fuzzy)
+        nearby = active.filter(area, head_birth_year__range=years)
+        same_skeleton = nearby.filter(head_name_skeleton=probe.head_name_skeleton)[:FUZZY_CANDIDATE_LIMIT]
+        found.update((household.pk, household) for household in same_skeleton)
+        if connection.vendor == "postgresql" and getattr(settings, "DUPLICATE_TRIGRAM_SEARCH", True):
+            # pg_trgm's % operator (threshold pg_trgm.similarity_threshold, 0.3 by default), served by the
+            # GIN index household_name_key_trgm (migration 0003): typos in consonants the skeleton keeps.
+            similar = nearby.filter(TrigramSimilar(F("head_name_key"), Value(probe.head_name_key)))
+            found.update((household.pk, household) for household in similar[:FUZZY_CANDIDATE_LIMIT])
     return list(found.values())
 
 

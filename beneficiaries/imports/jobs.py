@@ -118,9 +118,8 @@ def register_row(
 
     Shared by file imports and the KoboToolbox webhook, so both go through the same duplicate check.
     """
-    try:
-        with transaction.atomic():
-            household = register_household(registered_by=user, duplicate_source=source, **fields)
+    try:  # register_household is atomic: a refused row leaves nothing behind in the batch's transaction
+        household = register_household(registered_by=user, duplicate_source=source, **fields)
     except ProbableDuplicate as duplicate:
         review = hold_registration(fields=fields, match=duplicate.match, held_by=user, source=source)
         return ImportRow.Outcome.HELD, None, review, []
