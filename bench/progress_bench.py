@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="progress-bench-"))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -33,7 +33,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from beneficiaries.models import SADD_FIELDS  # noqa: E402
-from projects.models import Project, ProgressReport  # noqa: E402
+from projects.models import ProgressReport, Project  # noqa: E402
 from projects.progress import project_progress  # noqa: E402
 from projects.services import build_report  # noqa: E402
 
@@ -51,7 +51,7 @@ BARE_REACH = f"""
         WHERE d.project_id = %s AND r.voided_at IS NULL
         ORDER BY r.household_id, r.received_at, r.id
     ) firsts
-"""  # noqa: S608 - column names from the model, no input
+"""
 
 
 def timed(action, runs: int) -> list[float]:

@@ -230,13 +230,18 @@ class HouseholdReach(HouseholdFigures):
     site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
     admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
     admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
+    # The household's earliest row in the project (any kit type): unfiltered reach is a plain GROUP BY over these.
+    is_household_first = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             *HouseholdFigures.figures_constraints("householdreach"),
             models.UniqueConstraint(fields=["project", "household", "kit_type"], name="householdreach_unique"),
         ]
-        indexes = [models.Index(fields=["project", "household", "received_at"], name="householdreach_first")]
+        indexes = [
+            models.Index(fields=["project", "household", "received_at"], name="householdreach_first"),
+            models.Index(fields=["project"], condition=Q(is_household_first=True), name="householdreach_project_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id} first got {self.kit_type_id} on {self.received_at:%Y-%m-%d}"

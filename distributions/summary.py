@@ -65,6 +65,16 @@ def apply_receipt(receipt: Receipt) -> None:
     elif (receipt.received_at, receipt.pk) < (reach.received_at, reach.first_receipt_id):
         # A receipt recorded late (offline sync) for an earlier moment becomes the first one.
         HouseholdReach.objects.filter(pk=reach.pk).update(**_reach_values(receipt))
+    _mark_household_first(key["project_id"], receipt.household_id)
+
+
+def _mark_household_first(project_id: int, household_id: int) -> None:
+    """Flag the household's earliest reach row in the project (same order as the engine's window)."""
+    rows = HouseholdReach.objects.filter(project_id=project_id, household_id=household_id)
+    first = rows.order_by("received_at", "first_receipt_id").values_list("pk", flat=True).first()
+    rows.filter(is_household_first=True).exclude(pk=first).update(is_household_first=False)
+    if first is not None:
+        rows.filter(pk=first, is_household_first=False).update(is_household_first=True)
 
 
 def unapply_receipt(receipt: Receipt) -> None:
@@ -98,6 +108,7 @@ def unapply_receipt(receipt: Receipt) -> None:
         reach.delete()
     else:
         HouseholdReach.objects.filter(pk=reach.pk).update(**_reach_values(next_first))
+    _mark_household_first(reach.project_id, reach.household_id)
 
 
 def _summary_from_receipts():
@@ -149,8 +160,8 @@ def _reach_rebuild_sql() -> str:
     figures = ", ".join(f"r.{name}" for name in FIGURE_FIELDS)
     # Only table and column names from the models are interpolated; there is no user input.
     return f"""
-        INSERT INTO {HouseholdReach._meta.db_table} ({", ".join(REACH_COLUMNS)})
-        SELECT {", ".join(REACH_COLUMNS)} FROM (
+        INSERT INTO {HouseholdReach._meta.db_table} ({", ".join(REACH_COLUMNS)}, is_household_first)
+        SELECT {", ".join(REACH_COLUMNS)}, FALSE FROM (
             SELECT d.project_id, r.household_id, r.kit_type_id, k.category AS kit_category,
                    r.id AS first_receipt_id, r.received_at, r.distribution_id, r.site_id, r.admin1_id,
                    r.admin2_id, {figures},
@@ -165,6 +176,19 @@ def _reach_rebuild_sql() -> str:
         WHERE rank_in_household = 1
     """  # noqa: S608
 
+
+FLAG_FIRSTS_SQL = """
+    UPDATE distributions_householdreach SET is_household_first = TRUE
+    WHERE id IN (
+        SELECT id FROM (
+            SELECT id, ROW_NUMBER() OVER (
+                PARTITION BY project_id, household_id ORDER BY received_at, first_receipt_id
+            ) AS rank_in_household
+            FROM distributions_householdreach
+        ) ranked
+        WHERE rank_in_household = 1
+    )
+"""
 
 SUMMARY_COLUMNS = (
     "day",
@@ -192,4 +216,5 @@ def rebuild_summaries() -> dict[str, int]:
             f"INSERT INTO {ReceiptSummary._meta.db_table} ({', '.join(SUMMARY_COLUMNS)}) {select_sql}", params
         )
         cursor.execute(_reach_rebuild_sql())
+        cursor.execute(FLAG_FIRSTS_SQL)
     return {"summary_rows": ReceiptSummary.objects.count(), "reach_rows": HouseholdReach.objects.count()}

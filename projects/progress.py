@@ -117,13 +117,23 @@ def kits_timeline(project: Project, filters: ProgressFilter, bucket: str = "week
 
 def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("project_id",), **narrowing):
     """Reach rows that are each household's first receipt within the filter's kits and area, then the period."""
-    scoped = HouseholdReach.objects.filter(_scope_q(filters, **narrowing), project__in=projects)
-    firsts = scoped.annotate(
-        rank_in_household=Window(
-            RowNumber(), partition_by=[F(name) for name in (*per, "household_id")], order_by=["received_at", "pk"]
+    scope = _scope_q(filters, **narrowing)
+    if not scope and per in ((), ("project_id",)):
+        # No kit or area narrowing: the household's first row in the project is flagged as it is written.
+        reached = HouseholdReach.objects.filter(project__in=projects, is_household_first=True)
+    else:
+        firsts = (
+            HouseholdReach.objects.filter(scope, project__in=projects)
+            .annotate(
+                rank_in_household=Window(
+                    RowNumber(),
+                    partition_by=[F(name) for name in (*per, "household_id")],
+                    order_by=["received_at", "first_receipt_id"],
+                )
+            )
+            .filter(rank_in_household=1)
         )
-    ).filter(rank_in_household=1)
-    reached = HouseholdReach.objects.filter(pk__in=firsts.values("pk"))
+        reached = HouseholdReach.objects.filter(pk__in=firsts.values("pk"))
     start, end = _day_bounds(filters)
     if start:
         reached = reached.filter(received_at__gte=start)

@@ -177,6 +177,7 @@ def _snapshot():
             "site",
             "admin1",
             "admin2",
+            "is_household_first",
             *FIGURE_FIELDS,
         )
     )
