@@ -133,21 +133,6 @@ def field_server(transactional_db, production_static):
             yield server
         finally:
             server.stop()
-            _empty_receipts_for_flush()
-
-
-def _empty_receipts_for_flush() -> None:
-    """The SQLite trigger keeping planned kit types that have receipts would stop the test database's
-    flush (it empties distribution items before receipts): empty receipts first."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        connection.disable_constraint_checking()  # summary tables referencing receipts are flushed next
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM distributions_receipt")
-        finally:
-            connection.enable_constraint_checking()
 
 
 @pytest.fixture
