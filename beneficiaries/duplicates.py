@@ -12,12 +12,15 @@ Thresholds (settings): at or above DUPLICATE_HOLD_THRESHOLD a row is held, not c
 above DUPLICATE_REVIEW_THRESHOLD it is created and flagged for a reviewer.
 """
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, Q, Value
 
 from beneficiaries import matching
 from beneficiaries.models import Household
@@ -25,6 +28,23 @@ from sites.models import Site
 
 BIRTH_YEAR_WINDOW = 2
 FUZZY_CANDIDATE_LIMIT = 100
+# File imports check rows by the thousand: there the pg_trgm query (a few ms a row against a million
+# households) is left out, and candidates come from the exact keys and the name skeleton only.
+_trigram_search = contextvars.ContextVar("duplicate_trigram_search", default=True)
+_area_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar("duplicate_area_cache", default=None)
+
+
+@contextlib.contextmanager
+def bulk_checks() -> Iterator[None]:
+    """For a file import: no pg_trgm query, and each area's sites looked up once."""
+    trigram, cache = _trigram_search.set(False), _area_cache.set({})
+    try:
+        yield
+    finally:
+        _trigram_search.reset(trigram)
+        _area_cache.reset(cache)
+
+
 _CANDIDATE_FIELDS = (
     "id",
     "registration_code",
@@ -61,16 +81,30 @@ class Match:
         return ""
 
 
-def _area_sites(site: Site) -> QuerySet:
-    if site.admin2_id:
-        return Site.objects.filter(admin2_id=site.admin2_id).values("pk")
-    return Site.objects.filter(pk=site.pk).values("pk")
+def _area_site_ids(site: Site) -> list[int]:
+    """The sites of the site's admin 2 area (the site alone without one), looked up once per bulk check.
+
+    A list rather than a subquery: PostgreSQL then filters each index scan by it, instead of
+    joining every site of the area to the household table.
+    """
+    cache = _area_cache.get()
+    key = site.admin2_id or -site.pk
+    if cache is not None and key in cache:
+        return cache[key]
+    ids = (
+        list(Site.objects.filter(admin2_id=site.admin2_id).order_by().values_list("pk", flat=True))
+        if site.admin2_id
+        else [site.pk]
+    )
+    if cache is not None:
+        cache[key] = ids
+    return ids
 
 
 def _candidates(probe: Household) -> list[Household]:
     """At most a few queries, each served by an index: exact keys, the name skeleton, and pg_trgm on PostgreSQL."""
     active = Household.objects.filter(is_active=True).exclude(pk=probe.pk).only(*_CANDIDATE_FIELDS).order_by()
-    area = Q(site__in=_area_sites(probe.site))
+    area = Q(site_id__in=_area_site_ids(probe.site))
     exact = Q()
     if probe.id_document_key:
         exact |= Q(id_document_key=probe.id_document_key)
@@ -82,7 +116,7 @@ def _candidates(probe: Household) -> list[Household]:
         nearby = active.filter(area, head_birth_year__range=years)
         same_skeleton = nearby.filter(head_name_skeleton=probe.head_name_skeleton)[:FUZZY_CANDIDATE_LIMIT]
         found.update((household.pk, household) for household in same_skeleton)
-        if connection.vendor == "postgresql" and getattr(settings, "DUPLICATE_TRIGRAM_SEARCH", True):
+        if connection.vendor == "postgresql" and _trigram_search.get():
             # pg_trgm's % operator (threshold pg_trgm.similarity_threshold, 0.3 by default), served by the
             # GIN index household_name_key_trgm (migration 0003): typos in consonants the skeleton keeps.
             similar = nearby.filter(TrigramSimilar(F("head_name_key"), Value(probe.head_name_key)))

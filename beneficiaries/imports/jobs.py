@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 
 from accounts.models import User
+from beneficiaries import duplicates
 from beneficiaries.duplicate_services import hold_registration
 from beneficiaries.imports import mapping as mappings
 from beneficiaries.imports.readers import UnreadableFile, open_table, read_headers
@@ -196,15 +197,16 @@ def run_import(job: ImportJob, *, batch_size: int | None = None) -> ImportJob:
     columns = {field: header for header, field in job.mapping.items() if field}
     batch: list[tuple[int, RowResult]] = []
     try:
-        for number, _cells, result in _checked_rows(job):
-            if number <= job.committed_through:
-                continue
-            batch.append((number, result))
-            if len(batch) >= batch_size:
+        with duplicates.bulk_checks():
+            for number, _cells, result in _checked_rows(job):
+                if number <= job.committed_through:
+                    continue
+                batch.append((number, result))
+                if len(batch) >= batch_size:
+                    _commit_batch(job.pk, batch, job.created_by, source, columns)
+                    batch = []
+            if batch:
                 _commit_batch(job.pk, batch, job.created_by, source, columns)
-                batch = []
-        if batch:
-            _commit_batch(job.pk, batch, job.created_by, source, columns)
     except Exception as error:
         logger.exception("Import job %s stopped", job.pk)
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=str(error)[:2000])

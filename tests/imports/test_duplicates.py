@@ -169,3 +169,13 @@ def test_merge_moves_receipts_and_voids_a_kit_both_received(mopti):
     assert HouseholdMerge.objects.get().merged_by == manager
     with pytest.raises(ValidationError):
         duplicate_services.merge_households(kept=kept, duplicate=duplicate, merged_by=manager)
+
+
+def test_refresh_match_keys_fills_households_loaded_without_save(mopti):
+    from django.core.management import call_command
+
+    household = register(mopti["site"], head_name="Mohamed Traoré", phone="+223 70 12 34 56")
+    Household.objects.filter(pk=household.pk).update(head_name_key="", head_name_skeleton="", phone_key="")
+    call_command("refresh_match_keys")
+    household.refresh_from_db()
+    assert (household.head_name_key, household.phone_key) == ("muhammad traore", "70123456")
