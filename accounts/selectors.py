@@ -40,6 +40,24 @@ def visible_projects(user: User) -> QuerySet[Project]:
     return Project.objects.filter(pk__in=user.assigned_projects.values("pk"))
 
 
+def progress_projects(user: User) -> QuerySet[Project]:
+    """Projects whose dashboards, progress figures and reports the user may see.
+
+    Managers, donor viewers, partner systems and administrators; field officers work on households
+    and receipts at their sites, not on project figures.
+    """
+    if not can_see_progress(user):
+        return Project.objects.none()
+    return visible_projects(user)
+
+
+def can_see_progress(user: User) -> bool:
+    """Dashboards, progress figures and donor reports: every role but field officers."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role != Role.FIELD_OFFICER
+
+
 def visible_distributions(user: User) -> QuerySet[Distribution]:
     if _is_anonymous(user):
         return Distribution.objects.none()
@@ -109,6 +127,22 @@ def can_plan_distributions(user: User) -> bool:
     if _is_anonymous(user):
         return False
     return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)
+
+
+def field_distributions(user: User) -> QuerySet[Distribution]:
+    """Distributions whose field screens the user may open: those it may record receipts in (not donors)."""
+    if not can_record_receipts(user):
+        return Distribution.objects.none()
+    return visible_distributions(user)
+
+
+def field_receipts(user: User) -> QuerySet[Receipt]:
+    """Receipts shown on field pages, next to their household's code: only where the household is visible."""
+    return (
+        visible_receipts(user)
+        .filter(distribution__in=field_distributions(user).values("pk"))
+        .filter(household__in=visible_households(user).values("pk"))
+    )
 
 
 def can_import_households(user: User) -> bool:

@@ -31,7 +31,7 @@ def kit_types() -> QuerySet[KitType]:
 def projects_for(user: User) -> QuerySet[Project]:
     targets = Target.objects.select_related("kit_type", "admin_area").prefetch_related("periods")
     return (
-        scope.visible_projects(user)
+        scope.progress_projects(user)
         .select_related("donor", "lead_organisation")
         .prefetch_related("implementing_partners", "admin_areas", Prefetch("targets", queryset=targets))
     )

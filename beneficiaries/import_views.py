@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors
 from beneficiaries import duplicate_services, tasks
@@ -122,6 +122,7 @@ def _status(job: ImportJob) -> dict:
 
 
 @login_required
+@require_safe
 def import_detail(request, pk: int):
     job = _job(request, pk)
     refused = ImportRow.objects.filter(job=job, outcome=ImportRow.Outcome.INVALID).order_by("row_number")
@@ -130,6 +131,7 @@ def import_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 def import_status(request, pk: int):
     return JsonResponse(_status(_job(request, pk)))
 
@@ -148,6 +150,7 @@ def import_start(request, pk: int):
 
 
 @login_required
+@require_safe
 def import_errors(request, pk: int):
     job = _job(request, pk)
     if not job.invalid_rows:
@@ -166,6 +169,7 @@ def _reviewer(request):
 
 
 @login_required
+@require_safe
 def review_list(request):
     reviews = (
         selectors.visible_duplicate_reviews(_reviewer(request))

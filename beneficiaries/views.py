@@ -3,13 +3,13 @@
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.selectors import visible_sites
+from accounts.selectors import can_register_households, can_see_personal_data, visible_sites
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
 from beneficiaries.selectors import household_for, households_for_cards
@@ -43,6 +43,8 @@ def _site(request: HttpRequest, pk: str | None) -> Site | None:
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     """Register a household on the spot; from a distribution, go straight on to record its receipt."""
+    if not can_register_households(request.user):
+        raise PermissionDenied
     distribution = _distribution_or_none(request)
     sites = visible_sites(request.user).order_by("name")
     site = distribution.site if distribution else _site(request, request.POST.get("site") or request.GET.get("site"))
@@ -82,6 +84,8 @@ def cards(request: HttpRequest) -> HttpResponse:
     """A printable page of household cards: registration code as text and as a QR code (SVG)."""
     site = _site(request, request.GET.get("site"))
     ids = [int(value) for value in request.GET.getlist("household") if value.isdigit()]
+    if not can_see_personal_data(request.user):
+        raise PermissionDenied
     if site is None and not ids:
         return render(request, "field/cards_choose.html", {"sites": visible_sites(request.user).order_by("name")})
     households = households_for_cards(request.user, site=site, ids=ids)

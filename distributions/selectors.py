@@ -3,7 +3,7 @@
 from django.db.models import Count, Max, QuerySet, Sum
 
 from accounts.models import User
-from accounts.selectors import visible_distributions, visible_receipts
+from accounts.selectors import field_distributions, field_receipts, visible_receipts
 from beneficiaries.models import Household
 from distributions.models import Distribution, Receipt
 
@@ -11,7 +11,7 @@ from distributions.models import Distribution, Receipt
 def open_distributions_for(user: User) -> QuerySet[Distribution]:
     """Distributions an officer may record receipts in today."""
     return (
-        visible_distributions(user)
+        field_distributions(user)
         .filter(status__in=Distribution.OPEN_STATUSES)
         .select_related("site", "project")
         .order_by("planned_start", "id")
@@ -45,8 +45,8 @@ def distribution_progress(distribution: Distribution) -> list[dict]:
 
 
 def distribution_for(user: User, pk: int) -> Distribution:
-    """One distribution the user may see (Distribution.DoesNotExist otherwise)."""
-    return visible_distributions(user).select_related("site", "project").get(pk=pk)
+    """One distribution the user may open in the field app (Distribution.DoesNotExist otherwise)."""
+    return field_distributions(user).select_related("site", "project").get(pk=pk)
 
 
 def household_entitlements(distribution: Distribution, household: Household) -> list[dict]:
@@ -80,7 +80,7 @@ def household_history(user: User, household: Household) -> QuerySet[Receipt]:
 
 def receipt_for(user: User, distribution: Distribution, pk: int) -> Receipt:
     return (
-        visible_receipts(user)
+        field_receipts(user)
         .select_related("household", "kit_type", "recorded_by")
         .get(distribution=distribution, pk=pk)
     )

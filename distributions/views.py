@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
-from accounts.models import Role
+from accounts.selectors import can_see_progress
 from beneficiaries.models import Household
 from beneficiaries.selectors import household_for, search_households, site_households_for_offline
 from distributions import selectors
@@ -27,15 +27,13 @@ from distributions.models import Distribution, Receipt, VerificationMethod
 from distributions.services import ClientUuidConflict, DuplicateReceipt, record_receipt, void_receipt
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own home: field officers on the distribution picker."""
     if not request.user.is_authenticated:
         return redirect("login")
-    if request.user.role != Role.FIELD_OFFICER:
-        try:
-            return redirect(reverse("dashboard"))
-        except NoReverseMatch:
-            pass
+    if can_see_progress(request.user):
+        return redirect("dashboard:project-list")
     return redirect("distributions:picker")
 
 

@@ -4,13 +4,13 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
-from accounts.selectors import visible_projects, visible_sites
+from accounts.selectors import progress_projects, visible_sites
 from projects.models import ProgressReport, Project
 from sites.models import AdminArea, Site
 
 
 def dashboard_projects(user: User) -> QuerySet[Project]:
-    return visible_projects(user).select_related("donor", "lead_organisation").order_by("-start_date", "code")
+    return progress_projects(user).select_related("donor", "lead_organisation").order_by("-start_date", "code")
 
 
 def dashboard_project(user: User, pk: int) -> Project:
@@ -32,7 +32,7 @@ def project_sites(user: User, project: Project) -> QuerySet[Site]:
 
 def visible_reports(user: User) -> QuerySet[ProgressReport]:
     """Reports of the projects the user may see: downloads are checked against this."""
-    return ProgressReport.objects.filter(project__in=visible_projects(user).values("pk")).select_related(
+    return ProgressReport.objects.filter(project__in=progress_projects(user).values("pk")).select_related(
         "project", "requested_by"
     )
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
 from projects import charts
@@ -28,6 +28,7 @@ from projects.services import previous_month, request_report
 
 
 @login_required
+@require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
     projects = list(dashboard_projects(request.user))
     headline = headline_progress(dashboard_projects(request.user))
@@ -47,6 +48,7 @@ def _vulnerability_rows(reach: dict) -> list[dict]:
 
 
 @login_required
+@require_safe
 def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     project = dashboard_project(request.user, pk)
     form = ProgressFilterForm(
@@ -136,6 +138,7 @@ CONTENT_TYPES = {
 
 
 @login_required
+@require_safe
 def download_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """A report's file, for users who may see its project (404 otherwise: no hint it exists)."""
     report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
