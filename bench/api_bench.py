@@ -1,0 +1,307 @@
+"""Partner API latency and throughput over a real WSGI server, beside the bare SQL doing the same work.
+
+Run on PostgreSQL after `manage.py generate_scale_data` (never in CI):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/api_bench.py \
+        [--requests 200] [--clients 4] [--workers 2] [--threads 2] [--bulks 5] [--seconds 10]
+
+Starts gunicorn on 127.0.0.1 (gthread workers, keep-alive), signs a programme manager of every
+project in with a token, and drives it with concurrent client threads (one persistent HTTP
+connection each). Measures median and p95 latency as seen by the client on loopback (an upper
+bound of server time) of: a household list page (first and deep cursor page), a filtered receipt
+list page, a single receipt POST and a 1,000-item bulk POST; and the throughput of receipt POSTs.
+
+Bare SQL, from one psycopg connection: for the reads, the very statements Django issued for the
+same request (captured in-process), replayed; for the writes, the INSERT of the same receipts in
+one committed transaction (one row, or 1,000 rows in one statement). Ratios are API median over
+bare SQL median. The receipts this bench records go to distributions it creates ("API bench <time>").
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from accounts.models import Role, User  # noqa: E402
+from beneficiaries.models import Household  # noqa: E402
+from distributions.models import Distribution, DistributionItem, Receipt  # noqa: E402
+from projects.models import Project  # noqa: E402
+
+HOST, PORT = "127.0.0.1", 8765
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def bench_user() -> tuple[User, str]:
+    user, _ = User.objects.get_or_create(username="api-bench", defaults={"role": Role.PROGRAMME_MANAGER})
+    user.role = Role.PROGRAMME_MANAGER
+    user.save()
+    user.assigned_projects.set(Project.objects.all())
+    return user, Token.objects.get_or_create(user=user)[0].key
+
+
+def bench_distribution(name: str) -> tuple[Distribution, list]:
+    """An open distribution at the busiest site, planning the kits the generated receipts use."""
+    template = Distribution.objects.filter(items__isnull=False).order_by("id").first()
+    distribution, created = Distribution.objects.get_or_create(
+        name=name,
+        defaults={
+            "project": template.project,
+            "site": template.site,
+            "planned_start": template.planned_start,
+            "planned_end": template.planned_end,
+            "status": Distribution.Status.ONGOING,
+        },
+    )
+    if created:
+        for item in template.items.all():
+            DistributionItem.objects.create(
+                distribution=distribution, kit_type=item.kit_type, planned_quantity=10_000_000
+            )
+    return distribution, list(distribution.items.select_related("kit_type"))
+
+
+def fresh_households(distribution: Distribution, count: int) -> list[Household]:
+    """Households of the distribution's site with no receipt in it yet."""
+    taken = Receipt.objects.filter(distribution=distribution).values("household_id")
+    return list(
+        Household.objects.filter(site=distribution.site, is_active=True).exclude(pk__in=taken).order_by("id")[:count]
+    )
+
+
+class Server:
+    def __init__(self, workers: int, threads: int):
+        env = {**os.environ, "DJANGO_DEBUG": "false", "API_THROTTLE_USER": "100000000/minute"}
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{PORT}", "-k", "gthread",
+            "-w", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own command line
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                http.client.HTTPConnection(HOST, PORT, timeout=1).request("GET", "/healthz")
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def drive(clients: int, token: str, requests: list[tuple[str, str, bytes | None]]) -> tuple[list[float], float]:
+    """Send the requests from `clients` threads; latencies in ms and the wall time in s."""
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"}
+    queue = list(reversed(requests))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    def client() -> None:
+        http_connection = http.client.HTTPConnection(HOST, PORT, timeout=120)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                method, path, body = queue.pop()
+            started = time.perf_counter()
+            http_connection.request(method, path, body=body, headers=headers)
+            response = http_connection.getresponse()
+            payload = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if response.status >= 300 and not (method == "POST" and response.status == 200):
+                    failures.append(f"{method} {path} -> {response.status} {payload[:200]!r}")
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} failed requests, e.g. {failures[0]}")
+    return latencies, time.perf_counter() - started
+
+
+def captured_sql(token: str, path: str) -> list[str]:
+    """The statements Django issues for a GET, as executed (parameters interpolated), but the token look-up."""
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, HTTP_ACCEPT_ENCODING="identity")
+    assert response.status_code == 200, response.content[:300]
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and not query["sql"].startswith('SELECT "authtoken_token"')
+    ]
+
+
+def time_sql(dsn: str, statements: list[str], runs: int) -> list[float]:
+    samples = []
+    with psycopg.connect(dsn, autocommit=True) as bare:
+        for _ in range(3):
+            for statement in statements:
+                bare.execute(statement).fetchall()
+        for _ in range(runs):
+            started = time.perf_counter()
+            for statement in statements:
+                bare.execute(statement).fetchall()
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def time_bare_inserts(dsn: str, distribution: Distribution, user: User, households, per_statement: int, runs: int):
+    """INSERT receipts (one, or many in one statement) in committed transactions: storing without the API."""
+    item = distribution.items.order_by("kit_type__code").first()
+    columns = (
+        "client_uuid, distribution_id, household_id, kit_type_id, quantity, received_at, recorded_at, recorded_by_id, "
+        "verification_method, proxy_name, site_id, admin1_id, admin2_id, void_reason, household_size, "
+        "displacement_status, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5, males_6_17, "
+        "males_18_59, males_60_plus, woman_headed, person_with_disability, older_person_headed, child_headed, "
+        "chronic_illness, pregnant_or_lactating"
+    )
+    samples = []
+    site = distribution.site
+    with psycopg.connect(dsn) as bare:
+        for run in range(runs):
+            batch = households[run * per_statement : (run + 1) * per_statement]
+            rows = [
+                (
+                    uuid.uuid4(), distribution.pk, household.pk, item.kit_type_id, 1, "now()", "now()", user.pk,
+                    "registration_code", "", site.pk, site.admin1_id, site.admin2_id, "", household.household_size,
+                    household.displacement_status, household.females_0_5, household.females_6_17,
+                    household.females_18_59, household.females_60_plus, household.males_0_5, household.males_6_17,
+                    household.males_18_59, household.males_60_plus, household.woman_headed,
+                    household.person_with_disability, household.older_person_headed, household.child_headed,
+                    household.chronic_illness, household.pregnant_or_lactating,
+                )
+                for household in batch
+            ]  # fmt: skip
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * 30) + ")"] * len(rows))
+            flat = [value for row in rows for value in row]
+            started = time.perf_counter()
+            bare.execute(f"INSERT INTO distributions_receipt ({columns}) VALUES {placeholders}", flat)
+            bare.commit()
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="requests per read scenario")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--posts", type=int, default=400, help="single receipt POSTs")
+    parser.add_argument("--bulks", type=int, default=5, help="1,000-item bulk POSTs")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run on PostgreSQL (DATABASE_URL).")
+    settings = connection.settings_dict
+    dsn = (
+        f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
+        f"dbname={settings['NAME']} user={settings['USER']}"
+    )
+
+    user, token = bench_user()
+    households_total = Household.objects.count()
+    receipts_total = Receipt.objects.count()
+    print(f"data: {households_total:,} households, {receipts_total:,} receipts")
+    deep_id = Household.objects.order_by("-id").values_list("id", flat=True)[1000]
+    deep_cursor = base64.b64encode(urlencode({"p": str(deep_id)}).encode()).decode()
+    busy = Receipt.objects.values("site__code", "kit_type__code").order_by("-id").first()
+    reads = {
+        "household list, first page": "/api/v1/households/?page_size=50",
+        "household list, deep cursor page": f"/api/v1/households/?page_size=50&cursor={deep_cursor}",
+        "receipt list, filtered": "/api/v1/receipts/?"
+        + urlencode(
+            {"site": busy["site__code"], "kit_type": busy["kit_type__code"], "received_after": "2024-07-01T00:00:00Z"}
+        )
+        + "&page_size=50",
+    }
+    run = time.strftime("%Y-%m-%d %H:%M:%S")  # a fresh distribution per run: every household may receive
+    distribution, items = bench_distribution(f"API bench {run}")
+    bare_distribution, _ = bench_distribution(f"API bench {run} (bare SQL)")
+    kit_code = items[0].kit_type.code
+    needed = args.posts + 1000 * args.bulks
+    households = fresh_households(distribution, needed)
+    bare_households = fresh_households(bare_distribution, args.posts // 4 + 1000 * args.bulks)
+    if len(households) < needed:
+        sys.exit(f"Only {len(households)} fresh households at {distribution.site}; lower --posts/--bulks.")
+
+    results = []
+    server = Server(args.workers, args.threads)
+    try:
+        for label, path in reads.items():
+            latencies, _wall = drive(args.clients, token, [("GET", path, None)] * args.requests)
+            sql = time_sql(dsn, captured_sql(token, path), args.requests)
+            results.append((label, latencies, sql))
+
+        def receipt(household) -> dict:
+            return {
+                "client_uuid": str(uuid.uuid4()),
+                "distribution": distribution.pk,
+                "household": household.registration_code,
+                "kit_type": kit_code,
+                "verification_method": "registration_code",
+            }
+
+        singles = [("POST", "/api/v1/receipts/", json.dumps(receipt(h)).encode()) for h in households[: args.posts]]
+        latencies, wall = drive(args.clients, token, singles)
+        bare = time_bare_inserts(dsn, bare_distribution, user, bare_households, 1, args.posts // 4)
+        results.append(("receipt POST (single)", latencies, bare))
+        throughput = len(singles) / wall
+
+        rest = households[args.posts :]
+        bulks = [
+            ("POST", "/api/v1/receipts/bulk/", json.dumps({"receipts": [receipt(h) for h in chunk]}).encode())
+            for chunk in (rest[i * 1000 : (i + 1) * 1000] for i in range(args.bulks))
+        ]
+        latencies, _wall = drive(1, token, bulks)
+        bare = time_bare_inserts(dsn, bare_distribution, user, bare_households[args.posts // 4 :], 1000, args.bulks)
+        results.append(("bulk POST, 1,000 receipts", latencies, bare))
+    finally:
+        server.stop()
+
+    print(f"gunicorn gthread {args.workers} workers x {args.threads} threads, {args.clients} client threads, loopback")
+    print(f"{'request':<36} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'SQL p50':>9} {'ratio':>7}")
+    for label, latencies, sql in results:
+        p50, p95 = percentiles(latencies)
+        sql50, _sql95 = percentiles(sql)
+        print(f"{label:<36} {len(latencies):>5} {p50:>9.1f} {p95:>9.1f} {sql50:>9.2f} {p50 / sql50:>6.1f}x")
+    print(f"receipt POST throughput: {throughput:.0f} receipts/s ({args.clients} clients)")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
