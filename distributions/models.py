@@ -245,3 +245,63 @@ class HouseholdReach(HouseholdFigures):
 
     def __str__(self) -> str:
         return f"{self.household_id} first got {self.kit_type_id} on {self.received_at:%Y-%m-%d}"
+
+
+class ReachSummary(models.Model):
+    """Households first reached per day, for each way the dashboards count a household once.
+
+    `scope` says within what a household's first receipt is taken: the whole project, one kit
+    type, one kit category, one admin 1 or admin 2 area, or one site (the key is the row's own
+    kit type, category, area or site column). Each household adds 1 to `households` and its
+    frozen figures to the sums on the day, site, areas and displacement status of that first
+    receipt. So unfiltered, period, kit, area and site reach are sums over this small table.
+    Kept exact by distributions/summary.py in the transaction that moves a household's reach
+    rows (record and void); like ReceiptSummary it has no unique key and readers sum.
+    """
+
+    class Scope(models.TextChoices):
+        PROJECT = "project"
+        KIT_TYPE = "kit_type"
+        KIT_CATEGORY = "category"
+        ADMIN1 = "admin1"
+        ADMIN2 = "admin2"
+        SITE = "site"
+
+    day = models.DateField()
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    kit_type = models.ForeignKey("kits.KitType", null=True, on_delete=models.CASCADE, related_name="+")
+    kit_category = models.CharField(max_length=20, blank=True)
+    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
+    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
+    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
+    displacement_status = models.CharField(max_length=20)
+    households = models.IntegerField(default=0)
+    individuals = models.BigIntegerField(default=0)
+    females_0_5 = models.BigIntegerField(default=0)
+    females_6_17 = models.BigIntegerField(default=0)
+    females_18_59 = models.BigIntegerField(default=0)
+    females_60_plus = models.BigIntegerField(default=0)
+    males_0_5 = models.BigIntegerField(default=0)
+    males_6_17 = models.BigIntegerField(default=0)
+    males_18_59 = models.BigIntegerField(default=0)
+    males_60_plus = models.BigIntegerField(default=0)
+    # Vulnerability: households with the flag.
+    woman_headed = models.IntegerField(default=0)
+    person_with_disability = models.IntegerField(default=0)
+    older_person_headed = models.IntegerField(default=0)
+    child_headed = models.IntegerField(default=0)
+    chronic_illness = models.IntegerField(default=0)
+    pregnant_or_lactating = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["project", "kit_type", "category", "admin1", "admin2", "site"]),
+                name="reachsummary_scope_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "scope", "day", "site"], name="reachsummary_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope}: {self.households} households"

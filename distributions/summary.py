@@ -1,20 +1,24 @@
 """The progress summaries, kept exact in the transaction that records or voids a receipt.
 
 `ReceiptSummary` holds kits per day and dimension; `HouseholdReach` holds each household's
-first active receipt of a kit type in a project. `apply_receipt` and `unapply_receipt` are
-called by distributions/services.py inside its transaction (the household row is locked
-there, so reach rows of one household never race). `rebuild_summaries` recomputes both from
-the receipts alone, for `manage.py rebuild_progress_summary`, bulk loads and the test that
-checks the maintained tables against a rebuild.
+first active receipt of a kit type in a project; `ReachSummary` counts, per day, the households
+whose first receipt (within a scope: project, kit type, category, area, site) falls on that day.
+`apply_receipt` and `unapply_receipt` are called by distributions/services.py inside its
+transaction (the household row is locked there, so reach rows of one household never race).
+`rebuild_summaries` recomputes all three from the receipts alone, for `manage.py
+rebuild_progress_summary`, bulk loads and the test that checks the maintained tables against a
+rebuild.
 """
 
+from collections import Counter, defaultdict
+
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import HouseholdReach, Receipt, ReceiptSummary
+from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary
 
 FIGURE_FIELDS = ("household_size", "displacement_status", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
@@ -49,9 +53,8 @@ def _reach_values(receipt: Receipt) -> dict:
 def apply_receipt(receipt: Receipt) -> None:
     """Count a newly recorded receipt. Call inside the transaction that created it."""
     key = _summary_key(receipt)
-    updated = ReceiptSummary.objects.filter(**key).update(receipts=F("receipts") + 1, kits=F("kits") + receipt.quantity)
-    if not updated:
-        ReceiptSummary.objects.create(**key, receipts=1, kits=receipt.quantity)
+    _add_to_one_row(ReceiptSummary, key, {"receipts": 1, "kits": receipt.quantity})
+    reached_before = _household_reach_rows(key["project_id"], receipt.household_id)
     reach = HouseholdReach.objects.filter(
         project_id=key["project_id"], household_id=receipt.household_id, kit_type_id=receipt.kit_type_id
     ).first()
@@ -65,7 +68,10 @@ def apply_receipt(receipt: Receipt) -> None:
     elif (receipt.received_at, receipt.pk) < (reach.received_at, reach.first_receipt_id):
         # A receipt recorded late (offline sync) for an earlier moment becomes the first one.
         HouseholdReach.objects.filter(pk=reach.pk).update(**_reach_values(receipt))
+    else:
+        return  # the household's reach rows did not move
     _mark_household_first(key["project_id"], receipt.household_id)
+    _move_reach_summary(key["project_id"], receipt.household_id, reached_before)
 
 
 def _mark_household_first(project_id: int, household_id: int) -> None:
@@ -92,6 +98,7 @@ def unapply_receipt(receipt: Receipt) -> None:
     reach = HouseholdReach.objects.filter(first_receipt=receipt).first()
     if reach is None:
         return
+    reached_before = _household_reach_rows(reach.project_id, reach.household_id)
     next_first = (
         Receipt.objects.select_related("kit_type")
         .filter(
@@ -109,6 +116,94 @@ def unapply_receipt(receipt: Receipt) -> None:
     else:
         HouseholdReach.objects.filter(pk=reach.pk).update(**_reach_values(next_first))
     _mark_household_first(reach.project_id, reach.household_id)
+    _move_reach_summary(reach.project_id, reach.household_id, reached_before)
+
+
+def _add_to_one_row(model, key: dict, deltas: dict) -> None:
+    """Add to one summary row of the key (readers sum, so any one will do), or insert one.
+
+    Only one row is updated even if a race once inserted two for the key: updating all of
+    them would count the delta twice.
+    """
+    one_row = model.objects.filter(**key).order_by("pk").values("pk")[:1]
+    changes = {name: F(name) + delta for name, delta in deltas.items()}
+    if not model.objects.filter(pk__in=one_row).update(**changes):
+        model.objects.create(**key, **deltas)
+
+
+# --- reach per day: where each household is counted once, for each scope --------------------------
+
+# For each scope, the reach-row column whose value a household's first receipt is taken within.
+REACH_SCOPES = {
+    ReachSummary.Scope.PROJECT: None,
+    ReachSummary.Scope.KIT_TYPE: "kit_type_id",
+    ReachSummary.Scope.KIT_CATEGORY: "kit_category",
+    ReachSummary.Scope.ADMIN1: "admin1_id",
+    ReachSummary.Scope.ADMIN2: "admin2_id",
+    ReachSummary.Scope.SITE: "site_id",
+}
+REACH_SUM_FIELDS = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
+_REACH_ROW_FIELDS = (
+    "received_at",
+    "first_receipt_id",
+    "kit_type_id",
+    "kit_category",
+    "site_id",
+    "admin1_id",
+    "admin2_id",
+    *FIGURE_FIELDS,
+)
+
+
+def _household_reach_rows(project_id: int, household_id: int) -> list[dict]:
+    return list(
+        HouseholdReach.objects.filter(project_id=project_id, household_id=household_id).values(*_REACH_ROW_FIELDS)
+    )
+
+
+def _reach_summary_key(project_id: int, scope: str, row: dict) -> tuple:
+    return (
+        ("day", timezone.localdate(row["received_at"])),
+        ("project_id", project_id),
+        ("scope", scope),
+        ("kit_type_id", row["kit_type_id"] if scope == ReachSummary.Scope.KIT_TYPE else None),
+        ("kit_category", row["kit_category"] if scope in (ReachSummary.Scope.KIT_TYPE, "category") else ""),
+        ("site_id", row["site_id"]),
+        ("admin1_id", row["admin1_id"]),
+        ("admin2_id", row["admin2_id"]),
+        ("displacement_status", row["displacement_status"]),
+    )
+
+
+def _reach_contribution(project_id: int, rows: list[dict]) -> dict[tuple, Counter]:
+    """What one household adds to ReachSummary: per scope, its first row within each scope value."""
+    contribution: dict[tuple, Counter] = defaultdict(Counter)
+    for scope, column in REACH_SCOPES.items():
+        firsts: dict = {}
+        for row in rows:
+            scope_value = row[column] if column else None
+            order = (row["received_at"], row["first_receipt_id"])
+            if scope_value not in firsts or order < firsts[scope_value][0]:
+                firsts[scope_value] = (order, row)
+        for _order, row in firsts.values():
+            figures = contribution[_reach_summary_key(project_id, scope, row)]
+            figures["households"] += 1
+            figures["individuals"] += row["household_size"]
+            for name in SADD_FIELDS:
+                figures[name] += row[name]
+            for name in VULNERABILITY_FIELDS:
+                figures[name] += int(row[name])
+    return contribution
+
+
+def _move_reach_summary(project_id: int, household_id: int, rows_before: list[dict]) -> None:
+    """Take the household's old contribution out of ReachSummary and put its new one in."""
+    before = _reach_contribution(project_id, rows_before)
+    after = _reach_contribution(project_id, _household_reach_rows(project_id, household_id))
+    for key in before.keys() | after.keys():
+        deltas = {name: after[key][name] - before[key][name] for name in REACH_SUM_FIELDS}
+        if any(deltas.values()):
+            _add_to_one_row(ReachSummary, dict(key), deltas)
 
 
 def _summary_from_receipts():
@@ -205,9 +300,61 @@ SUMMARY_COLUMNS = (
 )
 
 
+def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
+    """INSERT … SELECT of one scope's ReachSummary rows from the (rebuilt) reach rows, by a window."""
+    column = REACH_SCOPES[scope]
+    firsts = HouseholdReach.objects.annotate(
+        reach_day=TruncDate("received_at"),
+        rank_in_scope=Window(
+            RowNumber(),
+            partition_by=[F("project_id"), F("household_id"), *([F(column)] if column else [])],
+            order_by=["received_at", "first_receipt_id"],
+        ),
+    ).values(
+        "reach_day",
+        "project_id",
+        "kit_type_id",
+        "kit_category",
+        "site_id",
+        "admin1_id",
+        "admin2_id",
+        *FIGURE_FIELDS,
+        "rank_in_scope",
+    )
+    inner_sql, params = firsts.query.sql_with_params()
+    kit_type = "kit_type_id" if scope == ReachSummary.Scope.KIT_TYPE else "NULL"
+    category = "kit_category" if scope in (ReachSummary.Scope.KIT_TYPE, "category") else "''"
+    places = "site_id, admin1_id, admin2_id, displacement_status"
+    grouped_kit = {"kit_type_id": "kit_type_id, kit_category, ", "NULL": ""}[kit_type]
+    if scope == ReachSummary.Scope.KIT_CATEGORY:
+        grouped_kit = "kit_category, "
+    sums = ", ".join(
+        [f"SUM({name})" for name in ("household_size", *SADD_FIELDS)]
+        + [f"SUM(CASE WHEN {name} THEN 1 ELSE 0 END)" for name in VULNERABILITY_FIELDS]
+    )
+    # Only model column names and scope constants are interpolated; there is no user input.
+    sql = f"""
+        INSERT INTO {ReachSummary._meta.db_table}
+            (day, project_id, scope, kit_type_id, kit_category, {places}, {", ".join(REACH_SUM_FIELDS)})
+        SELECT reach_day, project_id, '{scope}', {kit_type}, {category}, {places}, COUNT(*), {sums}
+        FROM ({inner_sql}) firsts
+        WHERE rank_in_scope = 1
+        GROUP BY reach_day, project_id, {grouped_kit}{places}
+    """  # noqa: S608
+    return sql, params
+
+
+def rebuild_reach_summary() -> None:
+    """Recompute ReachSummary from the reach rows (which must be exact)."""
+    ReachSummary.objects.all().delete()
+    with connection.cursor() as cursor:
+        for scope in REACH_SCOPES:
+            cursor.execute(*_reach_summary_rebuild_sql(scope))
+
+
 @transaction.atomic
 def rebuild_summaries() -> dict[str, int]:
-    """Recompute both tables from the receipts, in SQL (INSERT … SELECT). Returns their row counts."""
+    """Recompute the three tables from the receipts, in SQL (INSERT … SELECT). Returns their row counts."""
     ReceiptSummary.objects.all().delete()
     HouseholdReach.objects.all().delete()
     select_sql, params = _summary_from_receipts().query.sql_with_params()
@@ -217,4 +364,9 @@ def rebuild_summaries() -> dict[str, int]:
         )
         cursor.execute(_reach_rebuild_sql())
         cursor.execute(FLAG_FIRSTS_SQL)
-    return {"summary_rows": ReceiptSummary.objects.count(), "reach_rows": HouseholdReach.objects.count()}
+    rebuild_reach_summary()
+    return {
+        "summary_rows": ReceiptSummary.objects.count(),
+        "reach_rows": HouseholdReach.objects.count(),
+        "reach_summary_rows": ReachSummary.objects.count(),
+    }

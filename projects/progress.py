@@ -1,9 +1,11 @@
 """The progress engine: every figure the dashboards, the API's JSON twin and the donor reports show.
 
 Figures are computed in SQL, a handful of GROUP BY queries whatever the number of receipts:
-kits from `ReceiptSummary` (kits per day and dimension), reach from `HouseholdReach` (each
-household's first receipt of a kit type in a project). Both are kept exact in the transaction
-that records or voids a receipt, so a receipt recorded a second ago is counted.
+kits from `ReceiptSummary` (kits per day and dimension), reach from `ReachSummary` (households
+first reached per day, within the project, a kit type, a category, an area or a site) or, for
+filter combinations it does not cover, from `HouseholdReach` (each household's first receipt of a
+kit type in a project) with a window. All are kept exact in the transaction that records or
+voids a receipt, so a receipt recorded a second ago is counted.
 
 Households reached are counted once: within the filter's kits and area, a household is anchored
 at its first receipt, and counted in the period, region, site and week of that receipt, with the
@@ -21,7 +23,7 @@ from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import HouseholdReach, ReceiptSummary
+from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
 from projects.models import Project, Target
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
@@ -115,6 +117,56 @@ def kits_timeline(project: Project, filters: ProgressFilter, bucket: str = "week
 # --- reach, from each household's first receipt -------------------------------------------------
 
 
+def _reach_summary_rows(
+    projects, filters: ProgressFilter, per: tuple[str, ...], *, kit_type_id=None, kit_category="", area_id=None
+) -> QuerySet[ReachSummary] | None:
+    """The ReachSummary rows giving the same households as the window below, or None when no scope fits.
+
+    A kit type narrows every household to at most one reach row, so the kit-type scope with all
+    conditions applied is exact; otherwise one narrowing (category, area or site) picks its scope.
+    """
+    kit_types = {kit for kit in (filters.kit_type_id, kit_type_id) if kit}
+    categories = {category for category in (filters.kit_category, kit_category) if category}
+    areas = {area for area in (filters.area_id, area_id) if area}
+    scope = _scope_q(filters, kit_type_id=kit_type_id, kit_category=kit_category, area_id=area_id)
+    rows = ReachSummary.objects.filter(project__in=projects)
+    if kit_types or per == ("kit_type_id",):
+        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_TYPE)
+    elif per not in ((), ("project_id",)):
+        return None
+    elif categories and not areas and not filters.site_id:
+        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_CATEGORY)
+    elif categories:
+        return None
+    elif len(areas) == 1 and not filters.site_id:
+        (area,) = areas
+        rows = rows.filter(
+            Q(scope=ReachSummary.Scope.ADMIN1, admin1_id=area) | Q(scope=ReachSummary.Scope.ADMIN2, admin2_id=area)
+        )
+    elif filters.site_id and not areas:
+        rows = rows.filter(scope=ReachSummary.Scope.SITE, site_id=filters.site_id)
+    elif not areas and not filters.site_id:
+        rows = rows.filter(scope=ReachSummary.Scope.PROJECT)
+    else:
+        return None
+    if filters.period_start:
+        rows = rows.filter(day__gte=filters.period_start)
+    if filters.period_end:
+        rows = rows.filter(day__lte=filters.period_end)
+    return rows
+
+
+def _reach_summary_aggregates() -> dict:
+    return {f"sum_{name}": Sum(name) for name in REACH_NUMBERS}
+
+
+def _from_summary_sums(row: dict) -> dict:
+    """Rename the summary's sum_<name> aggregates to the names the window path yields."""
+    return {key: value for key, value in row.items() if not key.startswith("sum_")} | {
+        key[4:]: value or 0 for key, value in row.items() if key.startswith("sum_")
+    }
+
+
 def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("project_id",), **narrowing):
     """Reach rows that are each household's first receipt within the filter's kits and area, then the period."""
     scope = _scope_q(filters, **narrowing)
@@ -158,6 +210,15 @@ def reach_by(
     """
     if per is None:
         per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
+    summary = _reach_summary_rows(projects, filters, per, **narrowing)
+    if summary is not None:
+        rows = (
+            summary.values(*dimensions)
+            .annotate(**_reach_summary_aggregates())
+            .filter(sum_households__gt=0)
+            .order_by(*dimensions)
+        )
+        return [_from_summary_sums(row) for row in rows]
     rows = (
         _first_receipts(projects, filters, per=per, **narrowing)
         .values(*dimensions)
@@ -174,6 +235,16 @@ def reach_totals(rows: list[dict]) -> dict:
 
 
 def reach_timeline(project: Project, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
+    summary = _reach_summary_rows([project.pk], filters, ())
+    if summary is not None:
+        rows = (
+            summary.annotate(bucket=BUCKETS[bucket]("day"))
+            .values("bucket")
+            .annotate(sum_households=Sum("households"), sum_individuals=Sum("individuals"))
+            .filter(sum_households__gt=0)
+            .order_by("bucket")
+        )
+        return _cumulate([_from_summary_sums(row) for row in rows], "households", "individuals")
     rows = (
         _first_receipts([project.pk], filters, per=())
         .annotate(bucket=BUCKETS[bucket]("received_at"))

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from distributions.models import HouseholdReach, ReceiptSummary
+from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
 from distributions.services import record_receipt, void_receipt
-from distributions.summary import FIGURE_FIELDS, rebuild_summaries
+from distributions.summary import FIGURE_FIELDS, REACH_SUM_FIELDS, rebuild_summaries
 from projects.progress import ProgressFilter, headline_progress, project_progress
 from tests import factories
 from tests.progress.conftest import at
@@ -181,7 +181,24 @@ def _snapshot():
             *FIGURE_FIELDS,
         )
     )
-    return summary, reach
+    reach_summary = {
+        tuple(row[:9]): tuple(row[9:])
+        for row in ReachSummary.objects.values_list(
+            "day",
+            "project",
+            "scope",
+            "kit_type",
+            "kit_category",
+            "site",
+            "admin1",
+            "admin2",
+            "displacement_status",
+        )
+        .annotate(*(Sum(name) for name in REACH_SUM_FIELDS))
+        .order_by()
+        if any(row[9:])
+    }
+    return summary, reach, reach_summary
 
 
 def assert_summaries_equal_a_rebuild():
