@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Organisation, User
 
@@ -13,7 +14,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
     list_display = ("username", "get_full_name", "organisation", "role", "is_active", "last_login")
     list_filter = ("role", "organisation", "is_active", "personal_data_grant")
     list_select_related = ("organisation",)
@@ -38,3 +39,6 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Role and scope"), {"fields": ("organisation", "role")}),
     )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # accounts are deactivated, never deleted: the audit trail names them

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditedRecords
+
 
 class Organisation(models.Model):
     """An agency, donor or partner: IOM, the Government of Japan, a national directorate."""
@@ -52,6 +54,11 @@ class User(AbstractUser):
     # Partner systems see personal data only under a written data-sharing agreement.
     personal_data_grant = models.BooleanField(_("personal data grant"), default=False)
     preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    # The audit trail of accounts, roles and scopes; never the password hash.
+    history = AuditedRecords(
+        excluded_fields=["password", "last_login"],
+        m2m_fields=[assigned_sites, assigned_projects],
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -113,6 +113,17 @@ def households_in_scope(user: User) -> QuerySet[Household]:
     return Household.objects.filter(site__in=visible_sites(user).values("pk"))
 
 
+def can_see_change_history(user: User) -> bool:
+    """A household's audit trail (past values, who changed them, through what): the staff working with it.
+
+    Applies on top of the household's own visibility; partner systems, even with a personal-data grant, do not
+    see it (it names staff and past values), nor do donor viewers.
+    """
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role in (Role.FIELD_OFFICER, Role.PROGRAMME_MANAGER)
+
+
 def can_record_receipts(user: User) -> bool:
     """Officers, managers and partner systems (data-collection tools) record and void receipts."""
     return not _is_anonymous(user) and (user.is_administrator or user.role != Role.DONOR_VIEWER)

@@ -1,10 +1,11 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from beneficiaries.models import Household
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(SimpleHistoryAdmin):
     list_display = (
         "registration_code",
         "head_name",
@@ -19,7 +20,7 @@ class HouseholdAdmin(admin.ModelAdmin):
     search_fields = ("=registration_code", "head_name", "=phone")
     list_select_related = ("site",)
     raw_id_fields = ("site",)
-    readonly_fields = ("registration_code", "registered_at", "registered_by", "updated_at")
+    readonly_fields = ("registration_code", "registered_at", "registered_by", "updated_at", "anonymised_at")
     date_hierarchy = "registered_at"
     show_full_result_count = False  # counting millions of rows on every page is slow
 

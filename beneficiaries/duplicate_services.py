@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import audit
 from accounts.models import User
 from beneficiaries.duplicates import Match
 from beneficiaries.models import DuplicateReview, Household, HouseholdMerge
@@ -121,7 +122,10 @@ def merge_households(*, kept: Household, duplicate: Household, merged_by: User, 
                 % {"duplicate": duplicate.display_code, "kept": kept.display_code},
             )
             voided += 1
-    moved = Receipt.objects.filter(household=duplicate).update(household=kept)
+    moving = list(Receipt.objects.filter(household=duplicate))
+    for receipt in moving:
+        receipt.household = kept
+    moved = audit.bulk_update_with_history(moving, Receipt, ["household"], user=merged_by)
     duplicate.is_active = False
     duplicate.merged_into = kept
     duplicate.save(update_fields=["is_active", "merged_into", "updated_at"])

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditedRecords
+
 from . import codes, matching
 
 
@@ -136,6 +138,12 @@ class Household(HouseholdFigures):
         on_delete=models.PROTECT,
         related_name="merged_duplicates",
         editable=False,
+    )
+    # Retention (beneficiaries/retention.py): when the personal data was removed; figures and receipts stay.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    # The audit trail; match keys are derived from the audited fields, and blanked with them.
+    history = AuditedRecords(
+        excluded_fields=["head_name_key", "head_name_skeleton", "phone_key", "id_document_key"],
     )
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from accounts.audit import Channel, acting
 from beneficiaries.imports import jobs
 from beneficiaries.models import ImportJob
 
@@ -18,5 +19,7 @@ def validate_import(job_id: int) -> int:
 @shared_task(acks_late=True)
 def run_import(job_id: int) -> int:
     """Resumable: a redelivered task (worker lost) continues after the job's committed cursor."""
-    job = jobs.run_import(ImportJob.objects.select_related("created_by").get(pk=job_id))
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    with acting(Channel.IMPORT, user=job.created_by):  # the audit trail: registered by an import, for its author
+        job = jobs.run_import(job)
     return job.created_count

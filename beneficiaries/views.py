@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from accounts.selectors import can_register_households, can_see_personal_data, visible_sites
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
-from beneficiaries.selectors import household_for, households_for_cards
+from beneficiaries.selectors import household_changes, household_for, households_for_cards
 from beneficiaries.services import register_household
 from distributions.models import Distribution
 from distributions.selectors import distribution_for, household_history
@@ -75,7 +75,9 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     except Household.DoesNotExist:
         raise Http404 from None
     receipts = household_history(request.user, household)
-    return render(request, "field/history.html", {"household": household, "receipts": receipts})
+    changes = household_changes(request.user, household)
+    context = {"household": household, "receipts": receipts, "changes": changes}
+    return render(request, "field/history.html", context)
 
 
 @login_required

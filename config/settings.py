@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "simple_history",
     "accounts",
     "sites",
     "beneficiaries",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
+    "accounts.audit.AuditChannelMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -208,6 +211,17 @@ DUPLICATE_HOLD_THRESHOLD = float(os.environ.get("DUPLICATE_HOLD_THRESHOLD", "0.9
 DUPLICATE_REVIEW_THRESHOLD = float(os.environ.get("DUPLICATE_REVIEW_THRESHOLD", "0.80"))
 # Registration imports: rows committed per transaction (one transaction per batch, resumable).
 IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "500"))
+
+# Audit trail (accounts/audit.py): history is read in the admin, never reverted from it (writes go through services).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# Retention (beneficiaries/retention.py): households that never received anything are anonymised this many
+# months after registration; the others after the latest end of their projects plus the project's retention.
+RETENTION_UNLINKED_MONTHS = int(os.environ.get("RETENTION_UNLINKED_MONTHS", "24"))
+# Partner and donor exports: households named by a keyed hash (beneficiaries/pseudonyms.py), and cells
+# counting fewer households than this suppressed.
+# Set it in production: unset, it is derived from SECRET_KEY, and rotating that would change every pseudonym.
+HOUSEHOLD_PSEUDONYM_KEY = os.environ.get("HOUSEHOLD_PSEUDONYM_KEY", "")
+SMALL_COUNT_THRESHOLD = int(os.environ.get("SMALL_COUNT_THRESHOLD", "5"))
 
 # Where shared reference data (P-codes, IATI schema) is read from; never copied in.
 SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))

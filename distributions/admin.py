@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from distributions.models import Distribution, DistributionItem, Receipt
 from distributions.services import void_receipt
@@ -12,7 +13,7 @@ class DistributionItemInline(admin.TabularInline):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(admin.ModelAdmin):
+class DistributionAdmin(SimpleHistoryAdmin):
     list_display = ("name", "project", "site", "planned_start", "planned_end", "status")
     list_filter = ("status", "project", "site__admin1")
     search_fields = ("name", "project__code", "site__name", "site__code")
@@ -21,9 +22,12 @@ class DistributionAdmin(admin.ModelAdmin):
     date_hierarchy = "planned_start"
     inlines = [DistributionItemInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a distribution is cancelled, never deleted: its receipts and history stay
+
 
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(SimpleHistoryAdmin):
     """Receipts are recorded in the field app or the API; here they are read and voided, never edited."""
 
     list_display = (

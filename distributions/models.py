@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditedRecords
 from beneficiaries.models import HouseholdFigures
 
 
@@ -32,6 +33,7 @@ class Distribution(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     kit_types = models.ManyToManyField("kits.KitType", through="DistributionItem", related_name="distributions")
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["-planned_start", "id"]
@@ -68,6 +70,7 @@ class DistributionItem(models.Model):
     )
     entitlement_quantity = models.PositiveSmallIntegerField(_("entitlement quantity"), default=1)
     entitlement_maximum = models.PositiveSmallIntegerField(_("entitlement maximum"), null=True, blank=True)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["distribution", "kit_type__code"]
@@ -137,6 +140,7 @@ class Receipt(HouseholdFigures):
         related_name="+",
     )
     void_reason = models.CharField(_("void reason"), max_length=500, blank=True)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["-received_at", "-id"]

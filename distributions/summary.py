@@ -13,7 +13,7 @@ rebuild.
 from collections import Counter, defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum, Window
+from django.db.models import Case, Count, F, Sum, Value, When, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
@@ -303,14 +303,17 @@ SUMMARY_COLUMNS = (
 def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     """INSERT … SELECT of one scope's ReachSummary rows from the (rebuilt) reach rows, by a window."""
     column = REACH_SCOPES[scope]
-    firsts = HouseholdReach.objects.annotate(
-        reach_day=TruncDate("received_at"),
-        rank_in_scope=Window(
+    if scope == ReachSummary.Scope.KIT_TYPE:
+        rank = Value(1)  # every reach row is its household's first of its kit type
+    elif scope == ReachSummary.Scope.PROJECT:
+        rank = Case(When(is_household_first=True, then=Value(1)), default=Value(2))  # flag rebuilt just before
+    else:
+        rank = Window(
             RowNumber(),
-            partition_by=[F("project_id"), F("household_id"), *([F(column)] if column else [])],
+            partition_by=[F("project_id"), F("household_id"), F(column)],
             order_by=["received_at", "first_receipt_id"],
-        ),
-    ).values(
+        )
+    firsts = HouseholdReach.objects.annotate(reach_day=TruncDate("received_at"), rank_in_scope=rank).values(
         "reach_day",
         "project_id",
         "kit_type_id",

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import ProgressReport, Project, Target, TargetPeriod
 
@@ -8,6 +9,7 @@ class TargetInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     raw_id_fields = ("admin_area",)
+    can_delete = False
 
 
 class TargetPeriodInline(admin.TabularInline):
@@ -16,7 +18,7 @@ class TargetPeriodInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(SimpleHistoryAdmin):
     list_display = ("code", "title", "donor", "lead_organisation", "start_date", "end_date", "status")
     list_filter = ("status", "donor", "lead_organisation")
     search_fields = ("code", "title")
@@ -25,14 +27,20 @@ class ProjectAdmin(admin.ModelAdmin):
     raw_id_fields = ("admin_areas",)
     inlines = [TargetInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # projects are closed, never deleted: reports and receipts refer to them
+
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(SimpleHistoryAdmin):
     list_display = ("project", "indicator", "kit_type", "kit_category", "admin_area", "target_value")
     list_filter = ("indicator", "kit_category", "project")
     list_select_related = ("project", "kit_type", "admin_area")
     raw_id_fields = ("admin_area",)
     inlines = [TargetPeriodInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a target is changed (its history kept), never deleted
 
 
 @admin.register(ProgressReport)

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditedRecords
 from kits.models import KitCategory
 
 
@@ -32,6 +33,7 @@ class Project(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     # How long personal data is kept after the project ends (data protection: retention limit).
     retention_months = models.PositiveSmallIntegerField(_("personal data retention (months after end)"), default=24)
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["-start_date", "code"]
@@ -64,6 +66,7 @@ class Target(models.Model):
         "sites.AdminArea", verbose_name=_("restricted to area"), null=True, blank=True, on_delete=models.PROTECT
     )
     target_value = models.PositiveIntegerField(_("target"))
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["project", "indicator", "id"]
@@ -95,6 +98,7 @@ class TargetPeriod(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     target_value = models.PositiveIntegerField(_("target for the period"))
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["target", "period_start"]

@@ -1,0 +1,139 @@
+"""The audit trail: who changed what, when, and through which channel.
+
+django-simple-history stores a historical row for every save of an audited model (households,
+receipts, distributions and their planned kit types, projects, targets and their periods, users),
+with the user taken from the request (HistoryRequestMiddleware) and the channel decided here, in one
+place: AuditChannelMiddleware sets it from the path (/api/ -> api, /admin/ -> admin, other pages ->
+page), every Celery task runs as `task` unless it says otherwise (the import task says `import`),
+and a write outside any request or task (a management command, a shell) is a `command`.
+
+Writes that skip model signals (QuerySet.update, bulk_update) go through `bulk_update_with_history`
+below, which writes the historical rows with the same user and channel.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from celery.signals import task_postrun, task_prerun
+from django.db import models
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+from simple_history import utils as history_utils
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+
+class Channel(models.TextChoices):
+    PAGE = "page", _("page")
+    API = "api", _("API")
+    ADMIN = "admin", _("admin")
+    IMPORT = "import", _("import")
+    TASK = "task", _("scheduled task")
+    COMMAND = "command", _("command")
+
+
+_channel: ContextVar[str | None] = ContextVar("audit_channel", default=None)
+_user: ContextVar[object | None] = ContextVar("audit_user", default=None)
+
+
+def current_channel() -> str:
+    """The channel of the write in progress; a write outside any request or task is a command."""
+    return _channel.get() or Channel.COMMAND
+
+
+def current_user():
+    """The user a task or command acts for, when no request says who it is."""
+    return _user.get()
+
+
+@contextmanager
+def acting(channel: str, user=None) -> Iterator[None]:
+    """Writes inside the block are recorded as made through `channel` (and by `user`, when given)."""
+    channel_token = _channel.set(channel)
+    user_token = _user.set(user) if user is not None else None
+    try:
+        yield
+    finally:
+        _channel.reset(channel_token)
+        if user_token is not None:
+            _user.reset(user_token)
+
+
+def channel_for_path(path: str) -> str:
+    if path.startswith("/api/"):
+        return Channel.API
+    if path.startswith("/admin/"):
+        return Channel.ADMIN
+    return Channel.PAGE
+
+
+class AuditChannelMiddleware:
+    """Every write during a request is recorded with the channel its path belongs to."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with acting(channel_for_path(request.path_info)):
+            return self.get_response(request)
+
+
+class AuditedHistory(models.Model):
+    """The abstract base of every historical model: the channel a change came through."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.COMMAND)
+
+    class Meta:
+        abstract = True
+
+
+class AuditedRecords(HistoricalRecords):
+    """HistoricalRecords on the AuditedHistory base; an m2m add or remove that changed nothing leaves no row."""
+
+    def __init__(self, **options):
+        super().__init__(bases=[AuditedHistory], **options)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if action in ("post_add", "post_remove") and not pk_set:
+            return
+        super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+
+
+@receiver(pre_create_historical_record)
+def _stamp_channel(sender, history_instance, **kwargs) -> None:
+    if hasattr(history_instance, "channel"):
+        history_instance.channel = current_channel()
+    if history_instance.history_user_id is None and current_user() is not None:
+        history_instance.history_user = current_user()
+
+
+def bulk_update_with_history(objs: list, model: type[models.Model], fields: Iterable[str], *, user=None) -> int:
+    """QuerySet-free bulk update that still leaves one historical row per object, with user and channel."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    return history_utils.bulk_update_with_history(
+        objs,
+        model,
+        list(fields),
+        batch_size=500,
+        default_user=user or current_user(),
+        custom_historical_attrs={"channel": current_channel()},
+    )
+
+
+# Celery: a task's writes are `task` writes unless the task itself names another channel.
+_task_tokens: dict[str, object] = {}
+
+
+@task_prerun.connect
+def _task_started(task_id=None, **kwargs) -> None:
+    _task_tokens[task_id] = _channel.set(Channel.TASK)
+
+
+@task_postrun.connect
+def _task_finished(task_id=None, **kwargs) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        _channel.reset(token)
