@@ -23,3 +23,11 @@ def run_import(job_id: int) -> int:
     with acting(Channel.IMPORT, user=job.created_by):  # the audit trail: registered by an import, for its author
         job = jobs.run_import(job)
     return job.created_count
+
+
+@shared_task(acks_late=True)
+def anonymise_households_past_retention() -> int:
+    """Run daily by celery beat (schedule: beneficiaries/migrations/0005_retention_schedule.py)."""
+    from beneficiaries.retention import anonymise_households
+
+    return anonymise_households()
