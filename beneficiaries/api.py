@@ -15,6 +15,8 @@ import json
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -99,12 +101,14 @@ class ImportListView(APIView):
 
 
 class ImportDetailView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         job = get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
         return Response(job_body(request, job, with_rows=True))
 
 
 class ImportStartView(APIView):
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
         job = get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
         with transaction.atomic():
@@ -125,6 +129,7 @@ def _flatten(submission: dict) -> dict[str, str]:
 class KoboSubmissionView(APIView):
     parser_classes = [JSONParser]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request):
         user = _importer(request)
         if not isinstance(request.data, dict):

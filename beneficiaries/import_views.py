@@ -20,8 +20,6 @@ from beneficiaries.imports.errors_file import write_errors_workbook
 from beneficiaries.imports.mapping import IMPORT_FIELDS
 from beneficiaries.models import DuplicateReview, ImportJob, ImportRow
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Registration list (CSV or XLSX)"))
@@ -34,8 +32,10 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
-        if uploaded.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(_("The file is larger than 200 MB: split it in parts."))
+        try:
+            jobs.check_upload(uploaded)  # size and type, the same check as the API's
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["file"]) from None
         return uploaded
 
 

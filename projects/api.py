@@ -131,7 +131,7 @@ class ReportDetailView(PartnerApiMixin, APIView):
 
 
 class ReportDownloadView(PartnerApiMixin, APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(operation_id="reports_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int, fmt: str):
         report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
         if fmt not in CONTENT_TYPES or fmt not in report.outputs:
