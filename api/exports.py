@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors as scope
 from api.base import PartnerApiMixin
+from beneficiaries.pseudonyms import is_small_count, suppressed_marker
 from kits.models import KitType
 from projects.models import Project, Target
 from sites.models import AdminArea, Site
@@ -83,12 +84,13 @@ class ThreeWRowSerializer(serializers.Serializer):
     item = serializers.CharField()
     date_start = serializers.DateField()
     date_end = serializers.DateField()
-    reached_hh = serializers.IntegerField()
-    reached_ind = serializers.IntegerField()
-    reached_f_children = serializers.IntegerField()
-    reached_m_adults = serializers.IntegerField()
+    reached_hh = serializers.IntegerField(allow_null=True)
+    reached_ind = serializers.IntegerField(allow_null=True)
+    reached_f_children = serializers.IntegerField(allow_null=True)
+    reached_m_adults = serializers.IntegerField(allow_null=True)
     targeted_ind = serializers.IntegerField(allow_null=True)
-    kits = serializers.IntegerField()
+    kits = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField(help_text="Fewer households than SMALL_COUNT_THRESHOLD: counts withheld.")
 
 
 class ThreeWSerializer(serializers.Serializer):
@@ -183,8 +185,13 @@ def _period(value) -> tuple[datetime.date, datetime.date]:
     return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
+# Withheld in a row counting fewer households than SMALL_COUNT_THRESHOLD, for roles without personal data.
+SUPPRESSIBLE = ("reached_hh", "reached_ind", "reached_f_children", "reached_m_adults", "kits")
+
+
 def export_rows(user, filters: dict) -> Iterator[dict]:
     names = _Names(user)
+    suppress = not scope.can_see_personal_data(user)
     for project_id, area1, area2, site_id, kit_id, period, households, individuals, girls, men, kits in aggregate_rows(
         user, filters
     ):
@@ -193,7 +200,7 @@ def export_rows(user, filters: dict) -> Iterator[dict]:
         adm2_name, adm2_code = names.area(area2)
         site_name, site_code = names.site(site_id)
         start, end = _period(period)
-        yield {
+        row = {
             "org_impl": project.lead_organisation.name,
             "org_funding": project.donor.name,
             "sector": SECTOR,
@@ -214,7 +221,11 @@ def export_rows(user, filters: dict) -> Iterator[dict]:
             "reached_m_adults": int(men or 0),
             "targeted_ind": names.targets.get((project_id, area2), names.targets.get((project_id, area1))),
             "kits": int(kits or 0),
+            "suppressed": suppress and is_small_count(int(households)),
         }
+        if row["suppressed"]:
+            row.update(dict.fromkeys(SUPPRESSIBLE))
+        yield row
 
 
 class _Line:
@@ -229,7 +240,10 @@ def csv_lines(rows: Iterator[dict]) -> Iterator[str]:
     yield writer.writerow([header for _key, header, _tag in COLUMNS])
     yield writer.writerow([tag for _key, _header, tag in COLUMNS])
     for row in rows:
-        yield writer.writerow(["" if row[key] is None else row[key] for key, _header, _tag in COLUMNS])
+        blank = suppressed_marker() if row.get("suppressed") else ""
+        yield writer.writerow(
+            [(blank if key in SUPPRESSIBLE else "") if row[key] is None else row[key] for key, _header, _tag in COLUMNS]
+        )
 
 
 def json_chunks(rows: Iterator[dict]) -> Iterator[str]:

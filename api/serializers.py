@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts import selectors as scope
 from beneficiaries import codes
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, DisplacementStatus, Household, Sex
+from beneficiaries.pseudonyms import household_pseudonym
 from distributions.models import Distribution, DistributionItem, Receipt, VerificationMethod
 from kits.models import KitType
 from projects.models import Project, Target, TargetPeriod
@@ -276,6 +277,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
     distribution = serializers.IntegerField(source="distribution_id", read_only=True)
     project = serializers.CharField(source="distribution.project.code", read_only=True)
     household = serializers.SerializerMethodField()
+    household_pseudonym = serializers.SerializerMethodField()
     kit_type = serializers.CharField(source="kit_type.code", read_only=True)
     kit_category = serializers.CharField(source="kit_type.category", read_only=True)
     recorded_by = serializers.SerializerMethodField()
@@ -293,6 +295,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "distribution",
             "project",
             "household",
+            "household_pseudonym",
             "kit_type",
             "kit_category",
             "quantity",
@@ -319,6 +322,11 @@ class ReceiptSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_household(self, receipt: Receipt) -> str | None:
         return receipt.household.display_code if self._personal() else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_household_pseudonym(self, receipt: Receipt) -> str | None:
+        """For roles without personal data: a keyed hash, the same for each of the household's receipts."""
+        return None if self._personal() else household_pseudonym(receipt.household.registration_code)
 
     @extend_schema_field(serializers.CharField())
     def get_proxy_name(self, receipt: Receipt) -> str:

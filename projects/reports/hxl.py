@@ -3,6 +3,17 @@
 import csv
 import io
 
+from beneficiaries.pseudonyms import is_small_count, suppressed_marker
+
+# Donor outputs: a site and kit row reaching fewer than SMALL_COUNT_THRESHOLD households shows the marker instead.
+SUPPRESSIBLE = (
+    "Kits distributed",
+    "Households reached",
+    "Individuals reached",
+    "Girls reached (0-17)",
+    "Men reached (18+)",
+)
+
 COLUMNS = [
     ("Implementing organisation", "#org+impl", lambda f, r: f["project"]["lead_organisation"]),
     ("Funding organisation", "#org+funding", lambda f, r: f["project"]["donor"]),
@@ -31,5 +42,11 @@ def build(figures: dict) -> bytes:
     writer.writerow([label for label, _tag, _value in COLUMNS])
     writer.writerow([tag for _label, tag, _value in COLUMNS])
     for row in figures["by_site_and_kit"]:
-        writer.writerow([value(figures, row) for _label, _tag, value in COLUMNS])
+        small = is_small_count(row["households"])
+        writer.writerow(
+            [
+                suppressed_marker() if small and label in SUPPRESSIBLE else value(figures, row)
+                for label, _tag, value in COLUMNS
+            ]
+        )
     return buffer.getvalue().encode("utf-8")

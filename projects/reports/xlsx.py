@@ -6,6 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
+from beneficiaries.pseudonyms import is_small_count, suppressed_marker
 
 BOLD = Font(bold=True)
 
@@ -89,9 +90,7 @@ def build(figures: dict) -> bytes:
                 r["admin2__name"],
                 r["site__name"],
                 r["site__code"],
-                r["kits"],
-                r["households"],
-                r["individuals"],
+                *_site_counts(r),
             ]
             for r in period["by_site"]
         ],
@@ -149,3 +148,10 @@ def build(figures: dict) -> bytes:
 
 def _kits_to_date(cumulative: dict, kit_type_id: int) -> int:
     return next((r["kits"] for r in cumulative["kits_by_type"] if r["kit_type_id"] == kit_type_id), 0)
+
+
+def _site_counts(row: dict) -> list:
+    """A site reaching fewer than SMALL_COUNT_THRESHOLD households shows the marker, not counts."""
+    if is_small_count(row["households"]):
+        return [suppressed_marker()] * 3
+    return [row["kits"], row["households"], row["individuals"]]
