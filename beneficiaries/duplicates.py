@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.postgres.lookups import TrigramSimilar
 from django.db import connection
 from django.db.models import F, Q, Value
+from django.db.models.functions import Abs
 
 from beneficiaries import matching
 from beneficiaries.models import Household
@@ -32,6 +33,23 @@ FUZZY_CANDIDATE_LIMIT = 100
 # households) is left out, and candidates come from the exact keys and the name skeleton only.
 _trigram_search = contextvars.ContextVar("duplicate_trigram_search", default=True)
 _area_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar("duplicate_area_cache", default=None)
+_batch_locked_areas: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
+    "batch_locked_areas", default=frozenset()
+)
+
+
+@contextlib.contextmanager
+def areas_locked_by_batch(keys: set[int]) -> Iterator[None]:
+    """Inside a batch transaction that already holds these areas' advisory locks (services.lock_areas)."""
+    token = _batch_locked_areas.set(frozenset(keys))
+    try:
+        yield
+    finally:
+        _batch_locked_areas.reset(token)
+
+
+def area_locked_by_batch(key: int) -> bool:
+    return key in _batch_locked_areas.get()
 
 
 @contextlib.contextmanager
@@ -105,17 +123,21 @@ def _candidates(probe: Household) -> list[Household]:
     """At most a few queries, each served by an index: exact keys, the name skeleton, and pg_trgm on PostgreSQL."""
     active = Household.objects.filter(is_active=True).exclude(pk=probe.pk).only(*_CANDIDATE_FIELDS).order_by()
     area = Q(site_id__in=_area_site_ids(probe.site))
+    year = probe.head_birth_year or 0
+    years = (year - BIRTH_YEAR_WINDOW, year + BIRTH_YEAR_WINDOW)
     exact = Q()
     if probe.id_document_key:
         exact |= Q(id_document_key=probe.id_document_key)
     if probe.phone_key:
         exact |= area & Q(phone_key=probe.phone_key)
     found = {household.pk: household for household in active.filter(exact)[:20]} if exact else {}
+    if probe.head_name_skeleton and probe.head_birth_year:
+        # Common names have hundreds of namesakes in an area: the closest birth years first.
+        same_skeleton = active.filter(area, head_name_skeleton=probe.head_name_skeleton, head_birth_year__range=years)
+        closest = same_skeleton.order_by(Abs(F("head_birth_year") - year), "pk")[:FUZZY_CANDIDATE_LIMIT]
+        found.update((household.pk, household) for household in closest)
     if probe.head_name_key and probe.head_birth_year:
-        years = (probe.head_birth_year - BIRTH_YEAR_WINDOW, probe.head_birth_year + BIRTH_YEAR_WINDOW)
         nearby = active.filter(area, head_birth_year__range=years)
-        same_skeleton = nearby.filter(head_name_skeleton=probe.head_name_skeleton)[:FUZZY_CANDIDATE_LIMIT]
-        found.update((household.pk, household) for household in same_skeleton)
         if connection.vendor == "postgresql" and _trigram_search.get():
             # pg_trgm's % operator (threshold pg_trgm.similarity_threshold, 0.3 by default), served by the
             # GIN index household_name_key_trgm (migration 0003): typos in consonants the skeleton keeps.

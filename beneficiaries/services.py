@@ -94,12 +94,27 @@ class ProbableDuplicate(ValidationError):
         )
 
 
-def _lock_area(household: Household) -> None:
-    """Serialise registrations in one admin 2 area, so that two officers cannot both miss each other's duplicate."""
-    if connection.vendor == "postgresql":
-        area = household.site.admin2_id or -household.site_id
+def area_lock_key(site) -> int:
+    return site.admin2_id or -site.pk
+
+
+def lock_areas(keys: set[int]) -> None:
+    """Serialise registrations in admin 2 areas, so that two officers cannot both miss each other's duplicate.
+
+    Transaction-scoped advisory locks, taken in a fixed order (no deadlock between two imports).
+    """
+    if connection.vendor == "postgresql" and keys:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AREA_LOCK_NAMESPACE, area])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::int[]) AS key ORDER BY key",
+                [_AREA_LOCK_NAMESPACE, sorted(keys)],
+            )
+
+
+def _lock_area(household: Household) -> None:
+    key = area_lock_key(household.site)
+    if not duplicates.area_locked_by_batch(key):
+        lock_areas({key})
 
 
 def register_household(

@@ -23,7 +23,7 @@ from beneficiaries.imports import mapping as mappings
 from beneficiaries.imports.readers import UnreadableFile, open_table, read_headers
 from beneficiaries.imports.validation import RowResult, RowValidator
 from beneficiaries.models import ImportJob, ImportRow
-from beneficiaries.services import ProbableDuplicate, register_household
+from beneficiaries.services import ProbableDuplicate, area_lock_key, lock_areas, register_household
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
@@ -33,26 +33,8 @@ def _path(job: ImportJob) -> Path:
     return Path(job.file.path)
 
 
-UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
-ZIP_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
-
-
-def check_upload(uploaded: UploadedFile) -> None:
-    """Refuse, before anything is stored, a file too big or whose name and first bytes are not a CSV or an XLSX."""
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    if uploaded.size > limit:
-        raise ValidationError({"file": [f"The file is larger than {limit // (1024 * 1024)} MB: split it in parts."]})
-    suffix = Path(uploaded.name or "").suffix.lower()
-    uploaded.seek(0)
-    head = uploaded.read(4)
-    uploaded.seek(0)
-    if suffix not in UPLOAD_SUFFIXES or (suffix == ".xlsx") != (head == ZIP_MAGIC):
-        raise ValidationError({"file": ["This file is not a spreadsheet we can read: save it as CSV or XLSX."]})
-
-
 def create_job(*, uploaded: UploadedFile, created_by: User, source: str = "") -> ImportJob:
     """Store the file and read its headers; the mapping is proposed (remembered for the source, or guessed)."""
-    check_upload(uploaded)
     job = ImportJob(created_by=created_by, original_name=uploaded.name[:255])
     job.file.save(Path(uploaded.name).name, uploaded, save=False)
     try:
@@ -168,6 +150,24 @@ def start_import(job: ImportJob) -> ImportJob:
     return locked
 
 
+def _register_batch(job: ImportJob, batch, refused_before: set[int], user: User, source: str, columns: dict):
+    """Each row's outcome; the caller's transaction already holds the batch's area locks."""
+    outcomes: list[ImportRow] = []
+    counts = dict.fromkeys(ImportRow.Outcome.values, 0)
+    for number, result in batch:
+        if number in refused_before:  # refused in the dry run
+            continue
+        if result.errors:
+            outcome, household, review, errors = ImportRow.Outcome.INVALID, None, None, result.errors
+        else:
+            outcome, household, review, errors = register_row(result.fields, user=user, source=source, columns=columns)
+        counts[outcome] += 1
+        outcomes.append(
+            ImportRow(job=job, row_number=number, outcome=outcome, errors=errors, household=household, review=review)
+        )
+    return outcomes, counts
+
+
 def _commit_batch(job_pk: int, batch: list[tuple[int, RowResult]], user: User, source: str, columns: dict) -> bool:
     """One transaction: the batch's households, its row outcomes, the cursor. False if another run did it."""
     with transaction.atomic():
@@ -175,28 +175,15 @@ def _commit_batch(job_pk: int, batch: list[tuple[int, RowResult]], user: User, s
         batch = [(number, result) for number, result in batch if number > job.committed_through]
         if not batch:
             return False
-        done = set(
-            ImportRow.objects.filter(job=job, row_number__in=[n for n, _r in batch]).values_list(
-                "row_number", flat=True
-            )
+        numbers = [number for number, _result in batch]
+        refused_before = set(
+            ImportRow.objects.filter(job=job, row_number__in=numbers).values_list("row_number", flat=True)
         )
-        outcomes: list[ImportRow] = []
-        counts = dict.fromkeys(ImportRow.Outcome.values, 0)
-        for number, result in batch:
-            if number in done:  # refused in the dry run
-                continue
-            if result.errors:
-                outcome, household, review, errors = ImportRow.Outcome.INVALID, None, None, result.errors
-            else:
-                outcome, household, review, errors = register_row(
-                    result.fields, user=user, source=source, columns=columns
-                )
-            counts[outcome] += 1
-            outcomes.append(
-                ImportRow(
-                    job=job, row_number=number, outcome=outcome, errors=errors, household=household, review=review
-                )
-            )
+        # The batch's areas are locked once, in order, for the whole transaction (not once a row).
+        areas = {area_lock_key(result.fields["site"]) for _number, result in batch if not result.errors}
+        lock_areas(areas)
+        with duplicates.areas_locked_by_batch(areas):
+            outcomes, counts = _register_batch(job, batch, refused_before, user, source, columns)
         ImportRow.objects.bulk_create(outcomes)
         ImportJob.objects.filter(pk=job_pk).update(
             committed_through=batch[-1][0],
