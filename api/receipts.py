@@ -7,6 +7,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from api import selectors
@@ -21,10 +22,11 @@ from distributions.services import (
 )
 from kits.models import KitType
 
+# Lazy: a module-level gettext would freeze these in the language active at import time.
 NOT_FOUND = {
-    "distribution": _("No distribution with this id in your scope."),
-    "household": _("No household with this registration code in your scope."),
-    "kit_type": _("No kit type with this code."),
+    "distribution": gettext_lazy("No distribution with this id in your scope."),
+    "household": gettext_lazy("No household with this registration code in your scope."),
+    "kit_type": gettext_lazy("No kit type with this code."),
 }
 
 

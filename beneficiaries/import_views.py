@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors
@@ -22,12 +23,13 @@ from beneficiaries.models import DuplicateReview, ImportJob, ImportRow
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Registration list (CSV or XLSX)"))
+    # Labels are lazy: the class is built at import time, before any request picks a language.
+    file = forms.FileField(label=gettext_lazy("Registration list (CSV or XLSX)"))
     source = forms.CharField(
-        label=_("Source (e.g. the KoboToolbox form or the partner's name)"),
+        label=gettext_lazy("Source (e.g. the KoboToolbox form or the partner's name)"),
         required=False,
         max_length=200,
-        help_text=_("The column mapping is remembered for the next file from the same source."),
+        help_text=gettext_lazy("The column mapping is remembered for the next file from the same source."),
     )
 
     def clean_file(self):
