@@ -4,6 +4,8 @@ Run on PostgreSQL after `manage.py generate_scale_data` (which rebuilds the prog
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/progress_bench.py [--runs 20]
 
+(after a migration that adds a summary, run `manage.py rebuild_progress_summary` first).
+
 Prints p50/p95 in milliseconds and each figure as a ratio of the bare SQL's median. The bare SQL
 is a GROUP BY over the receipts (kits by kit type and region; households and individuals reached,
 each household once, with its sex-and-age counts), which is what the engine would do without its
@@ -77,11 +79,35 @@ def bare_sql(project: Project) -> tuple[list, tuple]:
         return kits, cursor.fetchone()
 
 
+def filtered_dashboards(project: Project) -> list[tuple[str, dict]]:
+    """Shareable dashboard URLs with one filter each: the busiest region, area and site, a month."""
+    from distributions.models import ReceiptSummary
+
+    busiest = (
+        ReceiptSummary.objects.filter(project=project)
+        .values("admin1_id", "admin2_id", "site_id", "kit_category")
+        .annotate(kits=django.db.models.Sum("kits"))
+        .order_by("-kits")
+        .first()
+    )
+    last_day = ReceiptSummary.objects.filter(project=project).latest("day").day
+    month = last_day.replace(day=1)
+    candidates = [
+        (f"period {month:%Y-%m}", {"start": month.isoformat(), "end": last_day.isoformat()}),
+        ("admin 1 area", {"area": busiest["admin1_id"]}),
+        ("admin 2 area", {"area": busiest["admin2_id"]}),
+        ("site", {"site": busiest["site_id"]}),
+        (f"kit category {busiest['kit_category']}", {"kit_category": busiest["kit_category"]}),
+    ]
+    return [(label, query) for label, query in candidates if None not in query.values()]  # sites without admin 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--project", help="project code (default: the scale project with most receipts)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--report-runs", type=int, default=3)
+    parser.add_argument("--filtered-runs", type=int, default=10, help="runs of each filtered dashboard (0: none)")
     options = parser.parse_args()
     setup_test_environment()
     project = (
@@ -110,6 +136,13 @@ def main() -> None:
     url = f"/dashboard/projects/{project.pk}/"
     dashboard = timed(lambda: client.get(url), options.runs)
     api = timed(lambda: client.get(f"/api/v1/projects/{project.pk}/progress/"), options.runs)
+    filtered = []
+    for label, query in filtered_dashboards(project) if options.filtered_runs else []:
+        form = client.get(url, query).context["form"]
+        assert form.is_valid(), form.errors  # an ignored filter would time the unfiltered page
+        filtered.append(
+            (f"dashboard, {label}", timed(lambda query=query: client.get(url, query), options.filtered_runs))
+        )
 
     def one_report() -> None:
         report = ProgressReport.objects.create(
@@ -124,6 +157,7 @@ def main() -> None:
         ("bare SQL GROUP BY over receipts (baseline)", bare),
         ("dashboard page, server time", dashboard),
         ("API JSON twin", api),
+        *filtered,
         ("report build, all five outputs", reports),
     ]
     for label, samples in rows:
