@@ -1,5 +1,8 @@
 """What every partner-API view shares: JSON only, throttles, Idempotency-Key on POST."""
 
+import contextlib
+
+from django.db import DatabaseError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
@@ -20,7 +23,8 @@ class PartnerApiMixin:
             return super().dispatch(request, *args, **kwargs)
         except Exception:
             if self._idempotency_record is not None:  # a server error: release the key for a retry
-                IdempotencyRecord.objects.filter(pk=self._idempotency_record.pk).delete()
+                with contextlib.suppress(DatabaseError):  # a broken transaction: its rollback drops it
+                    IdempotencyRecord.objects.filter(pk=self._idempotency_record.pk).delete()
             raise
 
     def initial(self, request, *args, **kwargs):

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors as scope
 from api.base import PartnerApiMixin
+from api.filters import BoundedModelChoiceField
 from beneficiaries.pseudonyms import is_small_count, suppressed_marker
 from kits.models import KitType
 from projects.models import Project, Target
@@ -60,7 +61,7 @@ GROUP_COLUMNS = ("project_ref", "area1", "area2", "place", "kit", "period")
 
 
 class ThreeWFilter(forms.Form):
-    project = forms.ModelChoiceField(queryset=Project.objects.none(), to_field_name="code", required=False)
+    project = BoundedModelChoiceField(queryset=Project.objects.none(), to_field_name="code", required=False)
     received_after = forms.DateField(required=False)
     received_before = forms.DateField(required=False)
 

@@ -21,9 +21,12 @@ MAX_ID = 2**63 - 1
 
 
 class BoundedModelChoiceField(forms.ModelChoiceField):
-    """An id outside the database's integer range is an invalid choice, not an overflow."""
+    """An id outside the database's integer range, or a code with a NUL character (which PostgreSQL
+    refuses in text), is an invalid choice, not a database error."""
 
     def to_python(self, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise FormValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         if value not in self.empty_values and self.to_field_name is None:
             try:
                 number = int(value)
@@ -34,7 +37,7 @@ class BoundedModelChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
-class IdChoiceFilter(django_filters.ModelChoiceFilter):
+class ChoiceOfFilter(django_filters.ModelChoiceFilter):
     field_class = BoundedModelChoiceField
 
 
@@ -60,7 +63,7 @@ def in_area(prefix: str, area: AdminArea) -> Q:
 class AdminAreaFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=AdminArea.Level.choices)
     country_code = django_filters.CharFilter(max_length=3)
-    parent = django_filters.ModelChoiceFilter(
+    parent = ChoiceOfFilter(
         queryset=AdminArea.objects.all(), to_field_name="pcode", help_text="P-code of the parent area."
     )
 
@@ -70,7 +73,7 @@ class AdminAreaFilter(django_filters.FilterSet):
 
 
 class SiteFilter(django_filters.FilterSet):
-    admin_area = django_filters.ModelChoiceFilter(
+    admin_area = ChoiceOfFilter(
         queryset=AdminArea.objects.all(), to_field_name="pcode", method="filter_area", help_text="P-code, any level."
     )
     site_type = django_filters.ChoiceFilter(choices=Site.SiteType.choices)
@@ -94,8 +97,8 @@ class KitTypeFilter(django_filters.FilterSet):
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    site = django_filters.ModelChoiceFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
-    admin_area = django_filters.ModelChoiceFilter(
+    site = ChoiceOfFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
+    admin_area = ChoiceOfFilter(
         queryset=AdminArea.objects.all(), to_field_name="pcode", method="filter_area", help_text="P-code, any level."
     )
     displacement_status = django_filters.ChoiceFilter(choices=DisplacementStatus.choices)
@@ -136,8 +139,8 @@ class HouseholdFilter(django_filters.FilterSet):
 
 
 class DistributionFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(queryset=_projects_of, to_field_name="code", help_text="Project code.")
-    site = django_filters.ModelChoiceFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
+    project = ChoiceOfFilter(queryset=_projects_of, to_field_name="code", help_text="Project code.")
+    site = ChoiceOfFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
     status = django_filters.MultipleChoiceFilter(choices=Distribution.Status.choices)
     starts_after = django_filters.DateFilter(field_name="planned_start", lookup_expr="gte")
     ends_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte")
@@ -148,17 +151,15 @@ class DistributionFilter(django_filters.FilterSet):
 
 
 class ReceiptFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(
+    project = ChoiceOfFilter(
         queryset=_projects_of, to_field_name="code", field_name="distribution__project", help_text="Project code."
     )
-    distribution = IdChoiceFilter(queryset=_distributions_of, help_text="Distribution id.")
-    site = django_filters.ModelChoiceFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
-    admin_area = django_filters.ModelChoiceFilter(
+    distribution = ChoiceOfFilter(queryset=_distributions_of, help_text="Distribution id.")
+    site = ChoiceOfFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
+    admin_area = ChoiceOfFilter(
         queryset=AdminArea.objects.all(), to_field_name="pcode", method="filter_area", help_text="P-code, any level."
     )
-    kit_type = django_filters.ModelChoiceFilter(
-        queryset=KitType.objects.all(), to_field_name="code", help_text="Kit type code."
-    )
+    kit_type = ChoiceOfFilter(queryset=KitType.objects.all(), to_field_name="code", help_text="Kit type code.")
     kit_category = django_filters.ChoiceFilter(field_name="kit_type__category", choices=KitCategory.choices)
     household = django_filters.CharFilter(
         method="filter_household", max_length=40, help_text="Registration code, any typed form."

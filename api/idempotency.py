@@ -7,7 +7,9 @@ errors are not stored (the record is dropped), so the client may retry them.
 """
 
 import hashlib
+import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 
@@ -89,7 +91,9 @@ def finish(record: IdempotencyRecord, response) -> None:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
     record.status_code = response.status_code
-    record.response_body = response.data
+    # PostgreSQL's jsonb refuses NUL characters (an error message may echo the input that had one).
+    text = json.dumps(response.data, cls=DjangoJSONEncoder).replace("\\u0000", "\\ufffd")
+    record.response_body = json.loads(text)
     record.response_headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
     if response.content_type:
         record.response_headers["Content-Type"] = response.content_type

@@ -37,7 +37,16 @@ def _user_of(serializer) -> object:
     return serializer.context["request"].user
 
 
-class ScopedSlugField(serializers.SlugRelatedField):
+class CodeField(serializers.SlugRelatedField):
+    """A foreign key named by its code. A NUL character (PostgreSQL refuses it in text) is an invalid code."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
+class ScopedSlugField(CodeField):
     """A foreign key named by its code, looked up only within the requesting user's scope."""
 
     def __init__(self, scoped, **kwargs):
@@ -172,7 +181,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class DistributionItemSerializer(StrictModelSerializer):
-    kit_type = serializers.SlugRelatedField(slug_field="code", queryset=KitType.objects.all())
+    kit_type = CodeField(slug_field="code", queryset=KitType.objects.all())
     planned_quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
     entitlement_quantity = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     entitlement_maximum = serializers.IntegerField(min_value=1, max_value=1000, required=False, allow_null=True)

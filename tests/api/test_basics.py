@@ -164,3 +164,21 @@ def test_unexpected_fields_and_long_strings_are_400_and_change_nothing(officer_a
     answer = officer_api.post("/api/v1/households/", payload, format="json")
     assert "head_name" in answer.json()["errors"]
     assert not Household.objects.exists()
+
+
+def test_nul_characters_are_400_not_database_errors(client, mopti):
+    from accounts.models import Role as Roles
+
+    api = client_for(factories.user(Roles.ADMINISTRATOR, username="nul-admin"))
+    assert api.get("/api/v1/receipts/?site=WA%00L").status_code == 400
+    assert api.get("/api/v1/households/?admin_area=ML%0005").status_code == 400
+    assert api.get("/api/v1/exports/3w.json?project=X%00").status_code == 400
+    payload = {
+        "project": "MLI\x00",
+        "site": "WAL",
+        "name": "n",
+        "planned_start": "2024-01-01",
+        "planned_end": "2024-01-02",
+    }
+    answer = api.post("/api/v1/distributions/", payload, format="json")
+    assert answer.status_code == 400 and "project" in answer.json()["errors"]

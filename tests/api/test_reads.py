@@ -158,9 +158,9 @@ def test_invalid_cursor_is_404_problem(officer_api, mopti):
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
 
 
-def test_projects_with_targets(officer_api, mopti):
+def test_projects_with_targets(partner_api, mopti):
     factories.target(mopti["project"], kit_type=mopti["shelter"], value=450)
-    (project,) = officer_api.get("/api/v1/projects/").json()["results"]
+    (project,) = partner_api.get("/api/v1/projects/").json()["results"]
     assert project["code"] == "MLI-TEST" and project["targets"][0]["target_value"] == 450
     assert project["admin_areas"] == ["ML05"] and project["donor"] == "Donor"
 

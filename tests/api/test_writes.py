@@ -314,3 +314,11 @@ def test_two_concurrent_posts_of_the_same_receipt_store_one(mopti):
         thread.join()
     assert sorted(answers) == [201, 409]
     assert Receipt.objects.count() == 1
+
+
+def test_idempotent_answer_echoing_a_nul_character_is_stored(officer_api, mopti, household):
+    bad = receipt_item(mopti, household, kit_type="ES\x00K")
+    first = post(officer_api, "/api/v1/receipts/", bad, HTTP_IDEMPOTENCY_KEY="nul-1")
+    replay = post(officer_api, "/api/v1/receipts/", bad, HTTP_IDEMPOTENCY_KEY="nul-1")
+    assert first.status_code == replay.status_code == 400
+    assert replay["Idempotent-Replayed"] == "true"
