@@ -129,17 +129,6 @@ def can_record_receipts(user: User) -> bool:
     return not _is_anonymous(user) and (user.is_administrator or user.role != Role.DONOR_VIEWER)
 
 
-def can_register_households(user: User) -> bool:
-    """Registering or editing a household handles personal data."""
-    return can_see_personal_data(user)
-
-
-def can_plan_distributions(user: User) -> bool:
-    if _is_anonymous(user):
-        return False
-    return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)
-
-
 def field_distributions(user: User) -> QuerySet[Distribution]:
     """Distributions whose field screens the user may open: those it may record receipts in (not donors)."""
     if not can_record_receipts(user):
@@ -154,6 +143,17 @@ def field_receipts(user: User) -> QuerySet[Receipt]:
         .filter(distribution__in=field_distributions(user).values("pk"))
         .filter(household__in=visible_households(user).values("pk"))
     )
+
+
+def can_register_households(user: User) -> bool:
+    """Registering or editing a household handles personal data."""
+    return can_see_personal_data(user)
+
+
+def can_plan_distributions(user: User) -> bool:
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)
 
 
 def can_import_households(user: User) -> bool:

@@ -84,10 +84,10 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def cards(request: HttpRequest) -> HttpResponse:
     """A printable page of household cards: registration code as text and as a QR code (SVG)."""
-    site = _site(request, request.GET.get("site"))
-    ids = [int(value) for value in request.GET.getlist("household") if value.isdigit()]
     if not can_see_personal_data(request.user):
         raise PermissionDenied
+    site = _site(request, request.GET.get("site"))
+    ids = [int(value) for value in request.GET.getlist("household") if value.isdigit()]
     if site is None and not ids:
         return render(request, "field/cards_choose.html", {"sites": visible_sites(request.user).order_by("name")})
     households = households_for_cards(request.user, site=site, ids=ids)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from beneficiaries import duplicates
@@ -33,8 +34,28 @@ def _path(job: ImportJob) -> Path:
     return Path(job.file.path)
 
 
+UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+ZIP_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
+
+
+def check_upload(uploaded: UploadedFile) -> None:
+    """Refuse, before anything is stored, a file too big or whose name and first bytes are not a CSV or an XLSX."""
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if uploaded.size > limit:
+        raise ValidationError(
+            {"file": [_("The file is larger than %(mb)s MB: split it in parts.") % {"mb": limit // (1024 * 1024)}]}
+        )
+    suffix = Path(uploaded.name or "").suffix.lower()
+    uploaded.seek(0)
+    head = uploaded.read(4)
+    uploaded.seek(0)
+    if suffix not in UPLOAD_SUFFIXES or (suffix == ".xlsx") != (head == ZIP_MAGIC):
+        raise ValidationError({"file": [_("This file is not a spreadsheet we can read: save it as CSV or XLSX.")]})
+
+
 def create_job(*, uploaded: UploadedFile, created_by: User, source: str = "") -> ImportJob:
     """Store the file and read its headers; the mapping is proposed (remembered for the source, or guessed)."""
+    check_upload(uploaded)
     job = ImportJob(created_by=created_by, original_name=uploaded.name[:255])
     job.file.save(Path(uploaded.name).name, uploaded, save=False)
     try:
