@@ -102,8 +102,8 @@ def test_sign_in_find_record_refuse_register_and_void(field_server, page, mopti,
     page.click("button:has-text('Void this receipt')")
     expect(page.locator(".messages .success")).to_contain_text("voided")
     page.click("text=History of this household")
-    expect(page.locator(".history")).to_contain_text("Voided on")
-    expect(page.locator(".history")).to_contain_text("Recorded for the wrong household")
+    expect(page.locator("ul.history")).to_contain_text("Voided on")
+    expect(page.locator("ul.history")).to_contain_text("Recorded for the wrong household")
     shoot(page, "06-history-with-void")
     assert Receipt.objects.filter(household=household, voided_at__isnull=False).count() == 1
 
