@@ -354,7 +354,7 @@ class DemoLoader:
                     "is_superuser": role == Role.ADMINISTRATOR,
                 },
             )
-            if not user.has_usable_password():
+            if not user.password or not user.has_usable_password():  # created without one
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
             users[username] = user

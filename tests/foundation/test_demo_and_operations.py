@@ -26,6 +26,15 @@ def test_demo_loads_twice_with_no_change_the_second_time(db):
     assert list(Receipt.objects.order_by("client_uuid").values()) == receipts
 
 
+def test_demo_accounts_sign_in_with_the_printed_password(db):
+    from accounts.models import User
+    from projects.demo import DEMO_PASSWORD
+
+    load_demo()
+    for username in ("admin", "manager", "officer", "officer.iraq", "donor", "partner"):
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD), username
+
+
 def test_demo_figures_match_the_mopti_story(db):
     load_demo()
     mopti = Receipt.objects.filter(distribution__project__code="MLI-JPN-2024-SNFI", voided_at__isnull=True)
