@@ -11,18 +11,10 @@ from accounts import audit
 from accounts.models import User
 from beneficiaries.duplicates import Match
 from beneficiaries.models import DuplicateReview, Household, HouseholdMerge
-from beneficiaries.services import register_household
+from beneficiaries.services import register_household, submitted_fields
 from distributions.models import Receipt
 from distributions.services import void_receipt
 from sites.models import Site
-
-
-def _json_fields(fields: dict) -> dict:
-    """The submitted fields as JSON: the site by primary key, dates as ISO strings."""
-    return {
-        name: value.pk if isinstance(value, Site) else value.isoformat() if isinstance(value, datetime.date) else value
-        for name, value in fields.items()
-    }
 
 
 def hold_registration(*, fields: dict, match: Match, held_by: User | None, source: str = "") -> DuplicateReview:
@@ -33,7 +25,7 @@ def hold_registration(*, fields: dict, match: Match, held_by: User | None, sourc
         site=fields["site"],
         likelihood=match.likelihood,
         reasons=match.reasons,
-        submitted_fields=_json_fields(fields),
+        submitted_fields=submitted_fields(fields),
         source=source[:200],
         created_by=held_by,
     )

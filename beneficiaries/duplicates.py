@@ -14,7 +14,9 @@ above DUPLICATE_REVIEW_THRESHOLD it is created and flagged for a reviewer.
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -29,32 +31,17 @@ from sites.models import Site
 
 BIRTH_YEAR_WINDOW = 2
 FUZZY_CANDIDATE_LIMIT = 100
-# File imports check rows by the thousand: there the pg_trgm query (a few ms a row against a million
-# households) is left out, and candidates come from the exact keys and the name skeleton only.
+EXACT_CANDIDATE_LIMIT = 20
+# File imports check rows by the thousand (BatchMatcher below): there the pg_trgm query (a few ms a row
+# against a million households) is left out, and candidates come from the exact keys and the name
+# skeleton only. bulk_checks() gives one registration the same candidates.
 _trigram_search = contextvars.ContextVar("duplicate_trigram_search", default=True)
 _area_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar("duplicate_area_cache", default=None)
-_batch_locked_areas: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
-    "batch_locked_areas", default=frozenset()
-)
-
-
-@contextlib.contextmanager
-def areas_locked_by_batch(keys: set[int]) -> Iterator[None]:
-    """Inside a batch transaction that already holds these areas' advisory locks (services.lock_areas)."""
-    token = _batch_locked_areas.set(frozenset(keys))
-    try:
-        yield
-    finally:
-        _batch_locked_areas.reset(token)
-
-
-def area_locked_by_batch(key: int) -> bool:
-    return key in _batch_locked_areas.get()
 
 
 @contextlib.contextmanager
 def bulk_checks() -> Iterator[None]:
-    """For a file import: no pg_trgm query, and each area's sites looked up once."""
+    """Check one registration as a file import checks its rows (BatchMatcher): no pg_trgm, areas' sites cached."""
     trigram, cache = _trigram_search.set(False), _area_cache.set({})
     try:
         yield
@@ -130,7 +117,7 @@ def _candidates(probe: Household) -> list[Household]:
         exact |= Q(id_document_key=probe.id_document_key)
     if probe.phone_key:
         exact |= area & Q(phone_key=probe.phone_key)
-    found = {household.pk: household for household in active.filter(exact)[:20]} if exact else {}
+    found = {household.pk: household for household in active.filter(exact)[:EXACT_CANDIDATE_LIMIT]} if exact else {}
     if probe.head_name_skeleton and probe.head_birth_year:
         # Common names have hundreds of namesakes in an area: the closest birth years first.
         same_skeleton = active.filter(area, head_name_skeleton=probe.head_name_skeleton, head_birth_year__range=years)
@@ -191,3 +178,160 @@ def find_matches(probe: Household) -> list[Match]:
 def best_match(probe: Household) -> Match | None:
     matches = find_matches(probe)
     return matches[0] if matches else None
+
+
+# --- File imports: the same candidates and scores as `best_match` under bulk_checks(), for a batch at once ---
+
+_BATCH_PROBES = {
+    "postgresql": "SELECT * FROM jsonb_to_recordset(%s::jsonb) "
+    "AS p(n int, area bigint, doc text, phone text, skel text, yr int)",
+    "sqlite": "SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.area') AS area, "
+    "json_extract(value, '$.doc') AS doc, json_extract(value, '$.phone') AS phone, "
+    "json_extract(value, '$.skel') AS skel, json_extract(value, '$.yr') AS yr FROM json_each(%s)",
+}
+# One statement for the whole batch: per probe, the exact keys (same ID document anywhere, same phone in
+# the area; at most EXACT_CANDIDATE_LIMIT) and the name skeleton in the area within the birth-year window
+# (the FUZZY_CANDIDATE_LIMIT closest birth years), as _candidates() finds them row by row.
+_BATCH_CANDIDATES = """
+WITH probe AS ({probes}),
+area_site AS (SELECT id, COALESCE(admin2_id, -id) AS area FROM {sites}),
+skeleton AS (
+    SELECT p.n, h.id, ROW_NUMBER() OVER (PARTITION BY p.n ORDER BY ABS(h.head_birth_year - p.yr), h.id) AS rank
+    FROM probe p
+    JOIN {households} h ON h.head_name_skeleton = p.skel
+        AND h.head_birth_year BETWEEN p.yr - {window} AND p.yr + {window}
+    JOIN area_site s ON s.id = h.site_id AND s.area = p.area
+    WHERE p.skel <> '' AND p.yr > 0 AND h.is_active
+),
+exact AS (
+    SELECT n, id, ROW_NUMBER() OVER (PARTITION BY n ORDER BY id) AS rank FROM (
+        SELECT p.n, h.id FROM probe p JOIN {households} h ON h.id_document_key = p.doc
+        WHERE p.doc <> '' AND h.is_active
+        UNION
+        SELECT p.n, h.id FROM probe p JOIN {households} h ON h.phone_key = p.phone
+        JOIN area_site s ON s.id = h.site_id AND s.area = p.area
+        WHERE p.phone <> '' AND h.is_active
+    ) AS keyed
+),
+found AS (
+    SELECT n, id, 0 AS exact FROM skeleton WHERE rank <= {fuzzy_limit}
+    UNION ALL
+    SELECT n, id, 1 AS exact FROM exact WHERE rank <= {exact_limit}
+)
+SELECT f.n, f.exact, h.{fields}
+FROM found f JOIN {households} h ON h.id = f.id
+"""
+
+
+def area_key(site: Site) -> int:
+    """The admin 2 area a site lies in (the site alone without one): duplicates are looked for there."""
+    return site.admin2_id or -site.pk
+
+
+def _probe_json(probes: Sequence[Household]) -> str:
+    return json.dumps(
+        [
+            {
+                "n": n,
+                "area": area_key(probe.site),
+                "doc": probe.id_document_key,
+                "phone": probe.phone_key,
+                "skel": probe.head_name_skeleton,
+                "yr": probe.head_birth_year or 0,
+            }
+            for n, probe in enumerate(probes)
+        ]
+    )
+
+
+def stored_candidates(probes: Sequence[Household]) -> list[tuple[list[Household], list[Household]]]:
+    """(exact, skeleton) candidates among stored households for each probe (match keys refreshed): one query."""
+    found: list[tuple[list[Household], list[Household]]] = [([], []) for _probe in probes]
+    if not probes:
+        return found
+    sql = _BATCH_CANDIDATES.format(
+        probes=_BATCH_PROBES[connection.vendor],
+        sites=Site._meta.db_table,
+        households=Household._meta.db_table,
+        window=BIRTH_YEAR_WINDOW,
+        fuzzy_limit=FUZZY_CANDIDATE_LIMIT,
+        exact_limit=EXACT_CANDIDATE_LIMIT,
+        fields=", h.".join(_CANDIDATE_FIELDS),
+    )
+    households: dict[int, Household] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_probe_json(probes)])
+        for n, exact, *values in cursor.fetchall():
+            row = dict(zip(_CANDIDATE_FIELDS, values, strict=True))
+            household = households.get(row["id"]) or households.setdefault(row["id"], Household(**row))
+            found[n][0 if exact else 1].append(household)
+    for exact, skeleton in found:
+        exact.sort(key=lambda household: household.pk)
+        skeleton.sort(key=lambda household: household.pk)
+    return found
+
+
+class BatchMatcher:
+    """Best matches for a batch's rows in file order, as if each earlier accepted row were already stored.
+
+    Stored candidates come from one query (`stored_candidates`); a row accepted earlier in the batch
+    (`accept`) is a candidate for the later rows by the same keys, ranked after stored households as
+    its later primary key would rank it. Scores and thresholds are `score`'s, as for one registration.
+    """
+
+    def __init__(self, probes: Sequence[Household]):
+        self.stored = stored_candidates(probes)
+        self.accepted: list[Household] = []
+        self.by_document: dict[str, list[int]] = defaultdict(list)
+        self.by_phone: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.by_skeleton: dict[tuple[int, str], list[int]] = defaultdict(list)
+
+    def accept(self, household: Household) -> None:
+        """The row will be registered: later rows of the batch are compared with it."""
+        if not household.is_active:
+            return
+        position, area = len(self.accepted), area_key(household.site)
+        household._batch_position = position
+        self.accepted.append(household)
+        if household.id_document_key:
+            self.by_document[household.id_document_key].append(position)
+        if household.phone_key:
+            self.by_phone[area, household.phone_key].append(position)
+        if household.head_name_skeleton:
+            self.by_skeleton[area, household.head_name_skeleton].append(position)
+
+    def best(self, n: int, probe: Household) -> Match | None:
+        """`best_match(probe)` for row n of the batch (stored households and the accepted rows before it)."""
+        candidates = {self._key(household): household for household in self._exact(n, probe)}
+        candidates.update((self._key(household), household) for household in self._skeleton(n, probe))
+        ranked = sorted(
+            ((score(probe, candidate), key) for key, candidate in candidates.items()),
+            key=lambda pair: (-pair[0].likelihood, pair[1]),
+        )
+        return ranked[0][0] if ranked and ranked[0][0].likelihood >= review_threshold() else None
+
+    @staticmethod
+    def _key(household: Household) -> tuple[int, int]:
+        """Stored households rank by primary key, then the batch's rows in file order."""
+        return (0, household.pk) if household.pk else (1, household._batch_position)
+
+    def _exact(self, n: int, probe: Household) -> list[Household]:
+        area = area_key(probe.site)
+        positions = set(self.by_document.get(probe.id_document_key, ())) if probe.id_document_key else set()
+        if probe.phone_key:
+            positions.update(self.by_phone.get((area, probe.phone_key), ()))
+        ordered = self.stored[n][0] + [self.accepted[position] for position in sorted(positions)]
+        return ordered[:EXACT_CANDIDATE_LIMIT]
+
+    def _skeleton(self, n: int, probe: Household) -> list[Household]:
+        if not (probe.head_name_skeleton and probe.head_birth_year):
+            return []
+        year = probe.head_birth_year
+        batch = [
+            self.accepted[position]
+            for position in self.by_skeleton.get((area_key(probe.site), probe.head_name_skeleton), ())
+            if abs(self.accepted[position].head_birth_year - year) <= BIRTH_YEAR_WINDOW
+        ]
+        both = self.stored[n][1] + batch
+        both.sort(key=lambda household: (abs(household.head_birth_year - year), self._key(household)))
+        return both[:FUZZY_CANDIDATE_LIMIT]

@@ -1,13 +1,20 @@
 """Writes on households. Each runs in a transaction and validates before it writes."""
 
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
+from accounts import audit
 from accounts.models import User
 from beneficiaries import codes, duplicates
-from beneficiaries.models import SADD_FIELDS, DuplicateReview, Household
+from beneficiaries.models import SADD_FIELDS, DuplicateReview, Household, ImportRow
+from sites.models import Site
 
 EDITABLE_FIELDS = (
     "head_name",
@@ -33,8 +40,12 @@ _CODE_ATTEMPTS = 5
 _AREA_LOCK_NAMESPACE = 7001  # pg_advisory_xact_lock(namespace, admin 2 id): registrations in one area
 
 
-def _validate(household: Household) -> None:
-    """Field errors named by field, before the database's constraints are reached."""
+def _validate(household: Household, *, site_checked: bool = False) -> None:
+    """Field errors named by field, before the database's constraints are reached.
+
+    `site_checked`: the caller looked the site up itself (an import's scope check), so model
+    validation does not query it again.
+    """
     errors: dict[str, list[str]] = {}
     counted = sum(getattr(household, field) or 0 for field in SADD_FIELDS)
     if household.household_size is None:
@@ -58,7 +69,8 @@ def _validate(household: Household) -> None:
     if household.id_document_number and not household.id_document_type:
         errors.setdefault("id_document_type", []).append(_("Say which document the ID number belongs to."))
     try:
-        household.full_clean(exclude=["registration_code", "registered_by"], validate_constraints=False)
+        excluded = ["registration_code", "registered_by", *(["site"] if site_checked else [])]
+        household.full_clean(exclude=excluded, validate_constraints=False)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(messages)
@@ -94,8 +106,8 @@ class ProbableDuplicate(ValidationError):
         )
 
 
-def area_lock_key(site) -> int:
-    return site.admin2_id or -site.pk
+def area_lock_key(site: Site) -> int:
+    return duplicates.area_key(site)
 
 
 def lock_areas(keys: set[int]) -> None:
@@ -109,12 +121,6 @@ def lock_areas(keys: set[int]) -> None:
                 "SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::int[]) AS key ORDER BY key",
                 [_AREA_LOCK_NAMESPACE, sorted(keys)],
             )
-
-
-def _lock_area(household: Household) -> None:
-    key = area_lock_key(household.site)
-    if not duplicates.area_locked_by_batch(key):
-        lock_areas({key})
 
 
 def register_household(
@@ -132,7 +138,7 @@ def register_household(
     _validate(household)
     household.duplicate_review = None
     with transaction.atomic():
-        _lock_area(household)
+        lock_areas({area_lock_key(household.site)})
         match = None if confirmed_distinct else duplicates.best_match(household)
         if match and match.verdict == "hold":
             raise ProbableDuplicate(match)
@@ -179,3 +185,138 @@ def update_household(household: Household, *, updated_by: User | None, **changes
     _validate(locked)
     locked.save()
     return locked
+
+
+def submitted_fields(fields: dict) -> dict:
+    """A registration's fields as JSON (kept on a held row): the site by primary key, dates as ISO strings."""
+    return {
+        name: value.pk if isinstance(value, Site) else value.isoformat() if isinstance(value, datetime.date) else value
+        for name, value in fields.items()
+    }
+
+
+@dataclass
+class Registration:
+    """What became of one row given to `register_households`: ImportRow's outcome, and what it made."""
+
+    outcome: str
+    household: Household | None = None
+    review: DuplicateReview | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def register_households(
+    rows: Sequence[dict], *, registered_by: User | None, duplicate_source: str = ""
+) -> list[Registration]:
+    """register_household for a file's batch of rows, set-based; one Registration per row, in order.
+
+    Each row is decided as if the rows before it were registered one by one (so a household typed twice
+    in one file is held, not registered twice), with the candidates and scores of `register_household`
+    under `duplicates.bulk_checks()` (no pg_trgm), found for the whole batch by one query. The rows'
+    `site` must come from a scope look-up (it is not queried again). A constant number of statements,
+    whatever the number of rows.
+    """
+    results, households = _checked(rows, registered_by)
+    valid = [(n, household) for n, household in enumerate(households) if household is not None]
+    with transaction.atomic():
+        lock_areas({area_lock_key(household.site) for _n, household in valid})
+        matches = _decide(valid, results)
+        accepted = [household for n, household in valid if results[n].outcome != ImportRow.Outcome.HELD]
+        _bulk_insert_with_fresh_codes(accepted, registered_by)
+        _bulk_reviews(valid, rows, matches, results, registered_by, duplicate_source[:200])
+    return results
+
+
+def _checked(rows: Sequence[dict], registered_by: User | None) -> tuple[list[Registration], list[Household | None]]:
+    """Model validation of each row (as register_household does), match keys for the valid ones."""
+    results: list[Registration] = []
+    households: list[Household | None] = []
+    for fields in rows:
+        unknown = set(fields) - set(EDITABLE_FIELDS) - {"household_size"}
+        household = Household(registered_by=registered_by, **{k: v for k, v in fields.items() if k not in unknown})
+        try:
+            if unknown:
+                raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+            _validate(household, site_checked=True)
+        except ValidationError as error:
+            results.append(Registration(ImportRow.Outcome.INVALID, errors=error.message_dict))
+            households.append(None)
+            continue
+        household.refresh_match_keys()
+        household.duplicate_review = None
+        results.append(Registration(ImportRow.Outcome.CREATED, household=household))
+        households.append(household)
+    return results, households
+
+
+def _decide(valid: list[tuple[int, Household]], results: list[Registration]) -> dict[int, duplicates.Match]:
+    """Held, flagged or created, row by row in file order; the matches above the review threshold."""
+    matcher = duplicates.BatchMatcher([household for _n, household in valid])
+    matches: dict[int, duplicates.Match] = {}
+    for position, (n, household) in enumerate(valid):
+        match = matcher.best(position, household)
+        if match:
+            matches[n] = match
+        if match and match.verdict == "hold":
+            results[n] = Registration(ImportRow.Outcome.HELD)
+            continue
+        if match:
+            results[n].outcome = ImportRow.Outcome.FLAGGED
+        matcher.accept(household)
+    return matches
+
+
+def _bulk_insert_with_fresh_codes(households: list[Household], registered_by: User | None) -> None:
+    """Insert with their audit rows (channel and user of the import); a registration code taken: draw again."""
+    for _attempt in range(_CODE_ATTEMPTS):
+        drawn = _distinct_codes(len(households))
+        for household, code in zip(households, drawn, strict=True):
+            household.registration_code = code
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(
+                    households,
+                    Household,
+                    default_user=audit.current_user() or registered_by,
+                    custom_historical_attrs={"channel": audit.current_channel()},
+                )
+            return
+        except IntegrityError:
+            if not Household.objects.filter(registration_code__in=drawn).exists():
+                raise
+            for household in households:  # the unique constraint is the last word: the whole batch draws again
+                household.pk = None
+    raise RuntimeError("Could not draw free registration codes")
+
+
+def _distinct_codes(count: int) -> list[str]:
+    drawn: set[str] = set()
+    while len(drawn) < count:
+        drawn.add(codes.new_code())
+    return list(drawn)
+
+
+def _bulk_reviews(valid, rows, matches, results, registered_by, source: str) -> None:
+    """Flagged rows' reviews name their household; held rows keep their submitted fields. One insert."""
+    reviews: dict[int, DuplicateReview] = {}
+    for n, household in valid:
+        match, result = matches.get(n), results[n]
+        if match is None:
+            continue
+        held = result.outcome == ImportRow.Outcome.HELD
+        reviews[n] = DuplicateReview(
+            kind=DuplicateReview.Kind.HELD if held else DuplicateReview.Kind.FLAGGED,
+            household=None if held else household,
+            candidate=match.household,
+            site=household.site,
+            likelihood=match.likelihood,
+            reasons=match.reasons,
+            submitted_fields=submitted_fields(rows[n]) if held else {},
+            source=source,
+            created_by=registered_by,
+        )
+    DuplicateReview.objects.bulk_create(reviews.values())
+    for n, review in reviews.items():
+        results[n].review = review
+        if review.household is not None:
+            review.household.duplicate_review = review

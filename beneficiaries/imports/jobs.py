@@ -7,6 +7,7 @@ workers racing on one job cannot write a row twice.
 """
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +19,12 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from beneficiaries import duplicates
 from beneficiaries.duplicate_services import hold_registration
 from beneficiaries.imports import mapping as mappings
 from beneficiaries.imports.readers import UnreadableFile, open_table, read_headers
 from beneficiaries.imports.validation import RowResult, RowValidator
 from beneficiaries.models import ImportJob, ImportRow
-from beneficiaries.services import ProbableDuplicate, area_lock_key, lock_areas, register_household
+from beneficiaries.services import ProbableDuplicate, register_household, register_households
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
@@ -146,13 +146,7 @@ def register_row(
         review = hold_registration(fields=fields, match=duplicate.match, held_by=user, source=source)
         return ImportRow.Outcome.HELD, None, review, []
     except ValidationError as error:
-        columns = columns or {}
-        errors = [
-            {"column": columns.get(field, field), "reason": message}
-            for field, messages in error.message_dict.items()
-            for message in messages
-        ]
-        return ImportRow.Outcome.INVALID, None, None, errors
+        return ImportRow.Outcome.INVALID, None, None, _row_errors(error.message_dict, columns or {})
     if household.duplicate_review:
         return ImportRow.Outcome.FLAGGED, household, household.duplicate_review, []
     return ImportRow.Outcome.CREATED, household, None, []
@@ -171,22 +165,37 @@ def start_import(job: ImportJob) -> ImportJob:
     return locked
 
 
-def _register_batch(job: ImportJob, batch, refused_before: set[int], user: User, source: str, columns: dict):
-    """Each row's outcome; the caller's transaction already holds the batch's area locks."""
+def _outcomes(job: ImportJob, batch, refused_before: set[int], user: User, source: str, columns: dict):
+    """Each row's ImportRow, the checked rows registered set-based; the caller's transaction holds the batch."""
+    pending = [(number, result) for number, result in batch if number not in refused_before]  # else: dry run
+    checked = [(number, result) for number, result in pending if not result.errors]
+    registered = iter(register_households([r.fields for _n, r in checked], registered_by=user, duplicate_source=source))
     outcomes: list[ImportRow] = []
-    counts = dict.fromkeys(ImportRow.Outcome.values, 0)
-    for number, result in batch:
-        if number in refused_before:  # refused in the dry run
+    for number, result in pending:
+        if result.errors:  # refused now, not in the dry run (a site taken out of the user's scope since)
+            refused = ImportRow.Outcome.INVALID
+            outcomes.append(ImportRow(job=job, row_number=number, outcome=refused, errors=result.errors))
             continue
-        if result.errors:
-            outcome, household, review, errors = ImportRow.Outcome.INVALID, None, None, result.errors
-        else:
-            outcome, household, review, errors = register_row(result.fields, user=user, source=source, columns=columns)
-        counts[outcome] += 1
+        done = next(registered)
         outcomes.append(
-            ImportRow(job=job, row_number=number, outcome=outcome, errors=errors, household=household, review=review)
+            ImportRow(
+                job=job,
+                row_number=number,
+                outcome=done.outcome,
+                errors=_row_errors(done.errors, columns),
+                household=done.household,
+                review=done.review,
+            )
         )
-    return outcomes, counts
+    return outcomes
+
+
+def _row_errors(errors: dict[str, list[str]], columns: dict[str, str]) -> list[dict]:
+    return [
+        {"column": columns.get(field, field), "reason": message}
+        for field, messages in errors.items()
+        for message in messages
+    ]
 
 
 def _commit_batch(job_pk: int, batch: list[tuple[int, RowResult]], user: User, source: str, columns: dict) -> bool:
@@ -200,12 +209,9 @@ def _commit_batch(job_pk: int, batch: list[tuple[int, RowResult]], user: User, s
         refused_before = set(
             ImportRow.objects.filter(job=job, row_number__in=numbers).values_list("row_number", flat=True)
         )
-        # The batch's areas are locked once, in order, for the whole transaction (not once a row).
-        areas = {area_lock_key(result.fields["site"]) for _number, result in batch if not result.errors}
-        lock_areas(areas)
-        with duplicates.areas_locked_by_batch(areas):
-            outcomes, counts = _register_batch(job, batch, refused_before, user, source, columns)
+        outcomes = _outcomes(job, batch, refused_before, user, source, columns)
         ImportRow.objects.bulk_create(outcomes)
+        counts = Counter(row.outcome for row in outcomes)
         ImportJob.objects.filter(pk=job_pk).update(
             committed_through=batch[-1][0],
             created_count=F("created_count") + counts[ImportRow.Outcome.CREATED],
@@ -223,16 +229,15 @@ def run_import(job: ImportJob, *, batch_size: int | None = None) -> ImportJob:
     columns = {field: header for header, field in job.mapping.items() if field}
     batch: list[tuple[int, RowResult]] = []
     try:
-        with duplicates.bulk_checks():
-            for number, _cells, result in _checked_rows(job):
-                if number <= job.committed_through:
-                    continue
-                batch.append((number, result))
-                if len(batch) >= batch_size:
-                    _commit_batch(job.pk, batch, job.created_by, source, columns)
-                    batch = []
-            if batch:
+        for number, _cells, result in _checked_rows(job):
+            if number <= job.committed_through:
+                continue
+            batch.append((number, result))
+            if len(batch) >= batch_size:
                 _commit_batch(job.pk, batch, job.created_by, source, columns)
+                batch = []
+        if batch:
+            _commit_batch(job.pk, batch, job.created_by, source, columns)
     except Exception as error:
         logger.exception("Import job %s stopped", job.pk)
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=str(error)[:2000])

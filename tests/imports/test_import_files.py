@@ -213,24 +213,27 @@ def test_an_interrupted_import_resumes_without_writing_a_row_twice(importer, mon
     rows = [row(head_name=f"{name} Diallo", birth_year=str(1970 + i), phone="") for i, name in enumerate(names)]
     job = validated(csv_bytes(rows), importer)
     jobs.start_import(job)
-    real_register = jobs.register_household
+    real_register = jobs.register_households
     calls = {"count": 0}
 
-    def worker_dies_on_the_seventh_row(**fields):
+    def worker_dies_after_writing_the_second_batch(rows, **options):
         calls["count"] += 1
-        if calls["count"] == 7:
+        registered = real_register(rows, **options)
+        if calls["count"] == 2:
+            assert Household.objects.count() == 8  # written, not yet committed
             raise RuntimeError("worker lost")
-        return real_register(**fields)
+        return registered
 
-    monkeypatch.setattr(jobs, "register_household", worker_dies_on_the_seventh_row)
+    monkeypatch.setattr(jobs, "register_households", worker_dies_after_writing_the_second_batch)
     with pytest.raises(RuntimeError):
         jobs.run_import(job, batch_size=4)
     job.refresh_from_db()
-    # Rows 2-5 and 6-9 were two batches; the second died midway and left nothing.
+    # Rows 2-5 and 6-9 were two batches; the second died after its households were written and left nothing.
     assert (job.status, job.committed_through, job.created_count) == ("failed", 5, 4)
     assert Household.objects.count() == 4
+    assert Household.history.count() == 4
 
-    monkeypatch.setattr(jobs, "register_household", real_register)
+    monkeypatch.setattr(jobs, "register_households", real_register)
     jobs.start_import(job)
     jobs.run_import(job, batch_size=4)
     job.refresh_from_db()
