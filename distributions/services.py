@@ -15,11 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
+from accounts.audit import current_channel
 from accounts.models import User
 from beneficiaries.models import Household
 from distributions.models import Distribution, DistributionItem, Receipt, VerificationMethod
-from distributions.summary import apply_receipt, unapply_receipt
+from distributions.summary import apply_receipt, apply_receipts, unapply_receipt
 from kits.models import KitType
 
 
@@ -46,17 +48,28 @@ class RecordedReceipt:
     created: bool
 
 
+def _not_planned() -> ValidationError:
+    return ValidationError({"kit_type": [_("This distribution does not hand out this kit type.")]})
+
+
 def _planned_item(distribution: Distribution, kit_type: KitType) -> DistributionItem:
     try:
         return distribution.items.get(kit_type=kit_type)
     except DistributionItem.DoesNotExist:
-        raise ValidationError({"kit_type": [_("This distribution does not hand out this kit type.")]}) from None
+        raise _not_planned() from None
 
 
 def _existing_by_uuid(
     client_uuid: uuid.UUID, distribution: Distribution, household: Household, kit_type: KitType
 ) -> RecordedReceipt | None:
     existing = Receipt.objects.filter(client_uuid=client_uuid).first()
+    return _replay_of(existing, distribution, household, kit_type)
+
+
+def _replay_of(
+    existing: Receipt | None, distribution: Distribution, household: Household, kit_type: KitType
+) -> RecordedReceipt | None:
+    """The stored receipt a client UUID names: a replay if it is the same receipt, a conflict otherwise."""
     if existing is None:
         return None
     same = (existing.distribution_id, existing.household_id, existing.kit_type_id) == (
@@ -109,6 +122,20 @@ def _check_recordable(
         raise ValidationError(errors)
 
 
+def _new_receipt(*, household: Household, verification_method: str, proxy_name: str, **fields) -> Receipt:
+    """An unsaved receipt carrying the household's frozen figures, site and areas."""
+    return Receipt(
+        household=household,
+        verification_method=verification_method,
+        proxy_name=proxy_name.strip() if verification_method == VerificationMethod.PROXY else "",
+        site=household.site,
+        admin1_id=household.site.admin1_id,
+        admin2_id=household.site.admin2_id,
+        **fields,
+        **household.figures(),
+    )
+
+
 def record_receipt(
     *,
     recorded_by: User,
@@ -140,7 +167,7 @@ def record_receipt(
             if quantity is None:
                 quantity = item.entitlement_for(household.household_size)
             _check_recordable(distribution, household, item, quantity, verification_method, proxy_name, received_at)
-            receipt = Receipt.objects.create(
+            receipt = _new_receipt(
                 client_uuid=client_uuid,
                 distribution=distribution,
                 household=household,
@@ -149,12 +176,9 @@ def record_receipt(
                 received_at=received_at,
                 recorded_by=recorded_by,
                 verification_method=verification_method,
-                proxy_name=proxy_name.strip() if verification_method == VerificationMethod.PROXY else "",
-                site=household.site,
-                admin1_id=household.site.admin1_id,
-                admin2_id=household.site.admin2_id,
-                **household.figures(),
+                proxy_name=proxy_name,
             )
+            receipt.save(force_insert=True)
             apply_receipt(receipt)  # the dashboards' summary, in this same transaction
             return RecordedReceipt(receipt, created=True)
     except IntegrityError:
@@ -198,17 +222,111 @@ class BulkOutcome:
 def record_receipts_bulk(*, recorded_by: User, items: list[dict]) -> list[BulkOutcome]:
     """Record many receipts (a device syncing after a day offline); each item all-or-nothing.
 
-    Each item holds record_receipt's keyword arguments. One transaction, one savepoint per item
-    (record_receipt's own atomic block): a refused item leaves no trace and does not stop the others.
+    Each item holds record_receipt's keyword arguments; the outcomes are those record_receipt
+    would give the items one after the other. Set-based: the batch's households are locked and
+    its replays and duplicates read in a few statements, the accepted receipts (and their
+    history and summaries) written in a few more, whatever the number of items.
     """
-    outcomes: list[BulkOutcome] = []
     with transaction.atomic():
-        for item in items:
-            try:
-                outcomes.append(BulkOutcome(recorded=record_receipt(recorded_by=recorded_by, **item)))
-            except (ValidationError, DuplicateReceipt, ClientUuidConflict) as error:
-                outcomes.append(BulkOutcome(error=error))
+        try:
+            with transaction.atomic():
+                return _record_batch(recorded_by, items)
+        except IntegrityError:
+            # Lost a race the locks did not cover (another device stored one of these client UUIDs
+            # meanwhile): the batch's writes are rolled back, and item by item gives the exact answer.
+            pass
+        return [_record_each(recorded_by, item) for item in items]
+
+
+def _record_each(recorded_by: User, item: dict) -> BulkOutcome:
+    try:
+        return BulkOutcome(recorded=record_receipt(recorded_by=recorded_by, **item))
+    except (ValidationError, DuplicateReceipt, ClientUuidConflict) as error:
+        return BulkOutcome(error=error)
+
+
+def _record_batch(recorded_by: User, items: list[dict]) -> list[BulkOutcome]:
+    batch = _Batch(items)
+    outcomes: list[BulkOutcome] = []
+    for item in items:
+        try:
+            outcomes.append(BulkOutcome(recorded=batch.record(recorded_by=recorded_by, **item)))
+        except (ValidationError, DuplicateReceipt, ClientUuidConflict) as error:
+            outcomes.append(BulkOutcome(error=error))
+    if batch.created:
+        bulk_create_with_history(
+            batch.created, Receipt, default_user=recorded_by, custom_historical_attrs={"channel": current_channel()}
+        )
+        apply_receipts(batch.created)  # the dashboards' summaries, in this same transaction
     return outcomes
+
+
+class _Batch:
+    """What record_receipt reads for one item, read for a whole batch: four statements.
+
+    The households are locked in one statement, in id order (two batches cannot deadlock on
+    them); receipts accepted earlier in the batch count as stored for the later items.
+    """
+
+    def __init__(self, items: list[dict]):
+        distribution_ids = {item["distribution"].pk for item in items}
+        household_ids = sorted({item["household"].pk for item in items})
+        self.planned = {
+            (planned.distribution_id, planned.kit_type_id): planned
+            for planned in DistributionItem.objects.filter(distribution_id__in=distribution_ids)
+        }
+        locked = Household.objects.select_for_update(of=("self",)).select_related("site")
+        self.households = {h.pk: h for h in locked.filter(pk__in=household_ids).order_by("pk")}
+        uuids = {item["client_uuid"] for item in items if item.get("client_uuid")}
+        self.by_uuid = {r.client_uuid: r for r in Receipt.objects.filter(client_uuid__in=uuids)}
+        active = Receipt.objects.select_related("recorded_by").filter(
+            distribution_id__in=distribution_ids, household_id__in=household_ids, voided_at__isnull=True
+        )
+        self.active = {(r.distribution_id, r.household_id, r.kit_type_id): r for r in active}
+        self.created: list[Receipt] = []
+
+    def record(
+        self,
+        *,
+        recorded_by: User,
+        distribution: Distribution,
+        household: Household,
+        kit_type: KitType,
+        verification_method: str,
+        quantity: int | None = None,
+        proxy_name: str = "",
+        client_uuid: uuid.UUID | None = None,
+        received_at: datetime.datetime | None = None,
+    ) -> RecordedReceipt:
+        """record_receipt's checks, in its order, against the batch's reads; the receipt is not saved yet."""
+        client_uuid = client_uuid or uuid.uuid4()
+        received_at = received_at or timezone.now()
+        item = self.planned.get((distribution.pk, kit_type.pk))
+        if item is None:
+            raise _not_planned()
+        household = self.households[household.pk]
+        if replay := _replay_of(self.by_uuid.get(client_uuid), distribution, household, kit_type):
+            return replay
+        key = (distribution.pk, household.pk, kit_type.pk)
+        if existing := self.active.get(key):
+            raise DuplicateReceipt(existing)
+        if quantity is None:
+            quantity = item.entitlement_for(household.household_size)
+        _check_recordable(distribution, household, item, quantity, verification_method, proxy_name, received_at)
+        receipt = _new_receipt(
+            client_uuid=client_uuid,
+            distribution=distribution,
+            household=household,
+            kit_type=kit_type,
+            quantity=quantity,
+            received_at=received_at,
+            recorded_by=recorded_by,
+            verification_method=verification_method,
+            proxy_name=proxy_name,
+        )
+        self.by_uuid[client_uuid] = self.active[key] = receipt
+        self.created.append(receipt)
+        return RecordedReceipt(receipt, created=True)
 
 
 def _validate_distribution(distribution: Distribution, items: list[dict] | None) -> None:

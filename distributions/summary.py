@@ -206,6 +206,119 @@ def _move_reach_summary(project_id: int, household_id: int, rows_before: list[di
             _add_to_one_row(ReachSummary, dict(key), deltas)
 
 
+# --- the bulk path: a batch of new receipts counted in a constant number of statements -------------
+
+
+def apply_receipts(receipts: list[Receipt]) -> None:
+    """Count newly recorded receipts (saved, with their distribution and kit type attached) set-based.
+
+    The same end state as apply_receipt on each, in about eight statements whatever their number.
+    Call inside the transaction that created them, with their households locked.
+    """
+    kits: dict[tuple, Counter] = defaultdict(Counter)
+    for receipt in receipts:
+        key = kits[tuple(_summary_key(receipt).items())]
+        key["receipts"] += 1
+        key["kits"] += receipt.quantity
+    _add_to_rows(ReceiptSummary, kits, ("receipts", "kits"))
+    _add_to_rows(ReachSummary, _move_reach_rows(receipts), REACH_SUM_FIELDS)
+
+
+def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...]) -> None:
+    """_add_to_one_row for many keys: one read, one UPDATE of a row per known key, one INSERT of the others."""
+    deltas = {key: counts for key, counts in deltas.items() if any(counts.values())}
+    if not deltas:
+        return
+    names = [name for name, _value in next(iter(deltas))]
+    keys = [dict(key) for key in deltas]
+    candidates = model.objects.filter(
+        **{f"{name}__in": {key[name] for key in keys} for name in ("project_id", "day", "site_id")}
+    ).order_by("pk")
+    first_row: dict[tuple, int] = {}
+    for row in candidates.values("pk", *names):
+        first_row.setdefault(tuple((name, row[name]) for name in names), row["pk"])
+    known = [
+        model(pk=first_row[key], **{name: F(name) + counts[name] for name in fields})
+        for key, counts in deltas.items()
+        if key in first_row
+    ]
+    model.objects.bulk_update(known, fields)
+    fresh = [model(**dict(key), **{name: counts[name] for name in fields}) for key, counts in deltas.items()]
+    model.objects.bulk_create([row for row, key in zip(fresh, deltas, strict=True) if key not in first_row])
+
+
+def _reach_row(receipt: Receipt) -> dict:
+    """The reach-row columns (project and household apart) when this receipt is the first of its kit type."""
+    return {
+        "kit_type_id": receipt.kit_type_id,
+        "kit_category": receipt.kit_type.category,
+        "first_receipt_id": receipt.pk,
+        "received_at": receipt.received_at,
+        "distribution_id": receipt.distribution_id,
+        "site_id": receipt.site_id,
+        "admin1_id": receipt.admin1_id,
+        "admin2_id": receipt.admin2_id,
+        **{name: getattr(receipt, name) for name in FIGURE_FIELDS},
+    }
+
+
+def _move_reach_rows(receipts: list[Receipt]) -> dict[tuple, Counter]:
+    """Move the batch's households' reach rows and first flags; return the ReachSummary deltas."""
+    by_household: dict[tuple, list[Receipt]] = defaultdict(list)
+    for receipt in receipts:
+        by_household[(receipt.distribution.project_id, receipt.household_id)].append(receipt)
+    stored: dict[tuple, list[dict]] = defaultdict(list)
+    rows = HouseholdReach.objects.filter(
+        project_id__in={project for project, _household in by_household},
+        household_id__in={household for _project, household in by_household},
+    )
+    for row in rows.values("pk", "is_household_first", *REACH_COLUMNS):
+        stored[(row["project_id"], row["household_id"])].append(row)
+    created, changed = [], []
+    deltas: dict[tuple, Counter] = defaultdict(Counter)
+    for (project_id, household_id), new_receipts in by_household.items():
+        before = stored[(project_id, household_id)]
+        after = _reach_rows_after(before, new_receipts)
+        if after is None:
+            continue  # the household's reach rows did not move
+        _flag_household_first(after)
+        for row in after:
+            if row["pk"] is None:
+                created.append(HouseholdReach(**{n: v for n, v in row.items() if n != "pk"}))
+            elif row not in before:
+                changed.append(HouseholdReach(**row))
+        old, new = _reach_contribution(project_id, before), _reach_contribution(project_id, after)
+        for key in old.keys() | new.keys():
+            deltas[key].update(new[key])
+            deltas[key].subtract(old[key])
+    HouseholdReach.objects.bulk_create(created)
+    moved = [name.removesuffix("_id") for name in REACH_COLUMNS if name not in ("project_id", "household_id")]
+    HouseholdReach.objects.bulk_update(changed, [*moved, "is_household_first"])
+    return deltas
+
+
+def _reach_rows_after(before: list[dict], new_receipts: list[Receipt]) -> list[dict] | None:
+    """A household's reach rows once the new receipts count (a late receipt for an earlier moment
+    becomes the first); None when none of them is a first."""
+    after = {row["kit_type_id"]: dict(row) for row in before}
+    moved = False
+    for receipt in new_receipts:
+        row = after.get(receipt.kit_type_id)
+        if row is None or (receipt.received_at, receipt.pk) < (row["received_at"], row["first_receipt_id"]):
+            project_id, household_id = receipt.distribution.project_id, receipt.household_id
+            base = row or {"pk": None, "project_id": project_id, "household_id": household_id}
+            after[receipt.kit_type_id] = {**base, **_reach_row(receipt)}
+            moved = True
+    return list(after.values()) if moved else None
+
+
+def _flag_household_first(rows: list[dict]) -> None:
+    """The earliest row (any kit type) carries is_household_first, as _mark_household_first does."""
+    first = min(rows, key=lambda row: (row["received_at"], row["first_receipt_id"]))
+    for row in rows:
+        row["is_household_first"] = row is first
+
+
 def _summary_from_receipts():
     """The summary's rows computed from active receipts, as a queryset (one GROUP BY)."""
     return (
