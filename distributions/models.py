@@ -171,6 +171,8 @@ class Receipt(HouseholdFigures):
             models.Index(fields=["household"], name="receipt_household_idx"),
             models.Index(fields=["received_at", "id"], name="receipt_received_idx"),
             models.Index(fields=["site", "received_at"], name="receipt_site_received_idx"),
+            # The API's receipt list by site and kit type, newest first (keyset on id): read backwards.
+            models.Index(fields=["site", "kit_type", "id"], name="receipt_site_kit_idx"),
         ]
 
     def __str__(self) -> str:
