@@ -42,7 +42,7 @@ class Resolver:
         ids = {item["distribution"] for item in items}
         household_codes = {item["household"] for item in items}
         kit_codes = {item["kit_type"] for item in items}
-        self.distributions = {d.pk: d for d in selectors.distributions_for(user).filter(pk__in=ids)}
+        self.distributions = {d.pk: d for d in selectors.distributions_to_record_for(user).filter(pk__in=ids)}
         self.households = {
             h.registration_code: h
             for h in selectors.households_to_record_for(user)

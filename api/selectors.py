@@ -46,6 +46,11 @@ def distributions_for(user: User) -> QuerySet[Distribution]:
     )
 
 
+def distributions_to_record_for(user: User) -> QuerySet[Distribution]:
+    """Distributions a receipt may name: their own columns are all recording needs (no plan prefetched)."""
+    return scope.visible_distributions(user)
+
+
 def households_for(user: User) -> QuerySet[Household]:
     """Households with personal data; none for roles that may not see it (donor viewers)."""
     return scope.visible_households(user).select_related("site")
@@ -57,6 +62,10 @@ def households_to_record_for(user: User) -> QuerySet[Household]:
 
 
 def receipts_for(user: User) -> QuerySet[Receipt]:
-    return scope.visible_receipts(user).select_related(
-        "distribution__project", "household", "kit_type", "recorded_by", "site", "admin1", "admin2"
+    # One join only: PostgreSQL spent 15-40 ms planning the nine-table join at 5,000,000 receipts;
+    # the small tables come by id in one cheap query each.
+    return (
+        scope.visible_receipts(user)
+        .select_related("household")
+        .prefetch_related("distribution__project", "kit_type", "recorded_by", "site", "admin1", "admin2")
     )

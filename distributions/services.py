@@ -158,7 +158,8 @@ def record_receipt(
     try:
         with transaction.atomic():
             # Serialise recordings for one household: the second officer waits, then sees the first's receipt.
-            household = Household.objects.select_for_update().get(pk=household.pk)
+            # Only the household row is locked (of=self): recordings at one site must not queue on its row.
+            household = Household.objects.select_for_update(of=("self",)).select_related("site").get(pk=household.pk)
             replay = _existing_by_uuid(client_uuid, distribution, household, kit_type)
             if replay:
                 return replay
