@@ -14,7 +14,9 @@ up to the cumulative figure, and a household given two kits counts once (docs/ar
 """
 
 import datetime
+import operator
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -92,26 +94,99 @@ def kits_queryset(projects, filters: ProgressFilter) -> QuerySet[ReceiptSummary]
     return ReceiptSummary.objects.filter(q)
 
 
-def kits_by(projects, filters: ProgressFilter, *dimensions: str) -> list[dict]:
+def kits_by(projects, filters: ProgressFilter, *dimensions: str, names: dict | None = None) -> list[dict]:
     """Kits and receipts grouped by the given summary columns (names with __ follow relations)."""
-    return list(
-        kits_queryset(projects, filters)
-        .values(*dimensions)
-        .annotate(kits=Sum("kits"), receipts=Sum("receipts"))
-        .filter(receipts__gt=0)
-        .order_by(*dimensions)
+    return _grouped(
+        kits_queryset(projects, filters),
+        dimensions,
+        {"kits": Sum("kits"), "receipts": Sum("receipts")},
+        having=Q(receipts__gt=0),
+        names=names,
     )
+
+
+# --- grouping on ids, names looked up after -------------------------------------------------------
+
+
+def _grouped(
+    rows: QuerySet, dimensions: tuple[str, ...], aggregates: dict, having: Q, names: dict | None = None
+) -> list[dict]:
+    """GROUP BY the table's own columns, then add the related names (site__name, …) looked up by id.
+
+    Grouping and sorting tens of thousands of summary rows on joined text columns cost more than
+    the sums (about half the dashboard's SQL at full scale); a few hundred groups are then named
+    with one query per related table (`names`, if given, is a cache shared between calls). Rows
+    come sorted by the dimensions, NULLs last on any database.
+    """
+    columns = list(dict.fromkeys(_column(rows.model, name) for name in dimensions))
+    groups = list(rows.values(*columns).annotate(**aggregates).filter(having).order_by())
+    names = _related_names(rows.model, dimensions, groups, {} if names is None else names)
+    getters = [(name, _getter(rows.model, name, names)) for name in dimensions]
+    result = []
+    for group in groups:
+        row = {name: get(group) for name, get in getters}
+        row.update((name, group[name]) for name in aggregates)
+        result.append(row)
+    result.sort(key=lambda row: tuple((row[name] is None, row[name]) for name in dimensions))
+    return result
+
+
+def _column(model, dimension: str) -> str:
+    relation, separator, _rest = dimension.partition("__")
+    return model._meta.get_field(relation).attname if separator else dimension
+
+
+def _related_names(model, dimensions: tuple[str, ...], groups: list[dict], cache: dict) -> dict:
+    """{related model: {pk: {field: value}}}: a query per related model for the ids `cache` lacks.
+
+    Admin 1 and admin 2 areas share one query; `cache` is keyed by model and fields asked.
+    """
+    wanted: dict = {}
+    for dimension in dimensions:
+        relation, separator, rest = dimension.partition("__")
+        if separator:
+            field = model._meta.get_field(relation)
+            fields, ids = wanted.setdefault(field.related_model, (set(), set()))
+            fields.add(rest)
+            ids.update(group[field.attname] for group in groups)
+    names = {}
+    for related, (fields, ids) in wanted.items():
+        known = names[related] = cache.setdefault((related, tuple(sorted(fields))), {})
+        missing = ids - known.keys() - {None}
+        if missing:
+            found = related._base_manager.filter(pk__in=missing).values("pk", *fields)
+            known.update((values["pk"], values) for values in found)
+    return names
+
+
+def _getter(model, dimension: str, names: dict) -> Callable[[dict], object]:
+    relation, separator, rest = dimension.partition("__")
+    if not separator:
+        return operator.itemgetter(dimension)
+    field = model._meta.get_field(relation)
+    known, column = names[field.related_model], field.attname
+    return lambda group: known.get(group[column], {}).get(rest)
 
 
 def kits_timeline(project: Project, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
-    rows = (
-        kits_queryset([project.pk], filters)
-        .annotate(bucket=BUCKETS[bucket]("day"))
-        .values("bucket")
-        .annotate(kits=Sum("kits"))
-        .order_by("bucket")
-    )
-    return _cumulate(rows, "kits")
+    rows = kits_queryset([project.pk], filters).values("day").annotate(kits=Sum("kits")).order_by()
+    return _cumulate(_by_bucket(rows, bucket, "kits"), "kits")
+
+
+def _by_bucket(rows, bucket: str, *names: str) -> list[dict]:
+    """Per-day sums added up per week (from Monday) or month, as TruncWeek and TruncMonth would.
+
+    The summaries group by the bare day column (no date_trunc on every summary row in SQL), then
+    a few hundred days are bucketed here.
+    """
+    sums: dict[datetime.date, dict] = {}
+    for row in rows:
+        day = row["day"]
+        start = day - datetime.timedelta(days=day.weekday()) if bucket == "week" else day.replace(day=1)
+        entry = sums.setdefault(start, dict.fromkeys(names, 0))
+        for name in names:
+            entry[name] += row[name] or 0
+    return [{"bucket": start, **sums[start]} for start in sorted(sums)]
 
 
 # --- reach, from each household's first receipt -------------------------------------------------
@@ -162,9 +237,7 @@ def _reach_summary_aggregates() -> dict:
 
 def _from_summary_sums(row: dict) -> dict:
     """Rename the summary's sum_<name> aggregates to the names the window path yields."""
-    return {key: value for key, value in row.items() if not key.startswith("sum_")} | {
-        key[4:]: value or 0 for key, value in row.items() if key.startswith("sum_")
-    }
+    return dict((key[4:], value or 0) if key.startswith("sum_") else (key, value) for key, value in row.items())
 
 
 def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("project_id",), **narrowing):
@@ -202,7 +275,12 @@ def _reach_aggregates() -> dict:
 
 
 def reach_by(
-    projects, filters: ProgressFilter, *dimensions: str, per: tuple[str, ...] | None = None, **narrowing
+    projects,
+    filters: ProgressFilter,
+    *dimensions: str,
+    per: tuple[str, ...] | None = None,
+    names: dict | None = None,
+    **narrowing,
 ) -> list[dict]:
     """Households and individuals reached, each household once, grouped by the given reach columns.
 
@@ -212,19 +290,10 @@ def reach_by(
         per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
     summary = _reach_summary_rows(projects, filters, per, **narrowing)
     if summary is not None:
-        rows = (
-            summary.values(*dimensions)
-            .annotate(**_reach_summary_aggregates())
-            .filter(sum_households__gt=0)
-            .order_by(*dimensions)
-        )
+        rows = _grouped(summary, dimensions, _reach_summary_aggregates(), Q(sum_households__gt=0), names)
         return [_from_summary_sums(row) for row in rows]
-    rows = (
-        _first_receipts(projects, filters, per=per, **narrowing)
-        .values(*dimensions)
-        .annotate(**_reach_aggregates())
-        .order_by(*dimensions)
-    )
+    reached = _first_receipts(projects, filters, per=per, **narrowing)
+    rows = _grouped(reached, dimensions, _reach_aggregates(), Q(), names)
     return [{**row, "individuals": row["individuals"] or 0} for row in rows]
 
 
@@ -237,14 +306,10 @@ def reach_totals(rows: list[dict]) -> dict:
 def reach_timeline(project: Project, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
     summary = _reach_summary_rows([project.pk], filters, ())
     if summary is not None:
-        rows = (
-            summary.annotate(bucket=BUCKETS[bucket]("day"))
-            .values("bucket")
-            .annotate(sum_households=Sum("households"), sum_individuals=Sum("individuals"))
-            .filter(sum_households__gt=0)
-            .order_by("bucket")
-        )
-        return _cumulate([_from_summary_sums(row) for row in rows], "households", "individuals")
+        days = summary.values("day").annotate(sum_households=Sum("households"), sum_individuals=Sum("individuals"))
+        buckets = _by_bucket(days.order_by(), bucket, "sum_households", "sum_individuals")
+        rows = [_from_summary_sums(row) for row in buckets if row["sum_households"] > 0]
+        return _cumulate(rows, "households", "individuals")
     rows = (
         _first_receipts([project.pk], filters, per=())
         .annotate(bucket=BUCKETS[bucket]("received_at"))
@@ -326,10 +391,17 @@ def project_targets(project: Project) -> list[Target]:
 
 
 def target_progress(
-    project: Project, filters: ProgressFilter, targets: list[Target], reach: dict, as_of: datetime.date
+    project: Project,
+    filters: ProgressFilter,
+    targets: list[Target],
+    reach: dict,
+    as_of: datetime.date,
+    kits_by_type: list[dict] | None = None,
 ) -> list[TargetProgress]:
-    """Achieved against each target. `reach` is the dashboard's reach total under the same filter."""
-    kits = {row["kit_type_id"]: row for row in kits_by([project.pk], filters, "kit_type_id", "kit_category")}
+    """Achieved against each target. `reach` and `kits_by_type` are the dashboard's, under the same filter."""
+    if kits_by_type is None:
+        kits_by_type = kits_by([project.pk], filters, "kit_type_id", "kit_category")
+    kits = {row["kit_type_id"]: row for row in kits_by_type}
     results = []
     for target in targets:
         if target.indicator == Target.Indicator.KITS_DISTRIBUTED:
@@ -428,49 +500,23 @@ def _jsonable(value):
 def project_progress(
     project: Project, filters: ProgressFilter | None = None, *, bucket: str = "week", as_of: datetime.date | None = None
 ) -> ProjectProgress:
-    """Every figure of a project's dashboard and report: nine queries whatever the data's size."""
+    """Every figure of a project's dashboard and report: a dozen small queries whatever the data's size."""
     filters = filters or ProgressFilter()
     today = timezone.localdate()
     as_of = as_of or min(filter(None, [filters.period_end, today]))
-    reach_rows = reach_by(
-        [project.pk],
-        filters,
-        "admin1_id",
-        "admin1__name",
-        "admin1__pcode",
-        "admin2_id",
-        "admin2__name",
-        "admin2__pcode",
-        "site_id",
-        "site__name",
-        "site__code",
-        "displacement_status",
-    )
+    names: dict = {}  # kits first: every reached place has kits, so reach rows need no name query
+    kit_rows = kits_by([project.pk], filters, *PLACES, *KIT_TYPE, names=names)
+    reach_rows = reach_by([project.pk], filters, *PLACES, "displacement_status", names=names)
     reach = reach_totals(reach_rows)
-    kit_rows = kits_by(
-        [project.pk],
-        filters,
-        "admin1_id",
-        "admin1__name",
-        "admin1__pcode",
-        "admin2_id",
-        "admin2__name",
-        "admin2__pcode",
-        "site_id",
-        "site__name",
-        "site__code",
-        "kit_type_id",
-        "kit_type__code",
-        "kit_type__name",
-        "kit_category",
-    )
+    kits_by_type = _roll_up(kit_rows, KIT_TYPE, ["kits"])
+    targets = project_targets(project)
     return ProjectProgress(
         project_id=project.pk,
         project_code=project.code,
         as_of=as_of,
         filters=filters.as_query(),
-        targets=target_progress(project, filters, project_targets(project), reach, as_of),
-        kits_by_type=_roll_up(kit_rows, ("kit_type_id", "kit_type__code", "kit_type__name", "kit_category"), ["kits"]),
+        targets=target_progress(project, filters, targets, reach, as_of, kits_by_type),
+        kits_by_type=kits_by_type,
         reach=reach,
         reach_by_displacement=_roll_up(reach_rows, ("displacement_status",), REACH_NUMBERS),
         by_region=_places(kit_rows, reach_rows, ("admin1_id", "admin1__name", "admin1__pcode")),
@@ -488,6 +534,19 @@ def project_progress(
     )
 
 
+# Where a figure was counted (region, area, site) and what kit: the dashboard's finest grain.
+PLACES = (
+    "admin1_id",
+    "admin1__name",
+    "admin1__pcode",
+    "admin2_id",
+    "admin2__name",
+    "admin2__pcode",
+    "site_id",
+    "site__name",
+    "site__code",
+)
+KIT_TYPE = ("kit_type_id", "kit_type__code", "kit_type__name", "kit_category")
 REACH_NUMBERS = ["households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS]
 
 
@@ -507,16 +566,16 @@ def _places(kit_rows: list[dict], reach_rows: list[dict], keys: tuple[str, ...])
 
     def entry(row):
         key = tuple(row[name] for name in keys)
-        return places.setdefault(
-            key,
-            {
+        place = places.get(key)
+        if place is None:
+            place = places[key] = {
                 **dict(zip(keys, key, strict=True)),
                 "kits": 0,
                 "kits_by_type": defaultdict(int),
                 "households": 0,
                 "individuals": 0,
-            },
-        )
+            }
+        return place
 
     for row in kit_rows:
         place = entry(row)
