@@ -5,6 +5,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -74,6 +75,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "period_start",
             "period_end",
             "filters",
+            "language",
             "status",
             "error",
             "requested_at",
@@ -116,6 +118,7 @@ class ReportListView(PartnerApiMixin, APIView):
                 period_start=incoming.validated_data["period_start"],
                 period_end=incoming.validated_data["period_end"],
                 filters=incoming.validated_data.get("filters"),
+                language=translation.get_language(),
             )
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None

@@ -1,8 +1,39 @@
 from django import forms
+from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from kits.models import KitCategory
 from projects.progress import BUCKETS, ProgressFilter
+
+
+class PlainSelect(forms.Select):
+    """A select whose options are written in Python, not one template include each.
+
+    The site filter lists every site of a project (hundreds): through the template engine its
+    options took about a tenth of the dashboard's time. Flat choices only (no option groups).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = set(self.format_value(value))
+        keys_and_labels = (("" if option is None else str(option), label) for option, label in self._plain_choices())
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if key in chosen else "", label) for key, label in keys_and_labels),
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
+        return format_html("<select{}>{}</select>", attributes, options)
+
+    def _plain_choices(self):
+        if not isinstance(self.choices, ModelChoiceIterator):
+            return self.choices
+        # One plain query: the model field's iterator reads a server-side cursor (three round trips).
+        field = self.choices.field
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        return [*empty, *((item.pk, field.label_from_instance(item)) for item in field.queryset)]
 
 
 class ProgressFilterForm(forms.Form):
@@ -10,8 +41,12 @@ class ProgressFilterForm(forms.Form):
 
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    area = forms.ModelChoiceField(label=_("Region or area"), queryset=None, required=False, empty_label=_("All"))
-    site = forms.ModelChoiceField(label=_("Site"), queryset=None, required=False, empty_label=_("All"))
+    area = forms.ModelChoiceField(
+        label=_("Region or area"), queryset=None, required=False, empty_label=_("All"), widget=PlainSelect
+    )
+    site = forms.ModelChoiceField(
+        label=_("Site"), queryset=None, required=False, empty_label=_("All"), widget=PlainSelect
+    )
     kit_category = forms.ChoiceField(
         label=_("Kit category"), choices=[("", _("All")), *KitCategory.choices], required=False
     )

@@ -142,6 +142,8 @@ class ProgressReport(models.Model):
         related_name="+",
     )
     scheduled = models.BooleanField(_("built by the monthly schedule"), default=False)
+    # The XLSX and PDF are written in the language of the request that asked for the report.
+    language = models.CharField(_("language"), max_length=10, default="en")
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(_("error"), blank=True)

@@ -15,7 +15,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -53,10 +53,15 @@ def request_report(
     period_end: datetime.date,
     filters: dict | None = None,
     scheduled: bool = False,
+    language: str | None = None,
 ) -> ProgressReport:
-    """Save a queued report and send it to Celery once the transaction commits."""
+    """Save a queued report and send it to Celery once the transaction commits.
+
+    `language`: the requester's (the XLSX and PDF are written in it); the default language if unsupported.
+    """
     filters = {key: str(value) for key, value in (filters or {}).items() if value not in (None, "")}
     _validate_request(project, period_start, period_end, filters)
+    language = report_language(language)
     with transaction.atomic():
         if scheduled:
             report, created = ProgressReport.objects.get_or_create(
@@ -64,7 +69,7 @@ def request_report(
                 period_start=period_start,
                 period_end=period_end,
                 scheduled=True,
-                defaults={"filters": filters, "requested_by": requested_by},
+                defaults={"filters": filters, "requested_by": requested_by, "language": language},
             )
             if not created:
                 return report
@@ -75,9 +80,17 @@ def request_report(
                 period_end=period_end,
                 filters=filters,
                 requested_by=requested_by,
+                language=language,
             )
         transaction.on_commit(lambda: send_report(report.pk))
     return report
+
+
+def report_language(language: str | None) -> str:
+    try:
+        return translation.get_supported_language_variant(language or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def send_report(report_id: int) -> bool:

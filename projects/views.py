@@ -7,7 +7,8 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -36,8 +37,46 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/project_list.html", {"rows": rows})
 
 
-def _with_cells(places: list[dict], kit_codes: list[str]) -> list[dict]:
-    return [{**place, "cells": [place["kits_by_type"].get(code, 0) for code in kit_codes]} for place in places]
+# Sites listed before "show all": a project may have hundreds, and the page must stay fast.
+TOP_SITES = 20
+
+
+def _place_rows(places: list[dict], kit_codes: list[str], name: str, code: str, area: bool) -> list[dict]:
+    """Table rows with every number already formatted: one template filter per cell cost most of the render."""
+    rows = []
+    for place in places:
+        numbers = [*(place["kits_by_type"].get(kit, 0) for kit in kit_codes), place["households"], place["individuals"]]
+        rows.append(
+            {
+                "name": place[name],
+                "code": place[code] or "",
+                "area": (place["admin2__name"] or place["admin1__name"]) if area else None,
+                "cells": [number_format(number, force_grouping=True) for number in numbers],
+            }
+        )
+    return rows
+
+
+def _sites_context(request: HttpRequest, by_site: list[dict], kit_codes: list[str]) -> dict:
+    """The busiest sites, or every site with ?sites=all (links keep the other filters)."""
+    show_all = request.GET.get("sites") == "all"
+    shown = by_site
+    if not show_all:
+        busiest = sorted(by_site, key=lambda place: (-place["kits"], -place["households"], place["site__name"] or ""))
+        shown = busiest[:TOP_SITES]
+    query = request.GET.copy()
+    query.pop("sites", None)
+    top_url = f"?{query.urlencode()}#sites"
+    query["sites"] = "all"
+    return {
+        "site_rows": _place_rows(shown, kit_codes, "site__name", "site__code", area=True),
+        "sites_total": len(by_site),
+        "sites_shown": len(shown),
+        "all_sites_url": f"?{query.urlencode()}#sites",
+        "top_sites_url": top_url,
+        "show_all_sites": show_all,
+        "top_sites": TOP_SITES,
+    }
 
 
 def _vulnerability_rows(reach: dict) -> list[dict]:
@@ -61,8 +100,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "project": project,
         "kit_codes": kit_codes,
-        "by_region": _with_cells(progress.by_region, kit_codes),
-        "by_site": _with_cells(progress.by_site, kit_codes),
+        "region_rows": _place_rows(progress.by_region, kit_codes, "admin1__name", "admin1__pcode", area=False),
         "by_displacement": [
             {**row, "label": DisplacementStatus(row["displacement_status"]).label}
             for row in progress.reach_by_displacement
@@ -90,6 +128,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "pyramid": charts.pyramid(progress.reach),
         "vulnerability": _vulnerability_rows(progress.reach),
     }
+    context.update(_sites_context(request, progress.by_site, kit_codes))
     context.update(_reports_context(request, project))
     return render(request, "dashboard/project_dashboard.html", context)
 
@@ -118,6 +157,7 @@ def request_project_report(request: HttpRequest, pk: int) -> HttpResponse:
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
                 filters=form.cleaned_filters(),
+                language=translation.get_language(),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

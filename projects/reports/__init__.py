@@ -7,14 +7,19 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import translation
 
 from projects.models import ProgressReport
 from projects.progress import kits_by, project_progress, reach_by
 from projects.reports import hxl, iati, pdf, xlsx
 
 BUILDERS = {"xlsx": xlsx.build, "pdf": pdf.build, "csv": hxl.build, "xml": iati.build}
+# Read by people: headings in the report's language. The JSON, HXL and IATI outputs are for machines
+# and keep the default language (IATI narratives declare theirs).
+TRANSLATED = {"xlsx", "pdf"}
 
 
 def output_path(report: ProgressReport, fmt: str) -> str:
@@ -93,13 +98,15 @@ def _jsonable(value):
 
 def build_outputs(report: ProgressReport, renew_lease: Callable[[], None]) -> tuple[dict, dict]:
     """Freeze the figures, then write every format; renews the worker's lease between outputs."""
-    figures = frozen_figures(report)
+    with translation.override(settings.LANGUAGE_CODE):
+        figures = frozen_figures(report)
     outputs = {}
     writes = [("json", lambda: json.dumps(figures, ensure_ascii=False, indent=1).encode())]
     writes += [(fmt, lambda build=build: build(figures)) for fmt, build in BUILDERS.items()]
     for fmt, render in writes:
         path = output_path(report, fmt)
-        content = render()
+        with translation.override(report.language if fmt in TRANSLATED else settings.LANGUAGE_CODE):
+            content = render()
         if default_storage.exists(path):
             default_storage.delete(path)
         outputs[fmt] = default_storage.save(path, ContentFile(content))

@@ -1,12 +1,17 @@
-"""The XLSX workbook: summary against targets, by region, site, kit type, sex and age, vulnerability, distributions."""
+"""The XLSX workbook: summary against targets, by region, site, kit type, sex and age, vulnerability, distributions.
+
+Headings in the active language: the report's (projects/reports/__init__.py).
+"""
 
 import io
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import is_small_count, suppressed_marker
+from projects.reports import labels
 
 BOLD = Font(bold=True)
 
@@ -24,57 +29,50 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) 
         sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
 
 
-def _label(name: str) -> str:
-    return (
-        name.replace("_plus", "+")
-        .replace("_", " ")
-        .replace(" 0 5", " 0-5")
-        .replace(" 6 17", " 6-17")
-        .replace(" 18 59", " 18-59")
-    )
-
-
 def build(figures: dict) -> bytes:
+    """The workbook, headings in the active language (the report's); figures and names as frozen."""
     period, cumulative, project = figures["period"], figures["cumulative"], figures["project"]
     workbook = Workbook()
     workbook.remove(workbook.active)
+    summary = _("Summary")
     _sheet(
         workbook,
-        "Summary",
+        summary,
         [
-            "Indicator",
-            "What",
-            "Target",
-            "Achieved to date",
-            "Achieved in period",
-            "Expected by period end",
-            "Percent",
-            "Status",
+            _("Indicator"),
+            _("What"),
+            _("Target"),
+            _("Achieved to date"),
+            _("Achieved in period"),
+            _("Expected by period end"),
+            _("Percent"),
+            _("Status"),
         ],
         [
             [
-                target["indicator"].replace("_", " "),
-                target["label"],
+                labels.indicator(target),
+                labels.target_what(target),
                 target["target"],
                 target["achieved"],
                 in_period["achieved"],
                 target["expected"],
                 target["percent"],
-                "on track" if target["on_track"] else "behind",
+                labels.status(target),
             ]
             for target, in_period in zip(cumulative["targets"], period["targets"], strict=True)
         ],
     )
-    info = workbook["Summary"]
+    info = workbook[summary]
     info.insert_rows(1, 4)
-    info["A1"], info["B1"] = "Project", f"{project['code']}: {project['title']}"
-    info["A2"], info["B2"] = "Donor", project["donor"]
-    info["A3"], info["B3"] = "Period", f"{figures['report']['period_start']} to {figures['report']['period_end']}"
-    place_header = ["Kits", "Households reached", "Individuals reached"]
+    info["A1"], info["B1"] = _("Project"), f"{project['code']}: {project['title']}"
+    info["A2"], info["B2"] = _("Donor"), project["donor"]
+    report = figures["report"]
+    info["A3"], info["B3"] = _("Period"), labels.period(report["period_start"], report["period_end"])
+    place_header = [_("Kits"), _("Households reached"), _("Individuals reached")]
     _sheet(
         workbook,
-        "By region",
-        ["Region", "P-code", *place_header],
+        _("By region"),
+        [_("Region"), _("P-code"), *place_header],
         [
             [r["admin1__name"], r["admin1__pcode"], r["kits"], r["households"], r["individuals"]]
             for r in period["by_region"]
@@ -82,8 +80,8 @@ def build(figures: dict) -> bytes:
     )
     _sheet(
         workbook,
-        "By site",
-        ["Region", "Area", "Site", "Site code", *place_header],
+        _("By site"),
+        [_("Region"), _("Area"), _("Site"), _("Site code"), *place_header],
         [
             [
                 r["admin1__name"],
@@ -97,13 +95,13 @@ def build(figures: dict) -> bytes:
     )
     _sheet(
         workbook,
-        "By kit type",
-        ["Kit type", "Code", "Category", "Kits in period", "Kits to date"],
+        _("By kit type"),
+        [_("Kit type"), _("Code"), _("Category"), _("Kits in period"), _("Kits to date")],
         [
             [
                 r["kit_type__name"],
                 r["kit_type__code"],
-                r["kit_category"],
+                labels.category(r["kit_category"]),
                 r["kits"],
                 _kits_to_date(cumulative, r["kit_type_id"]),
             ]
@@ -112,20 +110,33 @@ def build(figures: dict) -> bytes:
     )
     _sheet(
         workbook,
-        "By sex and age",
-        ["Sex and age", "Individuals reached in period", "Individuals reached to date"],
-        [[_label(name), period["reach"][name], cumulative["reach"][name]] for name in SADD_FIELDS],
+        _("By sex and age"),
+        [_("Sex and age"), _("Individuals reached in period"), _("Individuals reached to date")],
+        [[labels.household_figure(name), period["reach"][name], cumulative["reach"][name]] for name in SADD_FIELDS],
     )
     _sheet(
         workbook,
-        "By vulnerability",
-        ["Households with", "In period", "To date"],
-        [[_label(name), period["reach"][name], cumulative["reach"][name]] for name in VULNERABILITY_FIELDS],
+        _("By vulnerability"),
+        [_("Households with"), _("In period"), _("To date")],
+        [
+            [labels.household_figure(name), period["reach"][name], cumulative["reach"][name]]
+            for name in VULNERABILITY_FIELDS
+        ],
     )
     _sheet(
         workbook,
-        "Distributions",
-        ["Distribution", "Site", "Area", "Planned start", "Planned end", "Status", "Kit type", "Kits", "Receipts"],
+        _("Distributions"),
+        [
+            _("Distribution"),
+            _("Site"),
+            _("Area"),
+            _("Planned start"),
+            _("Planned end"),
+            _("Status"),
+            _("Kit type"),
+            _("Kits"),
+            _("Receipts"),
+        ],
         [
             [
                 r["distribution__name"],
@@ -133,7 +144,7 @@ def build(figures: dict) -> bytes:
                 r["admin2__name"],
                 r["distribution__planned_start"],
                 r["distribution__planned_end"],
-                r["distribution__status"],
+                labels.distribution_status(r["distribution__status"]),
                 r["kit_type__code"],
                 r["kits"],
                 r["receipts"],

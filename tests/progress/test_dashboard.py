@@ -106,3 +106,46 @@ def test_dashboard_query_count_is_constant(client, progress_fixture, django_asse
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("dashboard:project-list"))
+
+
+def site_rows(html: str) -> list[str]:
+    section = html[html.index('<section id="sites">') :]
+    section = section[: section.index("</section>")]
+    return re.findall(r'<th scope="row">([^<]+?) <span class="code">', section)
+
+
+def test_site_table_shows_the_busiest_sites_and_links_to_every_site(client, progress_fixture, monkeypatch):
+    from projects import views
+
+    monkeypatch.setattr(views, "TOP_SITES", 2)
+    for number in range(2):
+        site = factories.site(f"EXTRA-{number}", name=f"Extra {number}")
+        progress_fixture["officer"].assigned_sites.add(site)
+        household = factories.household(site, head_name=f"Extra {number}", phone=f"+223 71 00 00 {10 + number}")
+        record_receipt(
+            recorded_by=progress_fixture["officer"],
+            distribution=progress_fixture["distribution"],
+            household=household,
+            kit_type=progress_fixture["shelter"],
+            verification_method="signature",
+            received_at=at(f"2024-07-{10 + number}"),
+        )
+    client.force_login(factories.user(Role.PROGRAMME_MANAGER, projects=[progress_fixture["project"]]))
+    url = reverse("dashboard:project", args=[progress_fixture["project"].pk])
+
+    html = client.get(url, {"end": "2024-12-31"}).content.decode()
+    # Walirdé has 4 kits; the other three 1 kit and 1 household each, so by name.
+    assert site_rows(html) == ["Walirdé", "Extra 0"]
+    assert "Sites with the most kits distributed: 2 of 4." in html
+    assert 'href="?end=2024-12-31&amp;sites=all#sites"' in html  # the other filters are kept
+
+    every = client.get(url, {"end": "2024-12-31", "sites": "all"}).content.decode()
+    assert sorted(site_rows(every)) == ["Extra 0", "Extra 1", "Ségou centre", "Walirdé"]
+    assert target_cells(every) == target_cells(html)  # the figures do not depend on the table's length
+    assert 'href="?end=2024-12-31#sites"' in every
+
+    segou = progress_fixture["segou_site"]
+    narrowed = client.get(url, {"site": segou.pk}).content.decode()
+    assert f'<option value="{segou.pk}" selected>Ségou centre (SEG)</option>' in narrowed
+    assert site_rows(narrowed) == ["Ségou centre"]
+    assert "of 4" not in narrowed  # one site: no link

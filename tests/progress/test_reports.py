@@ -231,3 +231,84 @@ def test_beat_schedules_are_editable_rows(db):
     assert tasks["projects.tasks.sweep_stale_reports"] is True
     monthly = PeriodicTask.objects.get(task="projects.tasks.request_monthly_reports")
     assert (monthly.crontab.day_of_month, monthly.crontab.hour) == ("1", "2")
+
+
+def request_in(client, language: str, django_capture_on_commit_callbacks) -> ProgressReport:
+    """A report asked for from the dashboard by a manager whose browser asks for `language`."""
+    from django.urls import reverse
+
+    load_demo()
+    project = Project.objects.get(code="MLI-JPN-2024-SNFI")
+    client.force_login(User.objects.get(username="manager"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("dashboard:request-report", args=[project.pk]),
+            {"period_start": "2024-07-01", "period_end": "2024-07-31"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    return ProgressReport.objects.get()
+
+
+def pdf_text(report: ProgressReport) -> str:
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(read(report, "pdf"))).pages
+    return " ".join(" ".join(page.extract_text().split()) for page in pages)
+
+
+def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, django_capture_on_commit_callbacks):
+    report = request_in(client, "fr", django_capture_on_commit_callbacks)
+    assert (report.language, report.status) == ("fr", ProgressReport.Status.DONE), report.error
+
+    workbook = load_workbook(io.BytesIO(read(report, "xlsx")))
+    assert workbook.sheetnames == [
+        "Résumé",
+        "Par région",
+        "Par site",
+        "Par type de kit",
+        "Par sexe et âge",
+        "Par vulnérabilité",
+        "Distributions",
+    ]
+    summary = list(workbook["Résumé"].iter_rows(values_only=True))
+    assert [row[0] for row in summary[:3]] == ["Projet", "Bailleur", "Période"]
+    assert summary[2][1] == "2024-07-01 au 2024-07-31"
+    header = next(row for row in summary if row[0] == "Indicateur")
+    assert header[:4] == ("Indicateur", "Quoi", "Cible", "Atteint à ce jour")
+    shelter = next(row for row in summary if row[1] == "Emergency shelter kit (green)")  # a name: data, as entered
+    assert (shelter[0], shelter[2], shelter[3]) == ("Kits distribués", 450, 100)
+    assert shelter[7] in ("Dans les temps", "En retard")
+    assert [row[0] for row in workbook["Par sexe et âge"].iter_rows(max_row=2, values_only=True)] == [
+        "Sexe et âge",
+        "Filles 0-5 ans",
+    ]
+
+    text = pdf_text(report)
+    assert "Rapport de progression du 2024-07-01 au 2024-07-31" in text
+    assert "Progression par rapport aux cibles" in text and "Personnes atteintes par sexe et âge" in text
+    assert "Progress against targets" not in text
+
+    # Machine-read outputs keep the default language: IATI narratives declare English.
+    assert b"Kits distributed: Emergency shelter kit (green)" in read(report, "xml")
+
+
+def test_an_arabic_report_has_arabic_xlsx_and_english_pdf_headings(
+    client, db, media, django_capture_on_commit_callbacks
+):
+    report = request_in(client, "ar", django_capture_on_commit_callbacks)
+    assert (report.language, report.status) == ("ar", ProgressReport.Status.DONE), report.error
+    assert load_workbook(io.BytesIO(read(report, "xlsx"))).sheetnames[0] == "الملخص"
+    # reportlab cannot shape Arabic without extra libraries: the PDF keeps its English headings.
+    assert "Progress against targets" in pdf_text(report)
+
+
+def test_a_report_asked_for_in_an_unknown_language_is_in_the_default_one(db):
+    load_demo()
+    report = request_report(
+        project=Project.objects.get(code="MLI-JPN-2024-SNFI"),
+        requested_by=None,
+        period_start=datetime.date(2024, 7, 1),
+        period_end=datetime.date(2024, 7, 31),
+        language="xx",
+    )
+    assert report.language == "en"

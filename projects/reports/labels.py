@@ -1,0 +1,43 @@
+"""Labels of the human-readable outputs (XLSX, PDF), in the active language (the report's)."""
+
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import HouseholdFigures
+from distributions.models import Distribution
+from kits.models import KitCategory
+from projects.models import Target
+
+
+def target_what(target: dict) -> str:
+    """What a frozen target counts: its kit type's name (data), else its category or indicator, translated."""
+    if target["kit_type_id"]:
+        return target["label"]
+    if target["kit_category"] in KitCategory.values:
+        return str(KitCategory(target["kit_category"]).label)
+    return indicator(target)
+
+
+def indicator(target: dict) -> str:
+    return str(Target.Indicator(target["indicator"]).label)
+
+
+def status(target: dict) -> str:
+    return _("On track") if target["on_track"] else _("Behind")
+
+
+def category(code: str) -> str:
+    return str(KitCategory(code).label) if code in KitCategory.values else code
+
+
+def distribution_status(code: str) -> str:
+    return str(Distribution.Status(code).label) if code in Distribution.Status.values else code
+
+
+def household_figure(name: str) -> str:
+    """A sex-and-age count or vulnerability flag, by its field's name (capitalised verbose name)."""
+    label = str(HouseholdFigures._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def period(start: str, end: str) -> str:
+    return _("%(start)s to %(end)s") % {"start": start, "end": end}
