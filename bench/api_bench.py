@@ -3,28 +3,32 @@
 Run on PostgreSQL after `manage.py generate_scale_data` (never in CI):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/api_bench.py \
-        [--requests 200] [--clients 4] [--workers 2] [--threads 2] [--bulks 5] [--seconds 10]
+        [--requests 200] [--posts 400] [--bulks 5] [--clients 4] [--workers 2] [--threads 2]
 
 Starts gunicorn on 127.0.0.1 (gthread workers, keep-alive), signs a programme manager of every
 project in with a token, and drives it with concurrent client threads (one persistent HTTP
-connection each). Measures median and p95 latency as seen by the client on loopback (an upper
-bound of server time) of: a household list page (first and deep cursor page), a filtered receipt
-list page, a single receipt POST and a 1,000-item bulk POST; and the throughput of receipt POSTs.
+connection each). Measures median and p95 latency, as seen by the client on loopback and as
+gunicorn's own time for the request (server time, from its access log), of: a household list page
+(first and deep cursor page), a filtered receipt list page (site, kit type and the last 30 days of
+data), a single receipt POST and a 1,000-item bulk POST; and the throughput of receipt POSTs. Each
+scenario is preceded by a few unmeasured requests of its kind (workers' first requests pay imports).
 
 Bare SQL, from one psycopg connection: for the reads, the very statements Django issued for the
 same request (captured in-process), replayed; for the writes, the INSERT of the same receipts in
-one committed transaction (one row, or 1,000 rows in one statement). Ratios are API median over
-bare SQL median. The receipts this bench records go to distributions it creates ("API bench <time>").
+one committed transaction (one row, or 1,000 rows in one statement). Ratios are the server median
+over the bare SQL median. The receipts this bench records go to distributions it creates ("API bench <time>").
 """
 
 import argparse
 import base64
+import datetime
 import http.client
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -51,6 +55,7 @@ from distributions.models import Distribution, DistributionItem, Receipt  # noqa
 from projects.models import Project  # noqa: E402
 
 HOST, PORT = "127.0.0.1", 8765
+WARM_UP = 20  # receipts POSTed (single, then in small bulks) before the measured ones
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -96,11 +101,15 @@ def fresh_households(distribution: Distribution, count: int) -> list[Household]:
 
 
 class Server:
+    """gunicorn, logging each request's own time (%(D)s, microseconds): the server time of a request."""
+
     def __init__(self, workers: int, threads: int):
         env = {**os.environ, "DJANGO_DEBUG": "false", "API_THROTTLE_USER": "100000000/minute"}
+        self.log = Path(tempfile.mkstemp(prefix="api-bench-", suffix=".log")[1])
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{PORT}", "-k", "gthread",
             "-w", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning",
+            "--access-logfile", str(self.log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
         ]  # fmt: skip
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own command line
         deadline = time.monotonic() + 30
@@ -115,6 +124,30 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+        self.log.unlink(missing_ok=True)
+
+    def mark(self) -> int:
+        time.sleep(0.2)  # let the previous requests' lines (written after their responses) land first
+        return self.log.stat().st_size
+
+    def times_since(self, mark: int, path: str) -> list[float]:
+        """Server times (ms) of the requests to `path` logged since `mark`."""
+        time.sleep(0.2)  # the access log is written just after each response
+        with self.log.open() as log:
+            log.seek(mark)
+            lines = [line.split() for line in log]
+        return [int(fields[-1]) / 1000 for fields in lines if len(fields) == 4 and fields[1] == path]
+
+
+def measured(server: Server, clients: int, token: str, requests: list, warm_up: list) -> tuple[list, list, float]:
+    """Client latencies, server times and wall time of `requests`, after `warm_up` (not counted): the
+    workers' first requests pay for imports and caches a running server has already paid for."""
+    drive(clients, token, warm_up)
+    mark = server.mark()
+    latencies, wall = drive(clients, token, requests)
+    server_times = server.times_since(mark, requests[0][1].split("?")[0])
+    assert len(server_times) == len(requests), (len(server_times), len(requests))
+    return latencies, server_times, wall
 
 
 def drive(clients: int, token: str, requests: list[tuple[str, str, bytes | None]]) -> tuple[list[float], float]:
@@ -159,6 +192,8 @@ def captured_sql(token: str, path: str) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, HTTP_ACCEPT_ENCODING="identity")
     assert response.status_code == 200, response.content[:300]
+    # A page with no rows would be fast for nothing: every list measured must be full.
+    assert len(response.json()["results"]) == 50, f"{path}: {len(response.json()['results'])} rows"
     return [
         query["sql"]
         for query in queries.captured_queries
@@ -239,21 +274,24 @@ def main() -> None:
     print(f"data: {households_total:,} households, {receipts_total:,} receipts")
     deep_id = Household.objects.order_by("-id").values_list("id", flat=True)[1000]
     deep_cursor = base64.b64encode(urlencode({"p": str(deep_id)}).encode()).decode()
-    busy = Receipt.objects.values("site__code", "kit_type__code").order_by("-id").first()
+    # The site and kit type of the oldest generated receipt (its receipts spread over the whole table, the
+    # slow case for an id-ordered list), over the last 30 days of generated data: a page of real rows.
+    generated = Receipt.objects.exclude(distribution__name__startswith="API bench")
+    busy = generated.values("site__code", "kit_type__code").order_by("id").first()
+    last = generated.order_by("-received_at").values_list("received_at", flat=True).first()
+    received_after = (last - datetime.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     reads = {
         "household list, first page": "/api/v1/households/?page_size=50",
         "household list, deep cursor page": f"/api/v1/households/?page_size=50&cursor={deep_cursor}",
         "receipt list, filtered": "/api/v1/receipts/?"
-        + urlencode(
-            {"site": busy["site__code"], "kit_type": busy["kit_type__code"], "received_after": "2024-07-01T00:00:00Z"}
-        )
+        + urlencode({"site": busy["site__code"], "kit_type": busy["kit_type__code"], "received_after": received_after})
         + "&page_size=50",
     }
     run = time.strftime("%Y-%m-%d %H:%M:%S")  # a fresh distribution per run: every household may receive
     distribution, items = bench_distribution(f"API bench {run}")
     bare_distribution, _ = bench_distribution(f"API bench {run} (bare SQL)")
     kit_code = items[0].kit_type.code
-    needed = args.posts + 1000 * args.bulks
+    needed = 2 * WARM_UP + args.posts + 1000 * args.bulks
     households = fresh_households(distribution, needed)
     bare_households = fresh_households(bare_distribution, args.posts // 4 + 1000 * args.bulks)
     if len(households) < needed:
@@ -263,9 +301,12 @@ def main() -> None:
     server = Server(args.workers, args.threads)
     try:
         for label, path in reads.items():
-            latencies, _wall = drive(args.clients, token, [("GET", path, None)] * args.requests)
+            requests = [("GET", path, None)] * args.requests
+            latencies, server_times, _wall = measured(
+                server, args.clients, token, requests, requests[: 4 * args.clients]
+            )
             sql = time_sql(dsn, captured_sql(token, path), args.requests)
-            results.append((label, latencies, sql))
+            results.append((label, latencies, server_times, sql))
 
         def receipt(household) -> dict:
             return {
@@ -276,29 +317,41 @@ def main() -> None:
                 "verification_method": "registration_code",
             }
 
-        singles = [("POST", "/api/v1/receipts/", json.dumps(receipt(h)).encode()) for h in households[: args.posts]]
-        latencies, wall = drive(args.clients, token, singles)
+        def post_one(household) -> tuple[str, str, bytes]:
+            return ("POST", "/api/v1/receipts/", json.dumps(receipt(household)).encode())
+
+        def post_bulk(chunk) -> tuple[str, str, bytes]:
+            return ("POST", "/api/v1/receipts/bulk/", json.dumps({"receipts": [receipt(h) for h in chunk]}).encode())
+
+        warm_singles = [post_one(h) for h in households[:WARM_UP]]
+        warm_bulks = [post_bulk(households[WARM_UP + 5 * i : WARM_UP + 5 * (i + 1)]) for i in range(args.clients)]
+        rest = households[2 * WARM_UP :]
+        singles = [post_one(h) for h in rest[: args.posts]]
+        latencies, server_times, wall = measured(server, args.clients, token, singles, warm_singles)
         bare = time_bare_inserts(dsn, bare_distribution, user, bare_households, 1, args.posts // 4)
-        results.append(("receipt POST (single)", latencies, bare))
+        results.append(("receipt POST (single)", latencies, server_times, bare))
         throughput = len(singles) / wall
 
-        rest = households[args.posts :]
-        bulks = [
-            ("POST", "/api/v1/receipts/bulk/", json.dumps({"receipts": [receipt(h) for h in chunk]}).encode())
-            for chunk in (rest[i * 1000 : (i + 1) * 1000] for i in range(args.bulks))
-        ]
-        latencies, _wall = drive(1, token, bulks)
+        rest = rest[args.posts :]
+        bulks = [post_bulk(rest[i * 1000 : (i + 1) * 1000]) for i in range(args.bulks)]
+        latencies, server_times, _wall = measured(server, 1, token, bulks, warm_bulks)
         bare = time_bare_inserts(dsn, bare_distribution, user, bare_households[args.posts // 4 :], 1000, args.bulks)
-        results.append(("bulk POST, 1,000 receipts", latencies, bare))
+        results.append(("bulk POST, 1,000 receipts", latencies, server_times, bare))
     finally:
         server.stop()
 
     print(f"gunicorn gthread {args.workers} workers x {args.threads} threads, {args.clients} client threads, loopback")
-    print(f"{'request':<36} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'SQL p50':>9} {'ratio':>7}")
-    for label, latencies, sql in results:
+    print("client: latency seen by the client; server: gunicorn's own time for the request (%(D)s)")
+    header = ["request", "n", "client p50", "client p95", "server p50", "server p95", "SQL p50", "ratio"]
+    print(f"{header[0]:<36}" + "".join(f"{name:>11}" for name in header[1:]))
+    for label, latencies, server_times, sql in results:
         p50, p95 = percentiles(latencies)
+        server50, server95 = percentiles(server_times)
         sql50, _sql95 = percentiles(sql)
-        print(f"{label:<36} {len(latencies):>5} {p50:>9.1f} {p95:>9.1f} {sql50:>9.2f} {p50 / sql50:>6.1f}x")
+        figures = [p50, p95, server50, server95, sql50]
+        print(
+            f"{label:<36}{len(latencies):>11}" + "".join(f"{x:>11.1f}" for x in figures) + f"{server50 / sql50:>10.1f}x"
+        )
     print(f"receipt POST throughput: {throughput:.0f} receipts/s ({args.clients} clients)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
