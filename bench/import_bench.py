@@ -238,6 +238,7 @@ def clean_up(job: ImportJob) -> None:
     ImportRow.objects.filter(job=job).delete()
     DuplicateReview.objects.filter(pk__in=review_ids).delete()
     Household.objects.filter(pk__in=household_ids).delete()
+    Household.history.filter(id__in=household_ids).delete()  # the audit rows of the registration and the deletion
     job.file.delete(save=False)
     job.delete()
 

@@ -182,18 +182,43 @@ def best_match(probe: Household) -> Match | None:
 
 # --- File imports: the same candidates and scores as `best_match` under bulk_checks(), for a batch at once ---
 
-_BATCH_PROBES = {
-    "postgresql": "SELECT * FROM jsonb_to_recordset(%s::jsonb) "
-    "AS p(n int, area bigint, doc text, phone text, skel text, yr int)",
-    "sqlite": "SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.area') AS area, "
-    "json_extract(value, '$.doc') AS doc, json_extract(value, '$.phone') AS phone, "
-    "json_extract(value, '$.skel') AS skel, json_extract(value, '$.yr') AS yr FROM json_each(%s)",
-}
-# One statement for the whole batch: per probe, the exact keys (same ID document anywhere, same phone in
-# the area; at most EXACT_CANDIDATE_LIMIT) and the name skeleton in the area within the birth-year window
-# (the FUZZY_CANDIDATE_LIMIT closest birth years), as _candidates() finds them row by row.
-_BATCH_CANDIDATES = """
-WITH probe AS ({probes}),
+# One statement for a whole batch: per probe, the exact keys (same ID document anywhere, same phone in the
+# area; the EXACT_CANDIDATE_LIMIT lowest ids) and the name skeleton in the area within the birth-year window
+# (the FUZZY_CANDIDATE_LIMIT closest birth years), as _candidates() finds them for one registration.
+# PostgreSQL: the skeleton by one index scan per probe (LATERAL … LIMIT, the area's sites as an array, as
+# _candidates() does: a plain join lets the planner scan the area's sites instead); the exact keys as
+# arrays of values, which the planner estimates from its statistics (most households have no ID
+# document: compared with a column of the probes, it expects the whole table and scans it).
+_POSTGRESQL_CANDIDATES = """
+WITH probe AS (
+    SELECT p.*, ARRAY(SELECT s.id FROM {sites} s WHERE COALESCE(s.admin2_id, -s.id) = p.area) AS sites
+    FROM jsonb_to_recordset(%s::jsonb) AS p(n int, area bigint, doc text, phone text, skel text, yr int)
+),
+keyed AS (
+    SELECT p.n, h.id FROM {households} h JOIN probe p ON p.doc = h.id_document_key
+    WHERE h.id_document_key = ANY(%s::text[]) AND h.is_active
+    UNION
+    SELECT p.n, h.id FROM {households} h JOIN probe p ON p.phone = h.phone_key AND h.site_id = ANY(p.sites)
+    WHERE h.phone_key = ANY(%s::text[]) AND h.is_active
+),
+exact AS (SELECT n, id, ROW_NUMBER() OVER (PARTITION BY n ORDER BY id) AS rank FROM keyed)
+SELECT p.n, 0, c.* FROM probe p CROSS JOIN LATERAL (
+    SELECT {fields} FROM {households} h
+    WHERE h.head_name_skeleton = p.skel AND h.head_birth_year BETWEEN p.yr - {window} AND p.yr + {window}
+        AND h.site_id = ANY(p.sites) AND h.is_active
+    ORDER BY ABS(h.head_birth_year - p.yr), h.id LIMIT {fuzzy_limit}
+) c WHERE p.skel <> '' AND p.yr > 0
+UNION ALL
+SELECT e.n, 1, {fields} FROM exact e JOIN {households} h ON h.id = e.id WHERE e.rank <= {exact_limit}
+"""
+# SQLite (development and tests): no LATERAL, the same candidates by window functions.
+_SQLITE_CANDIDATES = """
+WITH probe AS (
+    SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.area') AS area,
+        json_extract(value, '$.doc') AS doc, json_extract(value, '$.phone') AS phone,
+        json_extract(value, '$.skel') AS skel, json_extract(value, '$.yr') AS yr
+    FROM json_each(%s)
+),
 area_site AS (SELECT id, COALESCE(admin2_id, -id) AS area FROM {sites}),
 skeleton AS (
     SELECT p.n, h.id, ROW_NUMBER() OVER (PARTITION BY p.n ORDER BY ABS(h.head_birth_year - p.yr), h.id) AS rank
@@ -218,9 +243,10 @@ found AS (
     UNION ALL
     SELECT n, id, 1 AS exact FROM exact WHERE rank <= {exact_limit}
 )
-SELECT f.n, f.exact, h.{fields}
+SELECT f.n, f.exact, {fields}
 FROM found f JOIN {households} h ON h.id = f.id
 """
+_BATCH_CANDIDATES = {"postgresql": _POSTGRESQL_CANDIDATES, "sqlite": _SQLITE_CANDIDATES}
 
 
 def area_key(site: Site) -> int:
@@ -244,31 +270,39 @@ def _probe_json(probes: Sequence[Household]) -> str:
     )
 
 
+def _candidate_parameters(probes: Sequence[Household]) -> list:
+    if connection.vendor != "postgresql":
+        return [_probe_json(probes)]
+    documents = sorted({probe.id_document_key for probe in probes if probe.id_document_key})
+    phones = sorted({probe.phone_key for probe in probes if probe.phone_key})
+    return [_probe_json(probes), documents, phones]
+
+
 def stored_candidates(probes: Sequence[Household]) -> list[tuple[list[Household], list[Household]]]:
     """(exact, skeleton) candidates among stored households for each probe (match keys refreshed): one query."""
-    found: list[tuple[list[Household], list[Household]]] = [([], []) for _probe in probes]
     if not probes:
-        return found
-    sql = _BATCH_CANDIDATES.format(
-        probes=_BATCH_PROBES[connection.vendor],
+        return []
+    found: list[tuple[dict[int, Household], dict[int, Household]]] = [({}, {}) for _probe in probes]
+    sql = _BATCH_CANDIDATES[connection.vendor].format(
         sites=Site._meta.db_table,
         households=Household._meta.db_table,
         window=BIRTH_YEAR_WINDOW,
         fuzzy_limit=FUZZY_CANDIDATE_LIMIT,
         exact_limit=EXACT_CANDIDATE_LIMIT,
-        fields=", h.".join(_CANDIDATE_FIELDS),
+        fields=", ".join(f"h.{name}" for name in _CANDIDATE_FIELDS),
     )
     households: dict[int, Household] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_probe_json(probes)])
+        cursor.execute(sql, _candidate_parameters(probes))
         for n, exact, *values in cursor.fetchall():
             row = dict(zip(_CANDIDATE_FIELDS, values, strict=True))
             household = households.get(row["id"]) or households.setdefault(row["id"], Household(**row))
-            found[n][0 if exact else 1].append(household)
-    for exact, skeleton in found:
-        exact.sort(key=lambda household: household.pk)
-        skeleton.sort(key=lambda household: household.pk)
-    return found
+            found[n][0 if exact else 1][household.pk] = household
+    return [(_by_pk(exact)[:EXACT_CANDIDATE_LIMIT], _by_pk(skeleton)) for exact, skeleton in found]
+
+
+def _by_pk(households: dict[int, Household]) -> list[Household]:
+    return [households[pk] for pk in sorted(households)]
 
 
 class BatchMatcher:
