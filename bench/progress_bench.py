@@ -80,7 +80,7 @@ def bare_sql(project: Project) -> tuple[list, tuple]:
 
 
 def filtered_dashboards(project: Project) -> list[tuple[str, dict]]:
-    """Shareable dashboard URLs with one filter each: the busiest region, area and site, a month."""
+    """Shareable dashboard URLs with one filter each (the busiest region, area and site, a month), and every site."""
     from distributions.models import ReceiptSummary
 
     busiest = (
@@ -98,6 +98,7 @@ def filtered_dashboards(project: Project) -> list[tuple[str, dict]]:
         ("admin 2 area", {"area": busiest["admin2_id"]}),
         ("site", {"site": busiest["site_id"]}),
         (f"kit category {busiest['kit_category']}", {"kit_category": busiest["kit_category"]}),
+        ("every site listed (?sites=all)", {"sites": "all"}),
     ]
     return [(label, query) for label, query in candidates if None not in query.values()]  # sites without admin 2
 

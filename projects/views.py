@@ -136,7 +136,8 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 def _reports_context(request: HttpRequest, project) -> dict:
     start, end = previous_month(timezone.localdate())
     return {
-        "reports": list(visible_reports(request.user).filter(project=project)[:10]),
+        # The frozen figures (JSON of every site and kit) are not shown here: not read either.
+        "reports": list(visible_reports(request.user).filter(project=project).defer("figures")[:10]),
         "may_request_reports": may_request_reports(request.user),
         "report_form": ReportRequestForm(initial={"period_start": start, "period_end": end}),
     }
