@@ -41,16 +41,22 @@ class ChoiceOfFilter(django_filters.ModelChoiceFilter):
     field_class = BoundedModelChoiceField
 
 
+def _given(request, parameter: str) -> bool:
+    # The scoped choices only check a value the request gives: building their subqueries for every
+    # list request cost about a quarter of a household page's Python.
+    return request is not None and parameter in request.GET
+
+
 def _sites_of(request):
-    return scope.visible_sites(request.user) if request else Site.objects.none()
+    return scope.visible_sites(request.user) if _given(request, "site") else Site.objects.none()
 
 
 def _projects_of(request):
-    return scope.visible_projects(request.user) if request else Project.objects.none()
+    return scope.visible_projects(request.user) if _given(request, "project") else Project.objects.none()
 
 
 def _distributions_of(request):
-    return scope.visible_distributions(request.user) if request else Distribution.objects.none()
+    return scope.visible_distributions(request.user) if _given(request, "distribution") else Distribution.objects.none()
 
 
 def in_area(prefix: str, area: AdminArea) -> Q:
