@@ -190,9 +190,11 @@ def best_match(probe: Household) -> Match | None:
 # arrays of values, which the planner estimates from its statistics (most households have no ID
 # document: compared with a column of the probes, it expects the whole table and scans it).
 _POSTGRESQL_CANDIDATES = """
-WITH probe AS (
-    SELECT p.*, ARRAY(SELECT s.id FROM {sites} s WHERE COALESCE(s.admin2_id, -s.id) = p.area) AS sites
+WITH area AS (SELECT COALESCE(admin2_id, -id) AS area, array_agg(id) AS sites FROM {sites} GROUP BY 1),
+probe AS (
+    SELECT p.*, area.sites
     FROM jsonb_to_recordset(%s::jsonb) AS p(n int, area bigint, doc text, phone text, skel text, yr int)
+    LEFT JOIN area ON area.area = p.area
 ),
 keyed AS (
     SELECT p.n, h.id FROM {households} h JOIN probe p ON p.doc = h.id_document_key

@@ -12,6 +12,7 @@ consonants merged. Two spellings that differ only by vowels or doubled letters
 an ordinary index, on every backend.
 """
 
+import functools
 import re
 
 from anyascii import anyascii
@@ -67,6 +68,7 @@ def name_words(name: str) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=65536)  # a file repeats its names: imports compute each once
 def name_key(name: str) -> str:
     """Canonical, order-free form of a name: 'Traoré Mohamed' -> 'muhammad traore'."""
     return " ".join(sorted(name_words(name)))[:200]
@@ -80,6 +82,7 @@ def _word_skeleton(word: str) -> str:
     return _DOUBLED.sub(r"\1", head + rest)
 
 
+@functools.lru_cache(maxsize=65536)
 def name_skeleton(name: str) -> str:
     return " ".join(sorted(_word_skeleton(word) for word in name_words(name)))[:200]
 
