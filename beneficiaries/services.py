@@ -273,7 +273,7 @@ def _bulk_insert_with_fresh_codes(households: list[Household], registered_by: Us
     insert = _copy_with_history if connection.vendor == "postgresql" else _bulk_create_with_history
     audit_user = audit.current_user() or registered_by
     for _attempt in range(_CODE_ATTEMPTS):
-        drawn = _distinct_codes(len(households))
+        drawn = codes.new_codes(len(households))
         for household, code in zip(households, drawn, strict=True):
             household.registration_code = code
         try:
@@ -331,13 +331,6 @@ def _copy(cursor, table: str, columns: list[str], rows) -> None:
     ):
         for row in rows:
             copy.write_row(row)
-
-
-def _distinct_codes(count: int) -> list[str]:
-    drawn: set[str] = set()
-    while len(drawn) < count:
-        drawn.add(codes.new_code())
-    return list(drawn)
 
 
 def _bulk_reviews(valid, rows, matches, results, registered_by, source: str) -> None:

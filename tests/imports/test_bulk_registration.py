@@ -165,14 +165,24 @@ def test_the_statements_a_batch_takes_do_not_grow_with_its_rows(mopti):
 
 def test_a_registration_code_already_taken_makes_the_batch_draw_again(mopti, monkeypatch):
     taken = register_household(registered_by=None, **fields(mopti["site"])).registration_code
-    real_new_code = codes.new_code
-    draws = iter([taken])
-    monkeypatch.setattr(codes, "new_code", lambda: next(draws, None) or real_new_code())
+    real_new_codes, draws = codes.new_codes, []
+
+    def first_draw_meets_a_stored_code(count: int) -> list[str]:
+        draws.append(count)
+        drawn = real_new_codes(count)
+        return [taken, *drawn[1:]] if len(draws) == 1 else drawn
+
+    monkeypatch.setattr(codes, "new_codes", first_draw_meets_a_stored_code)
     rows = [fields(mopti["site"], head_name=name, head_birth_year=1990) for name in ("Awa Diarra", "Sali Sow")]
     done = register_households(rows, registered_by=None)
     assert [d.outcome for d in done] == ["created", "created"]
     assert taken not in {d.household.registration_code for d in done}
-    assert Household.objects.count() == 3
+    assert Household.objects.count() == 3 and draws == [2, 2]
+
+
+def test_codes_drawn_in_bulk_are_distinct_and_valid():
+    drawn = codes.new_codes(5000)
+    assert len(set(drawn)) == 5000 and all(codes.is_valid(code) for code in drawn)
 
 
 @pytest.mark.parametrize("batch_size", [500, 1])  # both rows in one batch, and in two
