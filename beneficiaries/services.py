@@ -5,9 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 from simple_history.utils import bulk_create_with_history
 
 from accounts import audit
@@ -331,6 +332,20 @@ def _copy(cursor, table: str, columns: list[str], rows) -> None:
     ):
         for row in rows:
             copy.write_row(row)
+
+
+def copy_objects(objs: list[models.Model]) -> None:
+    """PostgreSQL: insert new instances of one model (no primary key, no auto_now field) by one COPY.
+
+    For an import's row outcomes by the thousand: bulk_create's per-value preparation costs more than the insert.
+    """
+    if not objs:
+        return
+    fields = [field for field in type(objs[0])._meta.concrete_fields if not field.primary_key]
+    columns = [(field.attname, isinstance(field, models.JSONField)) for field in fields]
+    rows = ([Jsonb(getattr(obj, name)) if json else getattr(obj, name) for name, json in columns] for obj in objs)
+    with connection.cursor() as cursor:
+        _copy(cursor, type(objs[0])._meta.db_table, [field.column for field in fields], rows)
 
 
 def _bulk_reviews(valid, rows, matches, results, registered_by, source: str) -> None:
