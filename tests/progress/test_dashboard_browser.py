@@ -1,0 +1,52 @@
+"""The project dashboard in Chromium: no serious axe violation in English or Arabic, every site listed."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from tests import factories
+
+# Fixtures of the field app's browser tests: Chromium's settings and a live server with production static files.
+from tests.field.conftest import (  # noqa: F401
+    AXE,
+    browser_context_args,
+    browser_type_launch_args,
+    field_server,
+    production_static,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)"),
+]
+
+
+def serious_violations(page) -> list[str]:
+    # Evaluated through the DevTools protocol: the pages' CSP forbids an injected inline <script>.
+    page.evaluate("() => {\n" + AXE.read_text() + "\n}")
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])})"
+        for violation in violations
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def test_dashboard_passes_axe_in_english_and_arabic(field_server, page, progress_fixture):  # noqa: F811
+    factories.user(Role.PROGRAMME_MANAGER, projects=[progress_fixture["project"]], username="manager")
+    page.goto(f"{field_server.url}/accounts/login/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    url = f"{field_server.url}{reverse('dashboard:project', args=[progress_fixture['project'].pk])}?sites=all"
+    found = {}
+    for language in ("en", "ar"):
+        page.goto(url)
+        if language == "ar":
+            page.click("footer button[lang=ar]")
+            page.wait_for_load_state()
+            assert page.locator("html").get_attribute("dir") == "rtl"
+        assert page.locator("#sites tbody tr").count() == 2  # Walirdé and Ségou centre
+        found[language] = serious_violations(page)
+    assert not any(found.values()), found
