@@ -1,17 +1,19 @@
 """The set-based bulk path: the answers record_receipt gives item by item, the summaries a rebuild gives."""
 
 import json
+import threading
+import time
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from distributions import services
 from distributions.models import Distribution, HouseholdReach, Receipt
 from distributions.services import record_receipt
 from tests import factories
-from tests.api.conftest import receipt_item
+from tests.api.conftest import client_for, receipt_item
 from tests.api.test_reads import distinct_household
 from tests.progress.conftest import at
 from tests.progress.test_engine import assert_summaries_equal_a_rebuild
@@ -158,3 +160,44 @@ def test_items_that_are_not_objects_are_refused_one_by_one(officer_api, mopti):
         ("created", None),
     ]
     assert results[0]["errors"]["non_field_errors"] and results[1]["errors"]["non_field_errors"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_that_loses_a_race_for_a_client_uuid_answers_each_item_exactly(mopti, monkeypatch):
+    first, second, other = (distinct_household(mopti["site"]) for _ in range(3))
+    raced = str(uuid.uuid4())
+    inserted = threading.Event()
+    fallbacks = []
+    record_each = services._record_each
+
+    def counted(*args, **kwargs):
+        fallbacks.append(args)
+        return record_each(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_record_each", counted)
+
+    def other_device() -> None:
+        with transaction.atomic():
+            record_receipt(
+                recorded_by=mopti["officer"],
+                distribution=mopti["distribution"],
+                household=other,
+                kit_type=mopti["shelter"],
+                verification_method="signature",
+                client_uuid=uuid.UUID(raced),
+            )
+            inserted.set()
+            time.sleep(1.5)  # meanwhile the bulk passes its checks and waits on the unique index
+        connection.close()
+
+    thread = threading.Thread(target=other_device)
+    thread.start()
+    assert inserted.wait(10)
+    items = [receipt_item(mopti, first, client_uuid=raced), receipt_item(mopti, second, client_uuid=str(uuid.uuid4()))]
+    results = bulk(client_for(mopti["officer"]), items)
+    thread.join()
+    assert [(r["status"], r.get("code")) for r in results] == [("refused", "client_uuid_conflict"), ("created", None)]
+    assert len(fallbacks) == 2  # the batch's insert lost the race; each item was then recorded alone
+    assert Receipt.objects.count() == 2 and Receipt.history.count() == 2
+    assert_summaries_equal_a_rebuild()
