@@ -168,7 +168,8 @@ class Household(HouseholdFigures):
             models.Index(fields=["site", "id"]),
             models.Index(fields=["registered_at"]),
             models.Index(fields=["phone"]),
-            models.Index(fields=["head_name_skeleton", "head_birth_year"], name="household_name_skeleton_idx"),
+            # The site in the index: a batch's candidate query drops other areas' namesakes without reading them.
+            models.Index(fields=["head_name_skeleton", "head_birth_year", "site"], name="household_skeleton_site_idx"),
             models.Index(fields=["phone_key"], name="household_phone_key_idx"),
             models.Index(fields=["id_document_key"], name="household_id_document_key_idx"),
         ]
