@@ -14,6 +14,7 @@ from beneficiaries.models import DuplicateReview, Household, HouseholdMerge
 from beneficiaries.services import register_household, submitted_fields
 from distributions.models import Receipt
 from distributions.services import void_receipt
+from distributions.summary import recount_households_reach
 from sites.models import Site
 
 
@@ -118,6 +119,7 @@ def merge_households(*, kept: Household, duplicate: Household, merged_by: User, 
     for receipt in moving:
         receipt.household = kept
     moved = audit.bulk_update_with_history(moving, Receipt, ["household"], user=merged_by)
+    recount_households_reach([kept.pk, duplicate.pk])  # the dashboards count the kept household once
     duplicate.is_active = False
     duplicate.merged_into = kept
     duplicate.save(update_fields=["is_active", "merged_into", "updated_at"])

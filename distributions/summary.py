@@ -319,6 +319,44 @@ def _flag_household_first(rows: list[dict]) -> None:
         row["is_household_first"] = row is first
 
 
+def recount_households_reach(household_ids: list[int]) -> None:
+    """Recompute these households' reach rows from their active receipts, and move ReachSummary.
+
+    For writes that move receipts between households (a merge): the receipts' kits do not move
+    (ReceiptSummary has no household), but who was reached first, and when, may. Call inside the
+    transaction that moved them, with the households locked.
+    """
+    stored = HouseholdReach.objects.filter(household_id__in=household_ids)
+    before: dict[tuple, list[dict]] = defaultdict(list)
+    for row in stored.values("pk", "is_household_first", *REACH_COLUMNS):
+        before[(row["project_id"], row["household_id"])].append(row)
+    firsts: dict[tuple, dict] = {}
+    active = (
+        Receipt.objects.filter(household_id__in=household_ids, voided_at__isnull=True)
+        .select_related("distribution", "kit_type")
+        .order_by("received_at", "pk")
+    )
+    for receipt in active:
+        key = (receipt.distribution.project_id, receipt.household_id, receipt.kit_type_id)
+        firsts.setdefault(key, {"project_id": key[0], "household_id": key[1], **_reach_row(receipt)})
+    after: dict[tuple, list[dict]] = defaultdict(list)
+    for row in firsts.values():
+        after[(row["project_id"], row["household_id"])].append(row)
+    deltas: dict[tuple, Counter] = defaultdict(Counter)
+    for project_id, household_id in before.keys() | after.keys():
+        rows_after = after[(project_id, household_id)]
+        if rows_after:
+            _flag_household_first(rows_after)
+        old = _reach_contribution(project_id, before[(project_id, household_id)])
+        new = _reach_contribution(project_id, rows_after)
+        for key in old.keys() | new.keys():
+            deltas[key].update(new[key])
+            deltas[key].subtract(old[key])
+    stored.delete()
+    HouseholdReach.objects.bulk_create(HouseholdReach(**row) for row in firsts.values())
+    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS)
+
+
 def _summary_from_receipts():
     """The summary's rows computed from active receipts, as a queryset (one GROUP BY)."""
     return (

@@ -8,9 +8,10 @@ from beneficiaries import duplicate_services
 from beneficiaries.matching import name_key, name_similarity
 from beneficiaries.models import DuplicateReview, Household, HouseholdMerge
 from beneficiaries.services import ProbableDuplicate, register_household
-from distributions.models import Receipt
+from distributions.models import HouseholdReach, Receipt
 from distributions.services import record_receipt
 from tests import factories
+from tests.progress.test_engine import assert_summaries_equal_a_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,10 @@ def test_merge_moves_receipts_and_voids_a_kit_both_received(mopti):
     duplicate.refresh_from_db()
     assert not duplicate.is_active and duplicate.merged_into == kept
     assert HouseholdMerge.objects.get().merged_by == manager
+    # Dashboards count the kept household once, with both kits, right after the merge.
+    assert HouseholdReach.objects.filter(household=duplicate).count() == 0
+    assert HouseholdReach.objects.filter(household=kept).count() == 2
+    assert_summaries_equal_a_rebuild()
     with pytest.raises(ValidationError):
         duplicate_services.merge_households(kept=kept, duplicate=duplicate, merged_by=manager)
 
