@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 from simple_history.utils import bulk_create_with_history
 
-from accounts import audit
+from accounts import audit, selectors
 from accounts.models import User
 from beneficiaries import codes, duplicates
 from beneficiaries.models import SADD_FIELDS, DuplicateReview, Household, ImportRow
@@ -83,28 +83,35 @@ class ProbableDuplicate(ValidationError):
     """The registration very probably duplicates a known household: nothing was created.
 
     A ValidationError on `head_name`, so pages and the API answer it like any field error; `match`
-    carries the candidate and the likelihood. Register anyway with `confirmed_distinct=True`.
+    carries the candidate and the likelihood. Register anyway with `confirmed_distinct=True`. The
+    message names the candidate's registration code only when `name_household` (the caller may see it).
     """
 
-    def __init__(self, match: duplicates.Match):
+    def __init__(self, match: duplicates.Match, *, name_household: bool = True):
         self.match = match
-        super().__init__(
-            {
-                "head_name": [
-                    _(
-                        "This household looks like household %(code)s, already registered in this area "
-                        "(likelihood %(likelihood)s%%: %(reasons)s). If it is a different household, "
-                        "confirm it to register it."
-                    )
-                    % {
-                        "code": match.household.display_code,
-                        "likelihood": round(match.likelihood * 100),
-                        "reasons": ", ".join(match.reasons),
-                    }
-                ]
-            },
-            code="probable_duplicate",
-        )
+        details = {
+            "code": match.household.display_code,
+            "likelihood": round(match.likelihood * 100),
+            "reasons": ", ".join(match.reasons),
+        }
+        if name_household:
+            message = _(
+                "This household looks like household %(code)s, already registered in this area "
+                "(likelihood %(likelihood)s%%: %(reasons)s). If it is a different household, "
+                "confirm it to register it."
+            )
+        else:
+            message = _(
+                "This household looks like a household already registered, outside what you may see "
+                "(likelihood %(likelihood)s%%: %(reasons)s). If it is a different household, "
+                "confirm it to register it."
+            )
+        super().__init__({"head_name": [message % details]}, code="probable_duplicate")
+
+
+def _may_see(user: User | None, household: Household) -> bool:
+    """A system write (no user) names the household; a person only a household in their scope."""
+    return user is None or selectors.visible_households(user).filter(pk=household.pk).exists()
 
 
 def area_lock_key(site: Site) -> int:
@@ -142,7 +149,7 @@ def register_household(
         lock_areas({area_lock_key(household.site)})
         match = None if confirmed_distinct else duplicates.best_match(household)
         if match and match.verdict == "hold":
-            raise ProbableDuplicate(match)
+            raise ProbableDuplicate(match, name_household=_may_see(registered_by, match.household))
         _insert_with_fresh_code(household)
         if match:
             household.duplicate_review = DuplicateReview.objects.create(
