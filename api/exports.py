@@ -9,6 +9,7 @@ server-side cursor, so the export works for millions of receipts. No personal da
 import calendar
 import csv
 import datetime
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -26,7 +27,7 @@ from rest_framework.views import APIView
 from accounts import selectors as scope
 from api.base import PartnerApiMixin
 from api.filters import BoundedModelChoiceField
-from beneficiaries.pseudonyms import is_small_count, suppressed_marker
+from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
 from kits.models import KitType
 from projects.models import Project, Target
 from sites.models import AdminArea, Site
@@ -193,40 +194,50 @@ SUPPRESSIBLE = ("reached_hh", "reached_ind", "reached_f_children", "reached_m_ad
 def export_rows(user, filters: dict) -> Iterator[dict]:
     names = _Names(user)
     suppress = not scope.can_see_personal_data(user)
-    for project_id, area1, area2, site_id, kit_id, period, households, individuals, girls, men, kits in aggregate_rows(
-        user, filters
-    ):
-        project = names.projects[project_id]
-        adm1_name, adm1_code = names.area(area1)
-        adm2_name, adm2_code = names.area(area2)
-        site_name, site_code = names.site(site_id)
-        start, end = _period(period)
-        row = {
-            "org_impl": project.lead_organisation.name,
-            "org_funding": project.donor.name,
-            "sector": SECTOR,
-            "project": project.title,
-            "project_code": project.code,
-            "adm1_name": adm1_name,
-            "adm1_code": adm1_code,
-            "adm2_name": adm2_name,
-            "adm2_code": adm2_code,
-            "site_name": site_name,
-            "site_code": site_code,
-            "item": names.kits[kit_id],
-            "date_start": start.isoformat(),
-            "date_end": end.isoformat(),
-            "reached_hh": int(households),
-            "reached_ind": int(individuals or 0),
-            "reached_f_children": int(girls or 0),
-            "reached_m_adults": int(men or 0),
-            "targeted_ind": names.targets.get((project_id, area2), names.targets.get((project_id, area1))),
-            "kits": int(kits or 0),
-            "suppressed": suppress and is_small_count(int(households)),
-        }
-        if row["suppressed"]:
-            row.update(dict.fromkeys(SUPPRESSIBLE))
-        yield row
+    # Rows come ordered by project and region: one region's rows at a time are held, to withhold a
+    # small cell's complement among the region's sites (same kit and month) before they are sent.
+    for _region, rows in itertools.groupby(aggregate_rows(user, filters), key=lambda row: row[:2]):
+        region_rows = [_export_row(names, row) for row in rows]
+        withheld = withheld_rows(
+            region_rows, group=lambda row: (row["item"], row["date_start"]), households="reached_hh"
+        )
+        for row, small in zip(region_rows, withheld, strict=True):
+            row["suppressed"] = suppress and small
+            if row["suppressed"]:
+                row.update(dict.fromkeys(SUPPRESSIBLE))
+            yield row
+
+
+def _export_row(names: "_Names", row: tuple) -> dict:
+    project_id, area1, area2, site_id, kit_id, period, households, individuals, girls, men, kits = row
+    project = names.projects[project_id]
+    adm1_name, adm1_code = names.area(area1)
+    adm2_name, adm2_code = names.area(area2)
+    site_name, site_code = names.site(site_id)
+    start, end = _period(period)
+    return {
+        "org_impl": project.lead_organisation.name,
+        "org_funding": project.donor.name,
+        "sector": SECTOR,
+        "project": project.title,
+        "project_code": project.code,
+        "adm1_name": adm1_name,
+        "adm1_code": adm1_code,
+        "adm2_name": adm2_name,
+        "adm2_code": adm2_code,
+        "site_name": site_name,
+        "site_code": site_code,
+        "item": names.kits[kit_id],
+        "date_start": start.isoformat(),
+        "date_end": end.isoformat(),
+        "reached_hh": int(households),
+        "reached_ind": int(individuals or 0),
+        "reached_f_children": int(girls or 0),
+        "reached_m_adults": int(men or 0),
+        "targeted_ind": names.targets.get((project_id, area2), names.targets.get((project_id, area1))),
+        "kits": int(kits or 0),
+        "suppressed": False,
+    }
 
 
 class _Line:

@@ -7,11 +7,16 @@ is derived from SECRET_KEY (development); production sets its own, so rotating t
 not change every pseudonym.
 
 A cell counting fewer than SMALL_COUNT_THRESHOLD households could point at a family in a small site:
-its counts are replaced by a marker ("<5") in partner and donor exports.
+its counts are replaced by a marker ("<5") in partner and donor exports. Where the output also
+publishes the total of a group of cells (a region's sites add up to the region's row), one withheld
+cell alone could be recovered by subtraction: the next smallest cell of the group is withheld too
+(complementary suppression, `withheld_rows`).
 """
 
 import hashlib
 import hmac
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
 
 from django.conf import settings
 
@@ -37,3 +42,21 @@ def is_small_count(households: int | None) -> bool:
 
 def suppressed_marker() -> str:
     return f"<{settings.SMALL_COUNT_THRESHOLD}"
+
+
+def withheld_rows(
+    rows: Sequence[dict], group: Callable[[dict], Hashable], households: str = "households"
+) -> list[bool]:
+    """For each row, whether its counts are withheld: every small count, and in a group whose total
+    is published where exactly one row is small, the group's next smallest non-zero row as well."""
+    withheld = [is_small_count(row[households]) for row in rows]
+    members: dict[Hashable, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        members[group(row)].append(index)
+    for indexes in members.values():
+        if sum(withheld[index] for index in indexes) != 1:
+            continue
+        shown = [index for index in indexes if not withheld[index] and rows[index][households]]
+        if shown:
+            withheld[min(shown, key=lambda index: rows[index][households])] = True
+    return withheld

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from beneficiaries.pseudonyms import is_small_count, suppressed_marker
+from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
 
 # Donor outputs: a site and kit row reaching fewer than SMALL_COUNT_THRESHOLD households shows the marker instead.
 SUPPRESSIBLE = (
@@ -41,8 +41,10 @@ def build(figures: dict) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([label for label, _tag, _value in COLUMNS])
     writer.writerow([tag for _label, tag, _value in COLUMNS])
-    for row in figures["by_site_and_kit"]:
-        small = is_small_count(row["households"])
+    rows = figures["by_site_and_kit"]
+    # A region's sites for one kit type add up to what a reader sums per region: withhold one cell not alone.
+    withheld = withheld_rows(rows, group=lambda row: (row["admin1__name"], row["kit_type__name"]))
+    for row, small in zip(rows, withheld, strict=True):
         writer.writerow(
             [
                 suppressed_marker() if small and label in SUPPRESSIBLE else value(figures, row)

@@ -23,7 +23,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from beneficiaries.pseudonyms import suppressed_marker
 from projects.reports import labels
+from projects.reports.disclosure import sites_withheld
 
 AGE_BANDS = (("0_5", "0-5"), ("6_17", "6-17"), ("18_59", "18-59"), ("60_plus", "60+"))
 KITS_BLUE, HOUSEHOLDS_ORANGE = colors.HexColor("#1f5fa8"), colors.HexColor("#b35900")
@@ -184,10 +186,8 @@ def _sites_table(period: dict) -> Table:
         [
             r["site__name"],
             r["admin2__name"] or r["admin1__name"] or "",
-            _number(r["kits"]),
-            _number(r["households"]),
-            _number(r["individuals"]),
+            *([suppressed_marker()] * 3 if withheld else map(_number, (r["kits"], r["households"], r["individuals"]))),
         ]
-        for r in period["by_site"]
+        for r, withheld in zip(period["by_site"], sites_withheld(period), strict=True)
     ]
     return _table([header, *rows])

@@ -10,8 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from beneficiaries.pseudonyms import is_small_count, suppressed_marker
+from beneficiaries.pseudonyms import suppressed_marker
 from projects.reports import labels
+from projects.reports.disclosure import regions_withheld, sites_withheld
 
 BOLD = Font(bold=True)
 
@@ -74,8 +75,8 @@ def build(figures: dict) -> bytes:
         _("By region"),
         [_("Region"), _("P-code"), *place_header],
         [
-            [r["admin1__name"], r["admin1__pcode"], r["kits"], r["households"], r["individuals"]]
-            for r in period["by_region"]
+            [r["admin1__name"], r["admin1__pcode"], *_counts(r, withheld)]
+            for r, withheld in zip(period["by_region"], regions_withheld(period), strict=True)
         ],
     )
     _sheet(
@@ -88,9 +89,9 @@ def build(figures: dict) -> bytes:
                 r["admin2__name"],
                 r["site__name"],
                 r["site__code"],
-                *_site_counts(r),
+                *_counts(r, withheld),
             ]
-            for r in period["by_site"]
+            for r, withheld in zip(period["by_site"], sites_withheld(period), strict=True)
         ],
     )
     _sheet(
@@ -161,8 +162,8 @@ def _kits_to_date(cumulative: dict, kit_type_id: int) -> int:
     return next((r["kits"] for r in cumulative["kits_by_type"] if r["kit_type_id"] == kit_type_id), 0)
 
 
-def _site_counts(row: dict) -> list:
-    """A site reaching fewer than SMALL_COUNT_THRESHOLD households shows the marker, not counts."""
-    if is_small_count(row["households"]):
+def _counts(row: dict, withheld: bool) -> list:
+    """A place reaching fewer than SMALL_COUNT_THRESHOLD households (or its complement) shows the marker."""
+    if withheld:
         return [suppressed_marker()] * 3
     return [row["kits"], row["households"], row["individuals"]]

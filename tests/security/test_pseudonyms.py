@@ -1,18 +1,22 @@
 """Partner and donor outputs: households under a keyed pseudonym, and no cell counting too few households."""
 
 import csv
+import datetime
 import io
 import json
 
 import pytest
 from django.core.cache import cache
+from django.core.files.storage import default_storage
+from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from beneficiaries.pseudonyms import household_pseudonym
-from distributions.services import record_receipt
-from projects.reports import hxl, xlsx
+from beneficiaries.pseudonyms import household_pseudonym, withheld_rows
+from distributions.models import Receipt
+from distributions.services import record_receipt, void_receipt
+from projects.reports import hxl
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +100,7 @@ def test_the_3w_export_suppresses_cells_under_the_threshold_for_partners_and_don
     assert {row["reached_hh"] for row in rows} == {1, 2} and not any(row["suppressed"] for row in rows)
 
 
-def test_the_report_csv_and_xlsx_by_site_suppress_small_counts(settings):
+def test_the_report_csv_by_site_suppresses_small_counts(settings):
     settings.SMALL_COUNT_THRESHOLD = 5
     place = {
         "admin1__name": "Mopti",
@@ -119,5 +123,97 @@ def test_the_report_csv_and_xlsx_by_site_suppress_small_counts(settings):
     for column in ("Kits distributed", "Households reached", "Individuals reached", "Girls reached (0-17)"):
         assert small_line[header.index(column)] == "<5"
     assert large_line[header.index("Households reached")] == "40"
-    assert xlsx._site_counts(small) == ["<5", "<5", "<5"]
-    assert xlsx._site_counts(large) == [40, 40, 190]
+
+
+def test_one_small_cell_of_a_group_takes_the_next_smallest_with_it(settings):
+    """A region's total minus its other sites would give a lone withheld site away."""
+    settings.SMALL_COUNT_THRESHOLD = 5
+    rows = [
+        {"region": "Mopti", "households": 3},  # small
+        {"region": "Mopti", "households": 40},
+        {"region": "Mopti", "households": 12},  # its complement: the next smallest
+        {"region": "Mopti", "households": 0},  # zero reveals no one, and hides nothing
+        {"region": "Gao", "households": 2},  # two small cells: neither can be worked out
+        {"region": "Gao", "households": 4},
+        {"region": "Gao", "households": 30},
+        {"region": "Kidal", "households": 1},  # alone in its group: its total is itself small
+    ]
+    withheld = withheld_rows(rows, group=lambda row: row["region"])
+    assert withheld == [True, False, True, False, True, True, False, True]
+    assert withheld_rows(rows, group=lambda row: None).count(True) == 4  # one group, three small: none added
+
+
+@pytest.fixture
+def reports_in_process():
+    """The report task runs in this process, even with REDIS_URL set (tests/progress has worker tests)."""
+    from config.celery import app
+
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_donor_report_withholds_a_small_site_and_its_complement_in_xlsx_and_pdf(
+    db, settings, tmp_path, django_capture_on_commit_callbacks, reports_in_process
+):
+    from pypdf import PdfReader
+
+    from projects.demo import load_demo
+    from projects.models import Project
+    from projects.progress import ProgressFilter, project_progress
+    from projects.services import request_report
+
+    settings.MEDIA_ROOT = tmp_path
+    load_demo()
+    project = Project.objects.get(code="MLI-JPN-2024-SNFI")
+    july = ProgressFilter(period_start=datetime.date(2024, 7, 1), period_end=datetime.date(2024, 7, 31))
+    manager = factories.user(Role.PROGRAMME_MANAGER, projects=[project])
+    smallest = min(project_progress(project, july).by_site, key=lambda row: row["households"])
+    receipts = Receipt.objects.filter(distribution__project=project, site_id=smallest["site_id"])
+    for receipt in receipts.exclude(household_id__in=receipts.values("household_id").distinct()[:2]):
+        void_receipt(receipt, voided_by=manager, reason="Test: a site reaching two households")
+    settings.SMALL_COUNT_THRESHOLD = 5
+    sites = sorted(project_progress(project, july).by_site, key=lambda row: row["households"])
+    assert len({row["admin1__name"] for row in sites}) == 1 and len(sites) >= 3  # one region: one group
+    assert [row["households"] < 5 for row in sites[:2]] == [True, False]  # one small site, alone
+    with django_capture_on_commit_callbacks(execute=True):
+        report = request_report(
+            project=project,
+            requested_by=manager,
+            period_start=july.period_start,
+            period_end=july.period_end,
+        )
+    report.refresh_from_db()
+    marker = f"<{settings.SMALL_COUNT_THRESHOLD}"
+    with default_storage.open(report.outputs["xlsx"], "rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read()))["By site"]
+    by_name = {row[2]: row[4:] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_name[sites[0]["site__name"]] == (marker,) * 3
+    assert by_name[sites[1]["site__name"]] == (marker,) * 3  # the complement
+    assert by_name[sites[-1]["site__name"]][1] == sites[-1]["households"]
+    with default_storage.open(report.outputs["pdf"], "rb") as handle:
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+    assert text.count(marker) == 6  # two site rows of three counts
+
+
+def test_the_3w_export_withholds_the_complement_of_a_lone_small_site(mopti, served, settings):
+    takouti = factories.site("TAK", name="Takouti")  # the same region as Walirdé
+    distribution = factories.distribution(mopti["project"], takouti, kits=[mopti["shelter"]])
+    for number in range(3):
+        record_receipt(
+            recorded_by=mopti["officer"],
+            distribution=distribution,
+            household=factories.household(takouti, head_name=f"Fanta Diallo {number}"),
+            kit_type=mopti["shelter"],
+            verification_method="registration_code",
+        )
+    settings.SMALL_COUNT_THRESHOLD = 3  # Walirdé's 2 shelter households are small; Takouti's 3 are not
+    donor = factories.user(Role.DONOR_VIEWER, projects=[mopti["project"]])
+    rows = {(row["site_code"], row["item"]): row for row in json.loads(export(donor, "json"))["rows"]}
+    shelter = mopti["shelter"].name
+    assert rows[("WAL", shelter)]["suppressed"] and rows[("WAL", shelter)]["reached_hh"] is None
+    # Takouti alone would be the region's total minus Walirdé: withheld too.
+    assert rows[("TAK", shelter)]["suppressed"] and rows[("TAK", shelter)]["reached_hh"] is None
+    mopti["officer"].assigned_sites.add(takouti)  # staff who may see households get the exact table
+    officer_rows = json.loads(export(mopti["officer"], "json"))["rows"]
+    assert sorted(row["reached_hh"] for row in officer_rows if row["item"] == shelter) == [2, 3]
