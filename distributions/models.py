@@ -115,8 +115,12 @@ class Receipt(HouseholdFigures):
     """
 
     client_uuid = models.UUIDField(_("client UUID"), unique=True, default=uuid.uuid4)
-    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="receipts")
-    household = models.ForeignKey("beneficiaries.Household", on_delete=models.PROTECT, related_name="receipts")
+    # No single-column index on distribution, household or site: the indexes in Meta lead with them
+    # (every index is written on each insert; distributions.0009 dropped the duplicates).
+    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="receipts", db_index=False)
+    household = models.ForeignKey(
+        "beneficiaries.Household", on_delete=models.PROTECT, related_name="receipts", db_index=False
+    )
     kit_type = models.ForeignKey("kits.KitType", verbose_name=_("kit type"), on_delete=models.PROTECT)
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
     received_at = models.DateTimeField(_("received at"))
@@ -127,7 +131,7 @@ class Receipt(HouseholdFigures):
     verification_method = models.CharField(_("verification method"), max_length=20, choices=VerificationMethod.choices)
     proxy_name = models.CharField(_("proxy collector's name"), max_length=200, blank=True)
     # Snapshot of where the household was (the distribution's site may serve neighbours too).
-    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+", db_index=False)
     admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.PROTECT, related_name="+")
     admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.PROTECT, related_name="+")
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
