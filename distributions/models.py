@@ -177,6 +177,9 @@ class Receipt(HouseholdFigures):
             models.Index(fields=["site", "received_at"], name="receipt_site_received_idx"),
             # The API's receipt list by site and kit type, newest first (keyset on id): read backwards.
             models.Index(fields=["site", "kit_type", "id"], name="receipt_site_kit_idx"),
+            # A distribution's receipts newest first (the API's list by id or by received_at): read backwards.
+            models.Index(fields=["distribution", "id"], name="receipt_dist_id_idx"),
+            models.Index(fields=["distribution", "received_at", "id"], name="receipt_dist_received_idx"),
         ]
 
     def __str__(self) -> str:
