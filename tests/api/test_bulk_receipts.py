@@ -129,6 +129,19 @@ def test_each_created_receipt_has_its_history_row(officer_api, mopti, scene):
     }
 
 
+def test_the_history_row_and_the_answer_hold_what_was_stored(officer_api, mopti, scene):
+    # PostgreSQL writes receipts and history rows by COPY: every column must land where the ORM puts it.
+    results = bulk(officer_api, mixed_items(mopti, scene))
+    created = {r["receipt"]["id"]: r["receipt"] for r in results if r["status"] == "created"}
+    tracked = [field.attname for field in Receipt.history.model.tracked_fields]
+    stored = {row["id"]: row for row in Receipt.objects.filter(id__in=created).values(*tracked)}
+    history = {row["id"]: row for row in Receipt.history.filter(id__in=created).values(*tracked)}
+    assert len(stored) == len(created) > 0 and history == stored
+    for pk, answer in created.items():
+        fetched = officer_api.get(f"/api/v1/receipts/{pk}/").json()
+        assert answer == fetched
+
+
 def test_a_bulk_costs_the_same_queries_whatever_its_size(officer_api, mopti):
     # Sizes under SQLite's 999 parameters per statement, where Django splits a bulk insert.
     counts = []
