@@ -8,6 +8,7 @@ partial unique constraint is the last word.
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -136,6 +137,36 @@ def _new_receipt(*, household: Household, verification_method: str, proxy_name: 
     )
 
 
+def _decide(
+    *,
+    stored_by_uuid: Receipt | None,
+    active: Callable[[], Receipt | None],
+    item: DistributionItem,
+    household: Household,
+    quantity: int | None,
+    **fields,
+) -> RecordedReceipt:
+    """record_receipt's decision, whatever the reads come from (the database, or a batch's reads):
+    the stored receipt for a replay, a refusal (raised), or a new receipt, not saved yet."""
+    distribution, kit_type = fields["distribution"], fields["kit_type"]
+    if replay := _replay_of(stored_by_uuid, distribution, household, kit_type):
+        return replay
+    if existing := active():
+        raise DuplicateReceipt(existing)
+    if quantity is None:
+        quantity = item.entitlement_for(household.household_size)
+    _check_recordable(
+        distribution,
+        household,
+        item,
+        quantity,
+        fields["verification_method"],
+        fields["proxy_name"],
+        fields["received_at"],
+    )
+    return RecordedReceipt(_new_receipt(household=household, quantity=quantity, **fields), created=True)
+
+
 def record_receipt(
     *,
     recorded_by: User,
@@ -160,15 +191,10 @@ def record_receipt(
             # Serialise recordings for one household: the second officer waits, then sees the first's receipt.
             # Only the household row is locked (of=self): recordings at one site must not queue on its row.
             household = Household.objects.select_for_update(of=("self",)).select_related("site").get(pk=household.pk)
-            replay = _existing_by_uuid(client_uuid, distribution, household, kit_type)
-            if replay:
-                return replay
-            if existing := _active_receipt(distribution, household, kit_type):
-                raise DuplicateReceipt(existing)
-            if quantity is None:
-                quantity = item.entitlement_for(household.household_size)
-            _check_recordable(distribution, household, item, quantity, verification_method, proxy_name, received_at)
-            receipt = _new_receipt(
+            decided = _decide(
+                stored_by_uuid=Receipt.objects.filter(client_uuid=client_uuid).first(),
+                active=lambda: _active_receipt(distribution, household, kit_type),
+                item=item,
                 client_uuid=client_uuid,
                 distribution=distribution,
                 household=household,
@@ -179,9 +205,10 @@ def record_receipt(
                 verification_method=verification_method,
                 proxy_name=proxy_name,
             )
-            receipt.save(force_insert=True)
-            apply_receipt(receipt)  # the dashboards' summary, in this same transaction
-            return RecordedReceipt(receipt, created=True)
+            if decided.created:
+                decided.receipt.save(force_insert=True)
+                apply_receipt(decided.receipt)  # the dashboards' summary, in this same transaction
+            return decided
     except IntegrityError:
         # Lost a race the lock did not cover (another process on SQLite, or the same UUID twice).
         replay = _existing_by_uuid(client_uuid, distribution, household, kit_type)
@@ -348,15 +375,11 @@ class _Batch:
         if item is None:
             raise _not_planned()
         household = self.households[household.pk]
-        if replay := _replay_of(self.by_uuid.get(client_uuid), distribution, household, kit_type):
-            return replay
         key = (distribution.pk, household.pk, kit_type.pk)
-        if existing := self.active.get(key):
-            raise DuplicateReceipt(existing)
-        if quantity is None:
-            quantity = item.entitlement_for(household.household_size)
-        _check_recordable(distribution, household, item, quantity, verification_method, proxy_name, received_at)
-        receipt = _new_receipt(
+        decided = _decide(
+            stored_by_uuid=self.by_uuid.get(client_uuid),
+            active=lambda: self.active.get(key),
+            item=item,
             client_uuid=client_uuid,
             distribution=distribution,
             household=household,
@@ -367,9 +390,10 @@ class _Batch:
             verification_method=verification_method,
             proxy_name=proxy_name,
         )
-        self.by_uuid[client_uuid] = self.active[key] = receipt
-        self.created.append(receipt)
-        return RecordedReceipt(receipt, created=True)
+        if decided.created:
+            self.by_uuid[client_uuid] = self.active[key] = decided.receipt
+            self.created.append(decided.receipt)
+        return decided
 
 
 def _validate_distribution(distribution: Distribution, items: list[dict] | None) -> None:
