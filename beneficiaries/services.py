@@ -304,41 +304,13 @@ def _bulk_create_with_history(households: list[Household], audit_user: User | No
 
 
 def _copy_with_history(households: list[Household], audit_user: User | None) -> None:
-    """PostgreSQL: ids from the table's sequence, then the rows and their audit rows by COPY.
-
-    What bulk_create_with_history writes, without the ORM's per-value preparation (most of its time).
-    """
-    table, history = Household._meta.db_table, Household.history.model
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(households)]
-        )
-        for household, (pk,) in zip(households, cursor.fetchall(), strict=True):
-            household.pk, household.registered_at, household.updated_at = pk, now, now
-        fields = Household._meta.concrete_fields
-        _copy(cursor, table, [f.column for f in fields], ([getattr(h, f.attname) for f in fields] for h in households))
-        tracked = history.tracked_fields
-        stamp = [now, None, "+", audit_user.pk if audit_user else None, audit.current_channel()]
-        _copy(
-            cursor,
-            history._meta.db_table,
-            [f.column for f in tracked]
-            + ["history_date", "history_change_reason", "history_type", "history_user_id", "channel"],
-            ([getattr(h, f.attname) for f in tracked] + stamp for h in households),
-        )
-    for household in households:
-        household._state.adding, household._state.db = False, connection.alias
-
-
-def _copy(cursor, table: str, columns: list[str], rows) -> None:
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with (
-        connection.wrap_database_errors,
-        cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
+    audit.copy_with_history(
+        households,
+        Household,
+        stamped=("registered_at", "updated_at"),
+        user_id=audit_user.pk if audit_user else None,
+        change_reason=None,
+    )
 
 
 def copy_objects(objs: list[models.Model]) -> None:
@@ -352,7 +324,7 @@ def copy_objects(objs: list[models.Model]) -> None:
     columns = [(field.attname, isinstance(field, models.JSONField)) for field in fields]
     rows = ([Jsonb(getattr(obj, name)) if json else getattr(obj, name) for name, json in columns] for obj in objs)
     with connection.cursor() as cursor:
-        _copy(cursor, type(objs[0])._meta.db_table, [field.column for field in fields], rows)
+        audit.copy_rows(cursor, type(objs[0])._meta.db_table, [field.column for field in fields], rows)
 
 
 def _bulk_reviews(valid, rows, matches, results, registered_by, source: str) -> None:
