@@ -1,14 +1,18 @@
 # Two commands: `make run` serves the demo, `make test` runs the suite.
-# With DATABASE_URL and REDIS_URL set, both use PostgreSQL and real Celery workers instead
-# of the embedded default (SQLite, tasks run eagerly).
+# Without DATABASE_URL both use the project's embedded PostgreSQL (a pinned wheel, data in
+# var/postgres/, started on demand and stopped when the last process using it exits); without
+# REDIS_URL Celery tasks run eagerly. With DATABASE_URL (an external PostgreSQL) and REDIS_URL
+# set, the same commands use them and real Celery workers.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist processes for `make test` (auto: one per core).
+PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint format install install-dev migrate demo lock worker beat check clean messages js
+.PHONY: run test test-worker lint format install install-dev migrate demo lock worker beat check clean messages js db-status db-stop
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +48,18 @@ run: demo messages
 
 test: install-dev messages js
 	$(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The tests that need a real Celery worker through Redis (REDIS_URL must be set).
+test-worker: install-dev messages
+	$(BIN)/pytest -m celery_worker $(PYTEST_ARGS)
+
+# The embedded PostgreSQL (when DATABASE_URL is unset): its state, or stop it now.
+db-status: install
+	$(PY) -m config.embedded_postgres status
+
+db-stop: install
+	$(PY) -m config.embedded_postgres stop
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -70,5 +85,7 @@ check: install
 	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
 
+# Removes the virtual environment and generated files; the embedded database's data too (var/).
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	-test -x $(PY) && $(PY) -m config.embedded_postgres stop
+	rm -rf $(VENV) var staticfiles

@@ -175,15 +175,9 @@ class _Names:
         return self.sites[pk]
 
 
-def _period(value) -> tuple[datetime.date, datetime.date]:
-    # Raw rows bypass the ORM's converters: a timestamp on PostgreSQL, a string on SQLite.
-    if isinstance(value, datetime.datetime):
-        start = value.date()
-    elif isinstance(value, datetime.date):
-        start = value
-    else:
-        start = datetime.date.fromisoformat(str(value)[:10])
-    start = start.replace(day=1)
+def _period(value: datetime.date) -> tuple[datetime.date, datetime.date]:
+    # Raw rows bypass the ORM's converters: psycopg gives a date or a timestamp, as the column is.
+    start = (value.date() if isinstance(value, datetime.datetime) else value).replace(day=1)
     return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 

@@ -263,8 +263,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.bulk_only:
         args.posts = 0
-    if connection.vendor != "postgresql":
-        sys.exit("Run on PostgreSQL (DATABASE_URL).")
     settings = connection.settings_dict
     dsn = (
         f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "

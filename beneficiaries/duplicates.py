@@ -4,9 +4,9 @@ Exact rules give a likelihood of 1: the same ID document anywhere, or the same p
 household name in the same admin 2 area. The fuzzy rule compares head of household names (after
 transliteration, variant folding and word sorting, see matching.py) of households in the same
 admin 2 area whose head was born within two years, then weighs the other facts: birth year, sex
-of the head, phone. Candidates are found by index: the name skeleton on every backend, and on
-PostgreSQL also pg_trgm similarity of the name keys (typos in consonants). The likelihood itself
-is computed here in Python, the same on SQLite and PostgreSQL, so thresholds mean one thing.
+of the head, phone. Candidates are found by index: the name skeleton, and pg_trgm similarity of
+the name keys (typos in consonants). The likelihood itself is computed here in Python, for one
+registration and for a file's batch alike, so thresholds mean one thing.
 
 Thresholds (settings): at or above DUPLICATE_HOLD_THRESHOLD a row is held, not created; at or
 above DUPLICATE_REVIEW_THRESHOLD it is created and flagged for a reviewer.
@@ -125,7 +125,7 @@ def _candidates(probe: Household) -> list[Household]:
         found.update((household.pk, household) for household in closest)
     if probe.head_name_key and probe.head_birth_year:
         nearby = active.filter(area, head_birth_year__range=years)
-        if connection.vendor == "postgresql" and _trigram_search.get():
+        if _trigram_search.get():
             # pg_trgm's % operator (threshold pg_trgm.similarity_threshold, 0.3 by default), served by the
             # GIN index household_name_key_trgm (migration 0003): typos in consonants the skeleton keeps.
             similar = nearby.filter(TrigramSimilar(F("head_name_key"), Value(probe.head_name_key)))
@@ -185,7 +185,7 @@ def best_match(probe: Household) -> Match | None:
 # One statement for a whole batch: per probe, the exact keys (same ID document anywhere, same phone in the
 # area; the EXACT_CANDIDATE_LIMIT lowest ids) and the name skeleton in the area within the birth-year window
 # (the FUZZY_CANDIDATE_LIMIT closest birth years), as _candidates() finds them for one registration.
-# PostgreSQL: the skeleton by one index scan per probe (LATERAL … LIMIT, the area's sites as an array, as
+# The skeleton by one index scan per probe (LATERAL … LIMIT, the area's sites as an array, as
 # _candidates() does: a plain join lets the planner scan the area's sites instead); the exact keys as
 # arrays of values, which the planner estimates from its statistics (most households have no ID
 # document: compared with a column of the probes, it expects the whole table and scans it).
@@ -213,42 +213,6 @@ SELECT p.n, 0, c.* FROM probe p CROSS JOIN LATERAL (
 UNION ALL
 SELECT e.n, 1, {fields} FROM exact e JOIN {households} h ON h.id = e.id WHERE e.rank <= {exact_limit}
 """
-# SQLite (development and tests): no LATERAL, the same candidates by window functions.
-_SQLITE_CANDIDATES = """
-WITH probe AS (
-    SELECT json_extract(value, '$.n') AS n, json_extract(value, '$.area') AS area,
-        json_extract(value, '$.doc') AS doc, json_extract(value, '$.phone') AS phone,
-        json_extract(value, '$.skel') AS skel, json_extract(value, '$.yr') AS yr
-    FROM json_each(%s)
-),
-area_site AS (SELECT id, COALESCE(admin2_id, -id) AS area FROM {sites}),
-skeleton AS (
-    SELECT p.n, h.id, ROW_NUMBER() OVER (PARTITION BY p.n ORDER BY ABS(h.head_birth_year - p.yr), h.id) AS rank
-    FROM probe p
-    JOIN {households} h ON h.head_name_skeleton = p.skel
-        AND h.head_birth_year BETWEEN p.yr - {window} AND p.yr + {window}
-    JOIN area_site s ON s.id = h.site_id AND s.area = p.area
-    WHERE p.skel <> '' AND p.yr > 0 AND h.is_active
-),
-exact AS (
-    SELECT n, id, ROW_NUMBER() OVER (PARTITION BY n ORDER BY id) AS rank FROM (
-        SELECT p.n, h.id FROM probe p JOIN {households} h ON h.id_document_key = p.doc
-        WHERE p.doc <> '' AND h.is_active
-        UNION
-        SELECT p.n, h.id FROM probe p JOIN {households} h ON h.phone_key = p.phone
-        JOIN area_site s ON s.id = h.site_id AND s.area = p.area
-        WHERE p.phone <> '' AND h.is_active
-    ) AS keyed
-),
-found AS (
-    SELECT n, id, 0 AS exact FROM skeleton WHERE rank <= {fuzzy_limit}
-    UNION ALL
-    SELECT n, id, 1 AS exact FROM exact WHERE rank <= {exact_limit}
-)
-SELECT f.n, f.exact, {fields}
-FROM found f JOIN {households} h ON h.id = f.id
-"""
-_BATCH_CANDIDATES = {"postgresql": _POSTGRESQL_CANDIDATES, "sqlite": _SQLITE_CANDIDATES}
 
 
 def area_key(site: Site) -> int:
@@ -273,8 +237,6 @@ def _probe_json(probes: Sequence[Household]) -> str:
 
 
 def _candidate_parameters(probes: Sequence[Household]) -> list:
-    if connection.vendor != "postgresql":
-        return [_probe_json(probes)]
     documents = sorted({probe.id_document_key for probe in probes if probe.id_document_key})
     phones = sorted({probe.phone_key for probe in probes if probe.phone_key})
     return [_probe_json(probes), documents, phones]
@@ -285,7 +247,7 @@ def stored_candidates(probes: Sequence[Household]) -> list[tuple[list[Household]
     if not probes:
         return []
     found: list[tuple[dict[int, Household], dict[int, Household]]] = [({}, {}) for _probe in probes]
-    sql = _BATCH_CANDIDATES[connection.vendor].format(
+    sql = _POSTGRESQL_CANDIDATES.format(
         sites=Site._meta.db_table,
         households=Household._meta.db_table,
         window=BIRTH_YEAR_WINDOW,

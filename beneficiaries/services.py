@@ -9,7 +9,6 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
-from simple_history.utils import bulk_create_with_history
 
 from accounts import audit, selectors
 from accounts.models import User
@@ -123,7 +122,7 @@ def lock_areas(keys: set[int]) -> None:
 
     Transaction-scoped advisory locks, taken in a fixed order (no deadlock between two imports).
     """
-    if connection.vendor == "postgresql" and keys:
+    if keys:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::int[]) AS key ORDER BY key",
@@ -278,7 +277,6 @@ def _bulk_insert_with_fresh_codes(households: list[Household], registered_by: Us
     """Insert with their audit rows (channel and user of the import); a registration code taken: draw again."""
     if not households:
         return
-    insert = _copy_with_history if connection.vendor == "postgresql" else _bulk_create_with_history
     audit_user = audit.current_user() or registered_by
     for _attempt in range(_CODE_ATTEMPTS):
         drawn = codes.new_codes(len(households))
@@ -286,7 +284,7 @@ def _bulk_insert_with_fresh_codes(households: list[Household], registered_by: Us
             household.registration_code = code
         try:
             with transaction.atomic():
-                insert(households, audit_user)
+                _copy_with_history(households, audit_user)
             return
         except IntegrityError:
             for household in households:
@@ -295,12 +293,6 @@ def _bulk_insert_with_fresh_codes(households: list[Household], registered_by: Us
                 raise
             # The unique constraint is the last word: the whole batch draws again.
     raise RuntimeError("Could not draw free registration codes")
-
-
-def _bulk_create_with_history(households: list[Household], audit_user: User | None) -> None:
-    bulk_create_with_history(
-        households, Household, default_user=audit_user, custom_historical_attrs={"channel": audit.current_channel()}
-    )
 
 
 def _copy_with_history(households: list[Household], audit_user: User | None) -> None:
@@ -314,7 +306,7 @@ def _copy_with_history(households: list[Household], audit_user: User | None) -> 
 
 
 def copy_objects(objs: list[models.Model]) -> None:
-    """PostgreSQL: insert new instances of one model (no primary key, no auto_now field) by one COPY.
+    """Insert new instances of one model (no primary key, no auto_now field) by one COPY.
 
     For an import's row outcomes by the thousand: bulk_create's per-value preparation costs more than the insert.
     """

@@ -1,8 +1,9 @@
 """One settings module, driven by environment variables.
 
-The development default needs no configuration: SQLite in the project folder and
-Celery tasks run eagerly in-process. Set DJANGO_ENV=production for a deployment:
-DEBUG is off and every secret must come from the environment.
+The development default needs no configuration: the project's embedded PostgreSQL
+(config/embedded_postgres.py, data in var/postgres/) and Celery tasks run eagerly in-process.
+Set DJANGO_ENV=production for a deployment: DEBUG is off and every secret must come from the
+environment.
 """
 
 import os
@@ -103,18 +104,33 @@ TEMPLATES = [
     },
 ]
 
+
+def database_url() -> str:
+    """DATABASE_URL (an external PostgreSQL) or, unset, the project's embedded PostgreSQL (started if needed).
+
+    PostgreSQL is the only database: the product relies on its constraints, row locks, COPY, pg_trgm
+    and concurrent index builds (docs/architecture.md). A URL naming another engine is refused here.
+    """
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        from config import embedded_postgres
+
+        return embedded_postgres.ensure_running()
+    if url.split(":", 1)[0].lower() not in {"postgres", "postgresql", "pgsql", "postgis"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL names {url.split(':', 1)[0]!r}: this product runs on PostgreSQL only. "
+            "Unset DATABASE_URL to use the embedded PostgreSQL, or give a postgres:// URL."
+        )
+    return url
+
+
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        database_url(),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Officers' writes are short; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from accounts import audit
 from accounts.models import User
@@ -210,7 +209,7 @@ def record_receipt(
                 apply_receipt(decided.receipt)  # the dashboards' summary, in this same transaction
             return decided
     except IntegrityError:
-        # Lost a race the lock did not cover (another process on SQLite, or the same UUID twice).
+        # Lost a race the lock did not cover (the same client UUID sent for two households at once).
         replay = _existing_by_uuid(client_uuid, distribution, household, kit_type)
         if replay:
             return replay
@@ -282,15 +281,7 @@ def _record_batch(recorded_by: User, items: list[dict]) -> list[BulkOutcome]:
         except (ValidationError, DuplicateReceipt, ClientUuidConflict) as error:
             outcomes.append(BulkOutcome(error=error))
     if batch.created:
-        if connection.vendor == "postgresql":
-            _copy_with_history(batch.created, recorded_by)
-        else:
-            bulk_create_with_history(
-                batch.created,
-                Receipt,
-                default_user=recorded_by,
-                custom_historical_attrs={"channel": audit.current_channel()},
-            )
+        _copy_with_history(batch.created, recorded_by)
         apply_receipts(batch.created)  # the dashboards' summaries, in this same transaction
     return outcomes
 

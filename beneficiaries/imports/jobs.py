@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -210,10 +210,7 @@ def _commit_batch(job_pk: int, batch: list[tuple[int, RowResult]], user: User, s
             ImportRow.objects.filter(job=job, row_number__in=numbers).values_list("row_number", flat=True)
         )
         outcomes = _outcomes(job, batch, refused_before, user, source, columns)
-        if connection.vendor == "postgresql":
-            copy_objects(outcomes)
-        else:
-            ImportRow.objects.bulk_create(outcomes)
+        copy_objects(outcomes)
         counts = Counter(row.outcome for row in outcomes)
         ImportJob.objects.filter(pk=job_pk).update(
             committed_through=batch[-1][0],

@@ -1,21 +1,14 @@
-"""SQLite only: drop the trigger that refused deleting a planned kit type with receipts.
+"""Kept empty so that the migration history of installed databases stays valid.
 
-It also blocked the test database's flush (tables are emptied in no particular order). The rule
-still holds where it matters: PostgreSQL's composite foreign key refuses the delete, and
-DistributionItem rows with receipts are never deleted by the application (distributions.services
-refuses to drop a planned kit type that was received). Receipt inserts and updates keep their
-SQLite triggers.
+It dropped a trigger that existed only when the project also ran on SQLite (removed: PostgreSQL
+is the only database). On PostgreSQL the composite foreign key of 0002 refuses deleting a planned
+kit type that was received.
 """
 
 from django.db import migrations
 
 
-def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS distributionitem_keep_if_received")
-
-
 class Migration(migrations.Migration):
     dependencies = [("distributions", "0004_household_first_flag")]
 
-    operations = [migrations.RunPython(drop_trigger, migrations.RunPython.noop)]
+    operations = []

@@ -3,9 +3,8 @@
 Every index is written on each receipt insert (16 at 5,000,000 receipts): `household_id` had two
 identical indexes (this one and `receipt_household_idx`); `distribution_id` is led by
 `receipt_dist_kit_idx`, `site_id` by `receipt_site_kit_idx` and `receipt_site_received_idx`. The
-foreign keys stay. Plain DROP INDEX on both databases: AlterField would drop and re-validate each
-foreign key over the whole table on PostgreSQL and rebuild the table on SQLite (losing the triggers
-of 0002).
+foreign keys stay. Plain DROP INDEX: AlterField would drop and re-validate each foreign key over
+the whole table.
 """
 
 import django.db.models.deletion

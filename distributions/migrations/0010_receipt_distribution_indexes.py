@@ -8,7 +8,7 @@ Built CONCURRENTLY on PostgreSQL, so recording is not blocked.
 
 from django.db import migrations, models
 
-from distributions.db_operations import AddIndexConcurrentlyOnPostgres
+from django.contrib.postgres.operations import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -19,11 +19,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrentlyOnPostgres(
+        AddIndexConcurrently(
             model_name="receipt",
             index=models.Index(fields=["distribution", "id"], name="receipt_dist_id_idx"),
         ),
-        AddIndexConcurrentlyOnPostgres(
+        AddIndexConcurrently(
             model_name="receipt",
             index=models.Index(fields=["distribution", "received_at", "id"], name="receipt_dist_received_idx"),
         ),

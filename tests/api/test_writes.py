@@ -281,7 +281,6 @@ def test_partner_plans_and_changes_a_distribution(partner_api, officer_api, mopt
 # --- concurrency (PostgreSQL: separate connections, real row locks) ------------------------------
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_posts_of_the_same_receipt_store_one(mopti):
     household = factories.household(mopti["site"])

@@ -61,7 +61,6 @@ def test_kit_type_not_planned_by_the_distribution_is_refused(mopti, household):
     refused(**receipt_values(mopti, household, kit_type=hygiene))
 
 
-@pytest.mark.postgres
 def test_a_planned_kit_type_with_receipts_cannot_be_removed_from_the_plan(mopti, household):
     Receipt.objects.create(**receipt_values(mopti, household))
     item = DistributionItem.objects.get(distribution=mopti["distribution"], kit_type=mopti["shelter"])

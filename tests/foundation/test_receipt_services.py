@@ -116,7 +116,6 @@ def test_void_keeps_the_receipt_and_frees_the_household_for_a_new_one(mopti, hou
     assert progress["NFI"]["given"] == 0
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_recording_the_same_receipt_at_once(mopti):
     """One wins; the other waits on the household's lock and gets a clear refusal."""

@@ -1,7 +1,7 @@
 """Fill the duplicate-matching keys of households written without save() (bulk loads, COPY).
 
-On PostgreSQL the keys go through COPY into a temporary table and one UPDATE … FROM per chunk
-(a million households in about a minute), then the table is analysed; elsewhere through bulk_update.
+The keys go through COPY into a temporary table and one UPDATE … FROM per chunk (a million
+households in about a minute), then the table is analysed.
 Migration 0003 fills the keys of existing households with `refresh_keys` too.
 """
 
@@ -12,8 +12,6 @@ from django.db import connection, transaction
 
 from beneficiaries import matching
 from beneficiaries.models import Household
-
-KEY_FIELDS = ["head_name_key", "head_name_skeleton", "phone_key", "id_document_key"]
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -32,18 +30,17 @@ def refresh_keys(model=Household, *, everyone: bool = False, chunk: int = 50_000
     if not everyone:
         households = households.filter(head_name_key="")
     rows = households.values_list("pk", "head_name", "phone", "id_document_type", "id_document_number")
-    write = _copy_chunk if connection.vendor == "postgresql" else _bulk_update_chunk
     pending, updated = [], 0
     for row in rows.iterator(chunk_size=chunk):
         pending.append(_keys(row))
         if len(pending) >= chunk:
-            write(model, pending)
+            _copy_chunk(model, pending)
             updated += len(pending)
             pending = []
     if pending:
-        write(model, pending)
+        _copy_chunk(model, pending)
         updated += len(pending)
-    if connection.vendor == "postgresql" and updated:
+    if updated:
         # Statistics taken while the keys were blank mislead the planner on the duplicate look-ups.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE beneficiaries_household")
@@ -64,14 +61,6 @@ def _copy_chunk(_model, keys: list[tuple]) -> None:
             "UPDATE beneficiaries_household h SET head_name_key = k.name_key, head_name_skeleton = k.skeleton, "
             "phone_key = k.phone, id_document_key = k.document FROM match_keys k WHERE h.id = k.id"
         )
-
-
-def _bulk_update_chunk(model, keys: list[tuple]) -> None:
-    households = [
-        model(pk=pk, head_name_key=name, head_name_skeleton=skeleton, phone_key=phone, id_document_key=document)
-        for pk, name, skeleton, phone, document in keys
-    ]
-    model.objects.bulk_update(households, KEY_FIELDS, batch_size=1000)
 
 
 class Command(BaseCommand):
