@@ -21,7 +21,7 @@ from accounts.models import Organisation, Role, User
 from beneficiaries import codes
 from beneficiaries.models import SADD_FIELDS, DisplacementStatus, Household
 from distributions.models import Distribution, DistributionItem, VerificationMethod
-from distributions.services import record_receipt
+from distributions.services import record_receipts_bulk
 from kits.models import KitCategory, KitItem, KitType
 from projects.models import Project, Target, TargetPeriod
 from sites.models import AdminArea, Site
@@ -428,26 +428,32 @@ class DemoLoader:
             distribution.save(update_fields=["status"])
         rng = random.Random(f"{plan.code}-receipts")
         days = receipt_days or (end - start).days + 1
+        items = []
         for kit_code, served in plan.kits.items():
             for index, household in enumerate(households[:served]):
                 moment = datetime.datetime.combine(
                     start + datetime.timedelta(days=index % days),
                     datetime.time(8 + rng.randint(0, 7), rng.randint(0, 59)),
                 )
-                result = record_receipt(
-                    recorded_by=officer,
-                    distribution=distribution,
-                    household=household,
-                    kit_type=kits[kit_code],
-                    verification_method=VerificationMethod.REGISTRATION_CODE
-                    if index % 7
-                    else VerificationMethod.THUMBPRINT,
-                    client_uuid=uuid.uuid5(
-                        UUID_NAMESPACE, f"{distribution.name}/{household.registration_code}/{kit_code}"
-                    ),
-                    received_at=timezone.make_aware(moment, datetime.UTC),
+                items.append(
+                    {
+                        "distribution": distribution,
+                        "household": household,
+                        "kit_type": kits[kit_code],
+                        "verification_method": VerificationMethod.REGISTRATION_CODE
+                        if index % 7
+                        else VerificationMethod.THUMBPRINT,
+                        "client_uuid": uuid.uuid5(
+                            UUID_NAMESPACE, f"{distribution.name}/{household.registration_code}/{kit_code}"
+                        ),
+                        "received_at": timezone.make_aware(moment, datetime.UTC),
+                    }
                 )
-                self.changes += result.created
+        # The offline sync's set-based path (the same rules as record_receipt, a few statements for the lot).
+        for outcome in record_receipts_bulk(recorded_by=officer, items=items):
+            if outcome.error is not None:
+                raise outcome.error  # the demo's own plan refused: a defect to see, not to skip
+            self.changes += outcome.recorded.created
         self.upsert(Distribution, {"pk": distribution.pk}, {"status": status})
         return distribution
 

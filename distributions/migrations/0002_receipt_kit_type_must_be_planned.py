@@ -1,8 +1,7 @@
 """The database refuses a receipt for a kit type its distribution did not plan.
 
 Django has no composite foreign keys, so this is written by hand: a composite foreign key
-(distribution, kit_type) -> DistributionItem's unique pair. (Databases migrated while the project
-also ran on SQLite got the same statement: this migration ran it on PostgreSQL.)
+(distribution, kit_type) -> DistributionItem's unique pair.
 """
 
 from django.db import migrations

@@ -1,7 +1,7 @@
 """Kept empty so that the migration history of installed databases stays valid.
 
-It dropped a trigger that existed only when the project also ran on SQLite (removed: PostgreSQL
-is the only database). On PostgreSQL the composite foreign key of 0002 refuses deleting a planned
+It dropped a trigger that existed only on the second database engine the project once ran on
+(PostgreSQL is now the only one; the file keeps its recorded name). On PostgreSQL the composite foreign key of 0002 refuses deleting a planned
 kit type that was received.
 """
 
