@@ -15,6 +15,8 @@ PYTEST_WORKERS ?= auto
 .PHONY: run test test-worker lint format install install-dev migrate demo lock worker beat check clean messages js db-status db-stop
 
 $(VENV)/.runtime: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
+	  echo "Python 3.11 is needed ($(PYTHON) is $$($(PYTHON) --version 2>&1)): make run PYTHON=python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $@

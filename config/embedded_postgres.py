@@ -27,7 +27,9 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -123,21 +125,22 @@ def url(database: str = DATABASE) -> str:
 
 
 def _prepare_for_system_user() -> None:
-    """As root: the system user exists and can reach the binaries and the data folder."""
-    wheel = _wheel()
-    POSTGRES_BIN_PATH = wheel._commands.POSTGRES_BIN_PATH
-    ensure_folder_permissions = wheel.utils.ensure_folder_permissions
-    ensure_prefix_permissions = wheel.utils.ensure_prefix_permissions
+    """As root: the system user exists and can reach the binaries and the data folder.
 
-    wheel.utils.ensure_user_exists(SYSTEM_USER)
-    ensure_prefix_permissions(ROOT)
-    ensure_prefix_permissions(POSTGRES_BIN_PATH)
-    readable = 0o044
-    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | 0o011)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", readable)
+    Parent folders get only the search bit for others (o+x: pass through, not list), and only where
+    it is missing; nothing is made readable. The wheel's own files are made readable and executable.
+    """
     import pwd
 
+    wheel = _wheel()
+    binaries = wheel._commands.POSTGRES_BIN_PATH
+    _ensure_system_user()
+    for folder in (ROOT, binaries):
+        _allow_passing_through(folder.parent)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    wheel.utils.ensure_folder_permissions(binaries, readable | stat.S_IXGRP | stat.S_IXOTH)
+    wheel.utils.ensure_folder_permissions(binaries.parent / "lib", readable)
+    wheel.utils.ensure_folder_permissions(binaries.parent / "share", readable)
     owner = pwd.getpwnam(SYSTEM_USER)
     for path in (ROOT, DATA, socket_dir()):
         path.mkdir(parents=True, exist_ok=True)
@@ -145,6 +148,28 @@ def _prepare_for_system_user() -> None:
     if not LOG.exists():
         LOG.touch()
     os.chown(LOG, owner.pw_uid, owner.pw_gid)
+
+
+def _ensure_system_user() -> None:
+    """A system account without a login shell or home, for the server only (useradd, as root)."""
+    import pwd
+
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(  # noqa: S603 - fixed arguments
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],  # noqa: S607
+            check=True,
+            capture_output=True,
+        )
+
+
+def _allow_passing_through(folder: Path) -> None:
+    """Add o+x to `folder` and each of its parents that lacks it, so another user can reach a path below."""
+    for path in (folder, *folder.parents):
+        mode = path.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            path.chmod(mode | stat.S_IXOTH)
 
 
 def _initdb() -> None:
@@ -171,29 +196,57 @@ def _server_pid() -> int | None:
     """The pid of a live postmaster on our data folder, or None (a stale postmaster.pid is removed)."""
     pid_file = DATA / "postmaster.pid"
     try:
-        pid = int(pid_file.read_text().splitlines()[0])
+        lines = pid_file.read_text().splitlines()
+        pid, started = int(lines[0]), int(lines[2])
     except (FileNotFoundError, IndexError, ValueError):
         return None
-    if _is_postgres(pid):
+    if _is_our_postmaster(pid, started):
         return pid
     # Left by a server that died (killed, machine restarted): PostgreSQL would refuse to start
-    # while it names a live process, and the pid may have been reused since.
+    # while it or the socket's lock file names a live process (a dead postmaster not yet reaped
+    # counts as one), and the pid may have been reused since, by anything: wait for a dying one
+    # to go, then clear both files. Nothing is signalled.
+    _wait_until_reaped(pid)
     pid_file.unlink(missing_ok=True)
+    for lock in socket_dir().glob(".s.PGSQL.*"):
+        lock.unlink(missing_ok=True)
     return None
 
 
-def _is_postgres(pid: int) -> bool:
+def _wait_until_reaped(pid: int, timeout: float = 10) -> None:
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return  # another, live process has that pid now
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.1)
+
+
+def _is_our_postmaster(pid: int, started: int) -> bool:
+    """Whether `pid` is the postmaster that wrote our postmaster.pid: a postgres process started at
+    the time the file records (within a few seconds), whose command line names our data folder."""
     import psutil
 
     try:
         process = psutil.Process(pid)
-        return process.is_running() and "postgres" in process.name()
+        return (
+            process.status() != psutil.STATUS_ZOMBIE
+            and "postgres" in process.name()
+            and abs(process.create_time() - started) < 5
+            and str(DATA) in " ".join(process.cmdline())
+        )
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
 
 
 def _start() -> None:
-    options = f"-k {socket_dir()} " + " ".join(f"-c {name}={value!r}" for name, value in SERVER_SETTINGS.items())
+    # pg_ctl hands these to a shell: quoted, a folder with spaces is one argument.
+    settings = {**SERVER_SETTINGS, "unix_socket_directories": str(socket_dir())}
+    options = " ".join(f"-c {shlex.quote(f'{name}={value}')}" for name, value in settings.items())
     try:
         _run([_bin("pg_ctl"), "-D", str(DATA), "-l", str(LOG), "-w", "-t", "120", "-o", options, "start"])
     except EmbeddedPostgresError as error:
@@ -227,18 +280,34 @@ def _ensure_database() -> None:
 # --- Who uses the server: pids in var/postgres/users.json, dead ones pruned at every change ---
 
 
-def _users() -> list[int]:
+def _users() -> list[list]:
+    """[[pid, create_time], ...] of the live processes using the server (zombies and reused pids are dead)."""
+    try:
+        entries = json.loads((ROOT / "users.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return []
+    return [entry for entry in entries if isinstance(entry, list) and _alive(*entry)]
+
+
+def _alive(pid: int, created: float) -> bool:
     import psutil
 
     try:
-        pids = json.loads((ROOT / "users.json").read_text())
-    except (FileNotFoundError, ValueError):
-        return []
-    return [pid for pid in pids if psutil.pid_exists(pid)]
+        process = psutil.Process(pid)
+        # A zombie has exited (runserver's autoreloader reaps its child only when it exits itself).
+        return process.status() != psutil.STATUS_ZOMBIE and abs(process.create_time() - created) < 1
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
 
 
-def _save_users(pids: list[int]) -> None:
-    (ROOT / "users.json").write_text(json.dumps(sorted(set(pids))))
+def _me() -> list:
+    import psutil
+
+    return [os.getpid(), psutil.Process().create_time()]
+
+
+def _save_users(entries: list[list]) -> None:
+    (ROOT / "users.json").write_text(json.dumps(entries))
 
 
 def ensure_running(*, register: bool = True) -> str:
@@ -259,7 +328,7 @@ def ensure_running(*, register: bool = True) -> str:
             _start()
         _ensure_database()
         if register and not _registered:
-            _save_users([*_users(), os.getpid()])
+            _save_users([*_users(), _me()])
             _registered = True
             atexit.register(release)
             _stop_on_sigterm()
@@ -273,17 +342,23 @@ def release() -> None:
         return
     _registered = False
     with _lock():
-        others = [pid for pid in _users() if pid != os.getpid()]
+        others = [entry for entry in _users() if entry[0] != os.getpid()]
         _save_users(others)
         if not others:
             _stop()
 
 
-def stop() -> None:
-    """Stop the server now, whoever uses it (`manage.py embedded_postgres stop`)."""
+def stop() -> bool:
+    """Stop the server now, whoever uses it (`make db-stop`); False if it was not running.
+
+    Raises EmbeddedPostgresError if pg_ctl could not stop it.
+    """
     with _lock():
         _save_users([])
-        _stop()
+        if _server_pid() is None:
+            return False
+        _run([_bin("pg_ctl"), "-D", str(DATA), "-m", "fast", "-w", "-t", "60", "stop"])
+        return True
 
 
 def status() -> dict:
@@ -295,16 +370,18 @@ def status() -> dict:
             "pid": pid,
             "data": str(DATA),
             "socket": str(socket_dir()),
-            "users": _users(),
+            "users": [entry[0] for entry in _users()],
         }
 
 
 def _stop_on_sigterm() -> None:
-    """SIGTERM (a supervisor, `kill`) ends the process through atexit too, so the server is released."""
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return  # the program has its own handler (Celery, gunicorn): leave it alone
-    with contextlib.suppress(ValueError):  # not the main thread
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    """SIGTERM (a supervisor, `kill`) and SIGHUP (the terminal closed) end the process through atexit
+    too, so the server is released."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is not signal.SIG_DFL:
+            continue  # the program has its own handler (Celery, gunicorn): leave it alone
+        with contextlib.suppress(ValueError):  # not the main thread
+            signal.signal(signum, _exit_on_sigterm)
 
 
 def _exit_on_sigterm(signum, _frame):
@@ -318,8 +395,7 @@ if __name__ == "__main__":
     if command == "status":
         print(json.dumps(status(), indent=2))
     elif command == "stop":
-        stop()
-        print("embedded PostgreSQL stopped")
+        print("embedded PostgreSQL stopped" if stop() else "embedded PostgreSQL was not running")
     elif command == "start":
         print(ensure_running(register=False))
     else:

@@ -134,6 +134,30 @@ def test_a_process_killed_outright_does_not_keep_the_server_forever(scratch):
             holder.kill()
 
 
+def test_a_stale_pid_file_naming_another_live_process_is_cleared_not_signalled(scratch):
+    started = _python(SQL.format(sql="SELECT 1"), EMBEDDED_POSTGRES_DIR=str(scratch))
+    assert started.returncode == 0, started.stderr
+    bystander = subprocess.Popen(["sleep", "60"])  # noqa: S607 - a process that reused the old pid
+    try:
+        pid_file = scratch / "data" / "postmaster.pid"
+        pid_file.write_text(f"{bystander.pid}\n{scratch / 'data'}\n{int(time.time())}\n5432\n\n\n0 0\nready\n")
+        assert _status(scratch)["running"] is False
+        again = _python(SQL.format(sql="SELECT 2"), EMBEDDED_POSTGRES_DIR=str(scratch))
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.strip() == "(2,)"
+        assert bystander.poll() is None  # never signalled
+    finally:
+        bystander.kill()
+
+
+def test_a_folder_with_spaces_in_its_path_works(scratch):
+    root = scratch.parent / "My Projects" / "pg"
+    root.parent.mkdir()
+    done = _python(SQL.format(sql="SELECT 3"), EMBEDDED_POSTGRES_DIR=str(root))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(3,)"
+
+
 @pytest.mark.parametrize("url", ["sqlite:///db.sqlite3", "mysql://root@127.0.0.1/tracker"])
 def test_a_database_url_naming_another_engine_is_refused_at_start(url):
     done = _python(
