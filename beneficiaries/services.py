@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts import audit, selectors
 from accounts.models import User
-from beneficiaries import codes, duplicates
+from beneficiaries import codes, duplicates, identity
 from beneficiaries.models import SADD_FIELDS, DuplicateReview, Household, ImportRow
 from sites.models import Site
 
@@ -41,13 +41,15 @@ _CODE_ATTEMPTS = 5
 _AREA_LOCK_NAMESPACE = 7001  # pg_advisory_xact_lock(namespace, admin 2 id): registrations in one area
 
 
-def _validate(household: Household, *, site_checked: bool = False) -> None:
+def _validate(household: Household, *, site_checked: bool = False, types_cache: dict | None = None) -> None:
     """Field errors named by field, before the database's constraints are reached.
 
     `site_checked`: the caller looked the site up itself (an import's scope check), so model
-    validation does not query it again.
+    validation does not query it again. `types_cache`: country -> its ID document types, for a batch.
+    Phones are stored in E.164 and placeholder ID numbers as no document (beneficiaries/identity.py).
     """
     errors: dict[str, list[str]] = {}
+    _identity(household, errors, types_cache if types_cache is not None else {})
     counted = sum(getattr(household, field) or 0 for field in SADD_FIELDS)
     if household.household_size is None:
         household.household_size = counted
@@ -77,6 +79,50 @@ def _validate(household: Household, *, site_checked: bool = False) -> None:
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+
+
+def _identity(household: Household, errors: dict[str, list[str]], types_cache: dict) -> None:
+    """Phone to E.164 with the site's country as default region; placeholder ID numbers dropped; type known."""
+    site = household.site if household.site_id else None
+    country = identity.site_country(site)
+    if household.phone:
+        try:
+            household.phone = identity.normalise_phone(household.phone, country)
+        except ValueError:
+            errors.setdefault("phone", []).append(
+                _("'%(phone)s' is not a phone number: write it with its country code (+%(example)s) or as dialled.")
+                % {"phone": household.phone, "example": "223 70 12 34 56"}
+            )
+    if identity.is_placeholder_id_number(household.id_document_number):
+        household.id_document_number = ""
+        household.id_document_type = ""
+    if household.id_document_type:
+        if country not in types_cache:
+            types_cache[country] = identity.document_types(country)
+        if household.id_document_type not in {kind.code for kind in types_cache[country]}:
+            errors.setdefault("id_document_type", []).append(
+                _("'%(type)s' is not an ID document type accepted here: use one of %(known)s.")
+                % {
+                    "type": household.id_document_type,
+                    "known": ", ".join(kind.code for kind in types_cache[country]) or "-",
+                }
+            )
+
+
+def refuse_without_consent(fields: dict) -> None:
+    """A registration that says consent was refused is not kept: personal data needs consent (docs/security.md)."""
+    if "consent_given" in fields and fields["consent_given"] is not None and not fields["consent_given"]:
+        raise ValidationError(
+            {
+                "consent_given": [
+                    _(
+                        "Consent was not given: a household's name, phone and documents are not kept without "
+                        "consent. Record the assistance without personal data instead."
+                    )
+                ]
+            },
+            code="no_consent",
+        )
 
 
 class ProbableDuplicate(ValidationError):
@@ -142,6 +188,7 @@ def register_household(
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"household_size"}
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    refuse_without_consent(fields)
     household = Household(registered_by=registered_by, **fields)
     _validate(household)
     household.duplicate_review = None
@@ -239,13 +286,15 @@ def _checked(rows: Sequence[dict], registered_by: User | None) -> tuple[list[Reg
     """Model validation of each row (as register_household does), match keys for the valid ones."""
     results: list[Registration] = []
     households: list[Household | None] = []
+    types_cache: dict = {}
     for fields in rows:
         unknown = set(fields) - set(EDITABLE_FIELDS) - {"household_size"}
         household = Household(registered_by=registered_by, **{k: v for k, v in fields.items() if k not in unknown})
         try:
             if unknown:
                 raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
-            _validate(household, site_checked=True)
+            refuse_without_consent(fields)
+            _validate(household, site_checked=True, types_cache=types_cache)
         except ValidationError as error:
             results.append(Registration(ImportRow.Outcome.INVALID, errors=error.message_dict))
             households.append(None)
