@@ -11,8 +11,8 @@ from rest_framework.exceptions import ValidationError
 
 from accounts import selectors as scope
 from beneficiaries import codes
-from beneficiaries.selectors import search_q
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, Household
+from beneficiaries.selectors import search_q
 from distributions.models import Distribution, Receipt
 from kits.models import KitCategory, KitType
 from projects.models import Project
@@ -117,7 +117,9 @@ class HouseholdFilter(django_filters.FilterSet):
     registered_after = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__gte")
     registered_before = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__lte")
     search = django_filters.CharFilter(
-        method="filter_search", max_length=100, help_text="Registration code (any typed form, or its start), name (accents and case ignored) or phone."
+        method="filter_search",
+        max_length=100,
+        help_text="Registration code (any typed form, or its start), name (accents and case ignored) or phone.",
     )
     is_active = django_filters.BooleanFilter()
 

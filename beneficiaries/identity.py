@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from beneficiaries import matching
 from beneficiaries.models import IdDocumentType
 
+
 def _word(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", anyascii(value or "").lower()).strip("_")
 
@@ -32,6 +33,31 @@ is_placeholder_id_number = matching.is_placeholder_id_number
 
 def placeholder_note() -> str:
     return _("'%(value)s' is not an ID document number: registered without an ID document.")
+
+
+# The types that were fixed in code before they became data (migration beneficiaries 0007 stores them),
+# accepted in every country; countries add their own in the admin (the demo: Mali's NINA card, Iraq's).
+GENERIC_DOCUMENT_TYPES = [
+    (
+        "national_id",
+        "National identity card",
+        "national id|national identity card|nid|cni|carte nationale|carte d'identite|carte nationale d'identite"
+        "|carte d'identite nationale",
+    ),
+    ("voter_card", "Voter card", "voter card|carte electeur|carte d'electeur"),
+    ("birth_certificate", "Birth certificate", "birth certificate|acte de naissance|extrait de naissance"),
+    ("passport", "Passport", "passeport|جواز سفر"),
+    ("refugee_id", "Refugee or asylum-seeker ID", "refugee id|carte de refugie|carte refugie|asylum seeker id"),
+    ("other", "Other", "autre|اخرى"),
+]
+
+
+def ensure_generic_document_types() -> None:
+    """Store the generic types if missing (a fresh database, the demo, tests that flush the database)."""
+    for code, label, others in GENERIC_DOCUMENT_TYPES:
+        IdDocumentType.objects.get_or_create(
+            country_code="", code=code, defaults={"label": label, "other_labels": others}
+        )
 
 
 def document_types(country_code: str) -> list[IdDocumentType]:

@@ -242,7 +242,7 @@ DEMO_ID_DOCUMENT_TYPES = [
     ("MLI", "carte_consulaire", "Carte consulaire", "consular card"),
     (
         "IRQ",
-        "unified_national_card",
+        "unified_id",
         "Unified national card",
         "national card|البطاقة الوطنية|البطاقة الوطنية الموحدة|unified id",
     ),
@@ -321,8 +321,11 @@ class DemoLoader:
 
     def load_id_document_types(self) -> None:
         """The countries' own identity documents, beside the generic ones of migration beneficiaries 0007."""
+        identity.ensure_generic_document_types()
         for country, code, label, others in DEMO_ID_DOCUMENT_TYPES:
-            self.upsert(IdDocumentType, {"country_code": country, "code": code}, {"label": label, "other_labels": others})
+            self.upsert(
+                IdDocumentType, {"country_code": country, "code": code}, {"label": label, "other_labels": others}
+            )
 
     def load_organisations(self) -> dict[str, Organisation]:
         return {

@@ -119,7 +119,13 @@ def _validate_rows(job: ImportJob) -> ImportJob:
         if result.errors:
             invalid += 1
             refused.append(
-                ImportRow(job=job, row_number=number, outcome=ImportRow.Outcome.INVALID, errors=result.errors)
+                ImportRow(
+                    job=job,
+                    row_number=number,
+                    outcome=ImportRow.Outcome.INVALID,
+                    errors=result.errors,
+                    notes=result.notes,
+                )
             )
         if len(refused) >= PROGRESS_EVERY or total % PROGRESS_EVERY == 0:
             ImportRow.objects.bulk_create(refused)
@@ -174,7 +180,9 @@ def _outcomes(job: ImportJob, batch, refused_before: set[int], user: User, sourc
     for number, result in pending:
         if result.errors:  # refused now, not in the dry run (a site taken out of the user's scope since)
             refused = ImportRow.Outcome.INVALID
-            outcomes.append(ImportRow(job=job, row_number=number, outcome=refused, errors=result.errors))
+            outcomes.append(
+                ImportRow(job=job, row_number=number, outcome=refused, errors=result.errors, notes=result.notes)
+            )
             continue
         done = next(registered)
         outcomes.append(
@@ -183,6 +191,7 @@ def _outcomes(job: ImportJob, batch, refused_before: set[int], user: User, sourc
                 row_number=number,
                 outcome=done.outcome,
                 errors=_row_errors(done.errors, columns),
+                notes=result.notes,
                 household=done.household,
                 review=done.review,
             )

@@ -29,6 +29,8 @@ BAD_ROWS = [
     (row(id_number="123456"), "id_type", "An ID number is given without saying which document"),
     (row(id_type="permis", id_number="1"), "id_type", "'permis' is not an ID document type"),
     (row(consent="peut-être"), "consent", "'peut-être' is not yes or no"),
+    (row(consent="non"), "consent", "Consent was not given"),
+    (row(head_name="Aïssata Traoré", status="idp woman_headed"), "status", "is not a displacement status"),
 ]
 FRENCH_ROW = row(
     head_name="Moussa Diallo",
@@ -45,7 +47,7 @@ FRENCH_ROW = row(
     phone="0022376543210",
     id_type="Carte nationale d'identité",
     id_number="ML 0042",
-    consent="non",
+    consent="oui",
     consent_date="",
 )
 
@@ -75,7 +77,7 @@ def test_every_kind_of_error_is_explained_with_its_column(importer, encoding, de
     for offset, (_row, column, reason) in enumerate(BAD_ROWS, start=1):
         errors = found[first + offset]
         assert any(e["column"] == column and reason in e["reason"] for e in errors), (column, errors)
-    assert first not in found and first + len(BAD_ROWS) + 1 not in found  # the good and the French rows pass
+    assert first not in found and first + len(BAD_ROWS) + 1 not in found, found  # the good and French rows pass
 
 
 def test_the_dry_run_registers_nothing_and_the_import_registers_the_valid_rows(importer):
@@ -87,7 +89,7 @@ def test_the_dry_run_registers_nothing_and_the_import_registers_the_valid_rows(i
     assert (job.status, job.created_count, job.invalid_rows) == ("completed", 2, 1)
     moussa = Household.objects.get(head_name="Moussa Diallo")
     assert (moussa.head_sex, moussa.displacement_status, moussa.household_size) == ("M", "idp", 2)
-    assert (moussa.id_document_type, moussa.phone, moussa.consent_given) == ("national_id", "+22376543210", False)
+    assert (moussa.id_document_type, moussa.phone, moussa.consent_given) == ("national_id", "+22376543210", True)
     assert moussa.registered_by == importer
 
 
