@@ -2,6 +2,7 @@
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 
 from beneficiaries.imports import jobs
 from beneficiaries.imports.errors_file import write_errors_workbook
@@ -277,3 +278,38 @@ def test_a_real_worker_checks_then_imports_the_file(celery_worker_process, mopti
             break
         time.sleep(0.3)
     assert (job.status, job.created_count, job.invalid_rows) == ("completed", 2, 1)
+
+
+def test_a_windows_1252_file_whose_first_accent_is_far_down_is_read_right(importer):
+    """The encoding is judged on the whole file, not on its first kilobytes: no U+FFFD is ever stored."""
+    filler = [row(head_name=f"Moussa Diallo{'n' * (n % 7)}", birth_year=str(1950 + n % 50)) for n in range(1500)]
+    rows = [*filler, row(head_name="Aïssata Traoré", birth_year="1979", phone="+223 70 99 88 77")]
+    content = csv_bytes(rows, encoding="cp1252")
+    assert content.index("ï".encode("cp1252")) > 100 * 1024
+    job = jobs.create_job(uploaded=upload(content), created_by=importer)
+    jobs.set_mapping(job, job.mapping, by=importer)
+    jobs.validate_job(job)
+    assert job.total_rows == len(rows)
+    jobs.start_import(job)
+    jobs.run_import(job)
+    assert Household.objects.filter(head_name="Aïssata Traoré").exists()
+    assert not Household.objects.filter(head_name__contains="\ufffd").exists()
+
+
+def test_a_file_that_no_one_encoding_reads_is_refused(importer):
+    """UTF-8 at the start, bytes invalid in UTF-8 and in Windows-1252 further down: refused, nothing stored."""
+    content = csv_bytes([row() for _n in range(2000)]) + "Aïssata".encode() + b"\x81\x8d\x8f\x90\x9d,F\r\n"
+    with pytest.raises(ValidationError) as refused:
+        job = jobs.create_job(uploaded=upload(content), created_by=importer)
+        jobs.set_mapping(job, job.mapping, by=importer)
+        jobs.validate_job(job)
+    assert "cannot be read" in str(refused.value)
+    assert not Household.objects.exists()
+
+
+def test_a_replacement_character_in_a_utf8_file_or_a_cell_is_refused(importer):
+    rows = [row(head_name="A\ufffdssata Traor\ufffd")]
+    for content, name in [(csv_bytes(rows), "households.csv"), (xlsx_bytes(rows), "households.xlsx")]:
+        job = validated(content, importer, name=name)
+        assert job.invalid_rows == 1
+        assert "could not be read" in refusals(job)[2][0]["reason"]
