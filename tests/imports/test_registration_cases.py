@@ -389,3 +389,54 @@ def test_an_iraqi_phone_typed_any_way_finds_the_household(demo, typed):
     assert household in found
     api_found = api_for(demo["officer.iraq"]).get("/api/v1/households/", {"search": query}).json()["results"]
     assert household.display_code in {item["registration_code"] for item in api_found}
+
+
+# --- the import API's per-row outcomes; pages listing every column -------------------------------------
+
+
+def test_the_import_api_answers_each_rows_outcome_with_the_household_it_resembles(
+    demo, django_capture_on_commit_callbacks
+):
+    stored = Household.objects.filter(site__code="ML-MOP-WAL").order_by("pk").first()
+    text = (
+        "head_name,head_sex,head_birth_year,site,displacement_status,females_18_59,males_18_59,phone,consent\n"
+        f"{stored.head_name},{stored.head_sex},{stored.head_birth_year},ML-MOP-WAL,idp,1,1,{stored.phone},oui\n"
+        "Nouhoum Tessougué,M,1977,ML-MOP-WAL,idp,0,1,,oui\n"
+        "Kadiatou Sangaré,F,1990,ML-MOP-WAL,idp,1,0,,no\n"
+    )
+    api = api_for(demo["officer"])
+    with django_capture_on_commit_callbacks():
+        response = api.post("/api/v1/imports/", {"file": upload(text.encode()), "commit": "true"}, format="multipart")
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    jobs.validate_job(job)
+    jobs.start_import(job)
+    jobs.run_import(job)
+    body = api.get(f"/api/v1/imports/{job.pk}/").json()
+    rows = {row["row"]: row for row in body["rows"]}
+    assert rows[2]["outcome"] == "held"
+    assert rows[2]["review"]["resembles"] == stored.display_code and rows[2]["review"]["reasons"]
+    assert rows[3]["outcome"] == "created" and rows[3]["registration_code"]
+    assert rows[4]["outcome"] == "invalid" and "Consent was not given" in rows[4]["errors"][0]["reason"]
+    assert {entry["column"] for entry in body["columns"]} == set(job.headers)
+
+
+def test_the_openapi_schema_says_the_import_answers_202(client):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    responses = schema["paths"]["/api/v1/imports/"]["post"]["responses"]
+    assert "202" in responses and "201" not in responses
+
+
+def test_the_pages_list_every_column_and_why_it_is_not_imported(client, demo):
+    client.force_login(demo["officer"])
+    content = case("kobo_export_respondent_ignored.csv")
+    job = jobs.create_job(uploaded=upload(content), created_by=demo["officer"])
+    mapping_page = client.get(f"/imports/{job.pk}/mapping/").content.decode()
+    assert "About the respondent or the enumerator, not the household." in mapping_page
+    jobs.set_mapping(job, job.mapping, by=demo["officer"])
+    jobs.validate_job(job)
+    detail = client.get(f"/imports/{job.pk}/").content.decode()
+    for header in job.headers:
+        assert header in detail
