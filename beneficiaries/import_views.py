@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import selectors
 from beneficiaries import duplicate_services, tasks
 from beneficiaries.imports import jobs
-from beneficiaries.imports.errors_file import write_errors_workbook
 from beneficiaries.imports import mapping as mappings
+from beneficiaries.imports.errors_file import write_errors_workbook
 from beneficiaries.imports.mapping import IMPORT_FIELDS
 from beneficiaries.models import DuplicateReview, ImportJob, ImportRow
 
