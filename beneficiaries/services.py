@@ -117,7 +117,7 @@ def refuse_without_consent(fields: dict) -> None:
                 "consent_given": [
                     _(
                         "Consent was not given: a household's name, phone and documents are not kept without "
-                        "consent. Record the assistance without personal data instead."
+                        "consent."
                     )
                 ]
             },
