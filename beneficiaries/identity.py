@@ -31,10 +31,6 @@ def _word(value: str) -> str:
 is_placeholder_id_number = matching.is_placeholder_id_number
 
 
-def placeholder_note() -> str:
-    return _("'%(value)s' is not an ID document number: registered without an ID document.")
-
-
 # The types that were fixed in code before they became data (migration beneficiaries 0007 stores them),
 # accepted in every country; countries add their own in the admin (the demo: Mali's NINA card, Iraq's).
 GENERIC_DOCUMENT_TYPES = [
