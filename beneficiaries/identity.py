@@ -18,7 +18,6 @@ import re
 import phonenumbers
 import pycountry
 from anyascii import anyascii
-from django.utils.translation import gettext as _
 
 from beneficiaries import matching
 from beneficiaries.models import IdDocumentType

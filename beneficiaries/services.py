@@ -115,10 +115,7 @@ def refuse_without_consent(fields: dict) -> None:
         raise ValidationError(
             {
                 "consent_given": [
-                    _(
-                        "Consent was not given: a household's name, phone and documents are not kept without "
-                        "consent."
-                    )
+                    _("Consent was not given: a household's name, phone and documents are not kept without consent.")
                 ]
             },
             code="no_consent",
