@@ -72,6 +72,14 @@ def document_type_code(text: str, types: list[IdDocumentType]) -> str | None:
     return None
 
 
+_E164 = re.compile(r"\+[1-9]\d{7,14}")
+
+
+def _country_calling_code(e164: str) -> bool:
+    """Whether an E.164 string starts with a country calling code that phonenumbers knows."""
+    return any(int(e164[1 : 1 + size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE for size in (1, 2, 3))
+
+
 @functools.lru_cache(maxsize=256)
 def phone_region(country_code: str) -> str | None:
     """ISO alpha-2 region of phonenumbers for an ISO alpha-3 country ('IRQ' -> 'IQ'), None if unknown."""
@@ -88,6 +96,8 @@ def normalise_phone(text: str, country_code: str = "") -> str:
     text = (text or "").strip()
     if not text:
         return ""
+    if _E164.fullmatch(text) and _country_calling_code(text):
+        return text  # already E.164 (a checked import row, an API client): parsed once, not on every pass
     try:
         number = phonenumbers.parse(text, phone_region(country_code))
     except phonenumbers.NumberParseException as error:

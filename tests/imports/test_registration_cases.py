@@ -440,3 +440,24 @@ def test_the_pages_list_every_column_and_why_it_is_not_imported(client, demo):
     detail = client.get(f"/imports/{job.pk}/").content.decode()
     for header in job.headers:
         assert header in detail
+
+
+def test_the_kobo_export_through_the_import_api_without_a_mapping(demo, django_capture_on_commit_callbacks):
+    api = api_for(demo["officer"])
+    with django_capture_on_commit_callbacks():
+        response = api.post(
+            "/api/v1/imports/",
+            {"file": upload(case("kobo_export_respondent_ignored.csv")), "commit": "true"},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    jobs.validate_job(job)
+    jobs.start_import(job)
+    jobs.run_import(job)
+    body = api.get(f"/api/v1/imports/{job.pk}/").json()
+    assert body["rows"][0]["outcome"] == "created"
+    household = Household.objects.get(head_name="Rokia Diarra")
+    assert household.phone == "+22366009900"
+    columns = {entry["column"]: entry for entry in body["columns"]}
+    assert columns["respondent/name"]["status"] == "ignored" and columns["household/phone"]["field"] == "phone"
