@@ -175,7 +175,11 @@ def _outcomes(job: ImportJob, batch, refused_before: set[int], user: User, sourc
     """Each row's ImportRow, the checked rows registered set-based; the caller's transaction holds the batch."""
     pending = [(number, result) for number, result in batch if number not in refused_before]  # else: dry run
     checked = [(number, result) for number, result in pending if not result.errors]
-    registered = iter(register_households([r.fields for _n, r in checked], registered_by=user, duplicate_source=source))
+    registered = iter(
+        register_households(
+            [r.fields for _n, r in checked], registered_by=user, duplicate_source=source, rows_checked=True
+        )
+    )
     outcomes: list[ImportRow] = []
     for number, result in pending:
         if result.errors:  # refused now, not in the dry run (a site taken out of the user's scope since)
