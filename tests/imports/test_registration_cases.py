@@ -461,3 +461,18 @@ def test_the_kobo_export_through_the_import_api_without_a_mapping(demo, django_c
     assert household.phone == "+22366009900"
     columns = {entry["column"]: entry for entry in body["columns"]}
     assert columns["respondent/name"]["status"] == "ignored" and columns["household/phone"]["field"] == "phone"
+
+
+@pytest.mark.parametrize("typed", ["Kassogue", "  kassogue  "])
+def test_the_field_apps_online_search_finds_kassogue(client, demo, typed):
+    from django.urls import reverse
+
+    from distributions.models import Distribution
+
+    household = Household.objects.filter(head_name__contains="Kassogué").order_by("pk").first()
+    distribution = Distribution.objects.filter(site=household.site).order_by("pk").first()
+    assert distribution is not None, "the demo has no distribution at a Kassogué household's site"
+    client.force_login(demo["officer"])
+    page = client.get(reverse("distributions:search", kwargs={"pk": distribution.pk}), {"q": typed})
+    assert page.status_code == 200
+    assert household.display_code in page.content.decode() or household.head_name in page.content.decode()
