@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from accounts import selectors as scope
 from beneficiaries import codes
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, Household
+from beneficiaries.selectors import search_q
 from distributions.models import Distribution, Receipt
 from kits.models import KitCategory, KitType
 from projects.models import Project
@@ -116,7 +117,9 @@ class HouseholdFilter(django_filters.FilterSet):
     registered_after = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__gte")
     registered_before = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__lte")
     search = django_filters.CharFilter(
-        method="filter_search", max_length=100, help_text="Registration code (any typed form, or its start) or name."
+        method="filter_search",
+        max_length=100,
+        help_text="Registration code (any typed form, or its start), name (accents and case ignored) or phone.",
     )
     is_active = django_filters.BooleanFilter()
 
@@ -138,10 +141,7 @@ class HouseholdFilter(django_filters.FilterSet):
         normalised = codes.normalise(value)
         if codes.is_valid(normalised):
             return queryset.filter(registration_code=normalised)
-        matches = Q(head_name__icontains=value)
-        if len(normalised) >= 3:
-            matches |= Q(registration_code__startswith=normalised)
-        return queryset.filter(matches)
+        return queryset.filter(search_q(value))
 
 
 class DistributionFilter(django_filters.FilterSet):

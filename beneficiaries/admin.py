@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from beneficiaries.models import Household
+from beneficiaries.models import Household, IdDocumentType
 
 
 @admin.register(Household)
@@ -26,3 +26,10 @@ class HouseholdAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # households are deactivated, never deleted
+
+
+@admin.register(IdDocumentType)
+class IdDocumentTypeAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "country_code", "is_active")
+    list_filter = ("country_code", "is_active")
+    search_fields = ("code", "label", "other_labels")

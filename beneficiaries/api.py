@@ -30,6 +30,7 @@ from beneficiaries.imports.validation import RowValidator
 from beneficiaries.models import ExternalSubmission, ImportJob, ImportRow
 
 MAX_REFUSED_IN_RESPONSE = 500
+MAX_ROWS_IN_RESPONSE = 1000
 
 
 def _importer(request):
@@ -54,6 +55,7 @@ def job_body(request, job: ImportJob, with_rows: bool = False) -> dict:
         "held_as_duplicates": job.held_count,
         "error": job.error,
         "url": request.build_absolute_uri(f"/api/v1/imports/{job.pk}/"),
+        "columns": mappings.columns_report(job.headers, job.mapping, job.source),
     }
     if with_rows:
         refused = ImportRow.objects.filter(job=job, outcome=ImportRow.Outcome.INVALID).order_by("row_number")
@@ -61,7 +63,45 @@ def job_body(request, job: ImportJob, with_rows: bool = False) -> dict:
             {"row": number, "errors": errors}
             for number, errors in refused.values_list("row_number", "errors")[:MAX_REFUSED_IN_RESPONSE]
         ]
+        body["rows"] = row_outcomes(request.user, job)
     return body
+
+
+def row_outcomes(user, job: ImportJob, limit: int = MAX_ROWS_IN_RESPONSE) -> list[dict]:
+    """Each row's outcome, so that a partner can act on it: the household made, the one a held or flagged row
+    resembles (its code when the user may see it) and why, refusals and notes. Three queries, whatever the rows.
+    """
+    rows = list(
+        ImportRow.objects.filter(job=job)
+        .select_related("household", "review__candidate")
+        .order_by("row_number")[:limit]
+    )
+    candidates = {row.review.candidate_id for row in rows if row.review_id}
+    visible = (
+        set(selectors.visible_households(user).filter(pk__in=candidates).values_list("pk", flat=True))
+        if candidates
+        else set()
+    )
+    answer = []
+    for row in rows:
+        entry = {"row": row.row_number, "outcome": row.outcome}
+        if row.household_id:
+            entry["registration_code"] = row.household.display_code
+        if row.review_id:
+            review = row.review
+            entry["review"] = {
+                "id": review.pk,
+                "kind": review.kind,
+                "resembles": review.candidate.display_code if review.candidate_id in visible else None,
+                "likelihood": review.likelihood,
+                "reasons": review.reasons,
+            }
+        if row.errors:
+            entry["errors"] = row.errors
+        if row.notes:
+            entry["notes"] = row.notes
+        answer.append(entry)
+    return answer
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -87,13 +127,29 @@ class ImportListView(APIView):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = ImportUploadSerializer
 
+    @extend_schema(request=ImportUploadSerializer, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
+        """Check a file (and import it with `commit`): answers 202 with the job, to follow at its `url`."""
         user = _importer(request)
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         with transaction.atomic():
             job = jobs.create_job(uploaded=data["file"], created_by=user, source=data["source"])
+            if not data.get("mapping"):
+                ignored_before = {header for header, field in mappings.remembered(job.source).items() if not field}
+                unmapped = mappings.unmapped_lookalikes(job.headers, job.mapping, ignored_before)
+                if unmapped:
+                    job.file.delete(save=False)
+                    raise ValidationError(
+                        {
+                            "mapping": [
+                                f"{header}: looks like {field} but no field is guessed for it; give a mapping "
+                                f'that maps it, or sets it to "" to ignore it.'
+                                for header, field in unmapped.items()
+                            ]
+                        }
+                    )
             jobs.set_mapping(job, data.get("mapping") or job.mapping, by=user)
             ImportJob.objects.filter(pk=job.pk).update(import_after_validation=data["commit"])
             transaction.on_commit(lambda: tasks.validate_import.delay(job.pk))
@@ -142,8 +198,8 @@ class KoboSubmissionView(APIView):
         stored = ExternalSubmission.objects.filter(source=source, submission_uuid=uuid).first()
         if stored:
             return Response(self._body(stored, replay=True), status=status.HTTP_200_OK)
-        remembered = mappings.remembered(source)
-        mapping = {key: remembered.get(key) or mappings.guess_field(key) for key in cells}
+        # The file import's rules: remembered choices (an ignored column stays ignored), exact names, aliases.
+        mapping = mappings.propose(list(cells), [], source)
         errors = mappings.check({key: field for key, field in mapping.items() if field})
         if errors:
             raise ValidationError({"mapping": [f"{key}: {reason}" for key, reason in errors.items()]})
@@ -164,6 +220,7 @@ class KoboSubmissionView(APIView):
                     received_by=user,
                     outcome=outcome,
                     errors=row_errors,
+                    notes=result.notes,
                     household=household,
                     review=review,
                 )
@@ -181,4 +238,6 @@ class KoboSubmissionView(APIView):
             body["review"] = stored.review_id
         if stored.errors:
             body["errors"] = stored.errors
+        if stored.notes:
+            body["notes"] = stored.notes
         return body

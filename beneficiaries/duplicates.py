@@ -56,7 +56,9 @@ _CANDIDATE_FIELDS = (
     "site_id",
     "head_sex",
     "head_birth_year",
+    "head_name",
     "head_name_key",
+    "head_name_skeleton",
     "phone_key",
     "id_document_key",
 )
@@ -135,14 +137,28 @@ def _candidates(probe: Household) -> list[Household]:
 
 def score(probe: Household, candidate: Household) -> Match:
     """The likelihood that `probe` is the household `candidate`, with the reasons in plain words."""
-    if probe.id_document_key and probe.id_document_key == candidate.id_document_key:
-        return Match(candidate, 1.0, ["same ID document"])
     name = matching.name_similarity(probe.head_name_key, candidate.head_name_key)
+    cross_script = matching.cross_script_similarity(
+        probe.head_name, candidate.head_name, probe.head_name_skeleton, candidate.head_name_skeleton
+    )
+    if probe.id_document_key and probe.id_document_key == candidate.id_document_key:
+        year_gap = abs((probe.head_birth_year or 0) - (candidate.head_birth_year or 0))
+        other_sex = bool(probe.head_sex and candidate.head_sex and probe.head_sex != candidate.head_sex)
+        if max(name, cross_script) < 0.6 and other_sex and year_gap > BIRTH_YEAR_WINDOW:
+            # One document, and a head who differs in name, sex and age: a typo or a shared document,
+            # for a person to look at, never certain.
+            reasons = ["same ID document", "but the head's name, sex and birth year all differ"]
+            return Match(candidate, review_threshold(), reasons)
+        return Match(candidate, 1.0, ["same ID document"])
     same_phone = bool(probe.phone_key) and probe.phone_key == candidate.phone_key
     if same_phone and name == 1.0:  # candidates found by phone are in the same area
         return Match(candidate, 1.0, ["same phone and head of household name in the same area"])
-    likelihood = name
-    reasons = ["same head of household name" if name == 1.0 else f"head of household names {name:.0%} alike"]
+    if cross_script > name:
+        likelihood = cross_script
+        reasons = [f"head of household names alike across scripts (Arabic and Latin), {cross_script:.0%}"]
+    else:
+        likelihood = name
+        reasons = ["same head of household name" if name == 1.0 else f"head of household names {name:.0%} alike"]
     year_gap = abs((probe.head_birth_year or 0) - (candidate.head_birth_year or 0))
     if year_gap == 0:
         likelihood += 0.05

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import selectors
 from beneficiaries import duplicate_services, tasks
 from beneficiaries.imports import jobs
+from beneficiaries.imports import mapping as mappings
 from beneficiaries.imports.errors_file import write_errors_workbook
 from beneficiaries.imports.mapping import IMPORT_FIELDS
 from beneficiaries.models import DuplicateReview, ImportJob, ImportRow
@@ -55,6 +56,9 @@ def _queue(task, job_pk: int) -> None:
     transaction.on_commit(lambda: task.delay(job_pk))
 
 
+MAX_NOTED_ROWS = 200
+
+
 @login_required
 def import_list(request):
     user = _importer(request)
@@ -90,8 +94,9 @@ def import_mapping(request, pk: int):
         else:
             _queue(tasks.validate_import, job.pk)
             return redirect("imports:detail", pk=job.pk)
+    report = {entry["column"]: entry for entry in mappings.columns_report(job.headers, mapping, job.source)}
     columns = [
-        {"index": index, "header": header, "field": mapping.get(header, "")}
+        {"index": index, "header": header, "field": mapping.get(header, ""), "report": report.get(header, {})}
         for index, header in enumerate(job.headers)
         if header
     ]
@@ -129,7 +134,13 @@ def import_detail(request, pk: int):
     job = _job(request, pk)
     refused = ImportRow.objects.filter(job=job, outcome=ImportRow.Outcome.INVALID).order_by("row_number")
     page = Paginator(refused, 100).get_page(request.GET.get("page"))
-    return render(request, "imports/detail.html", {"job": job, "state": _status(job), "page": page})
+    columns = mappings.columns_report(job.headers, job.mapping, job.source)
+    noted = ImportRow.objects.filter(job=job).exclude(notes=[]).order_by("row_number")[:MAX_NOTED_ROWS]
+    return render(
+        request,
+        "imports/detail.html",
+        {"job": job, "state": _status(job), "page": page, "columns": columns, "noted": noted},
+    )
 
 
 @login_required

@@ -75,16 +75,46 @@ def name_key(name: str) -> str:
 
 
 def _word_skeleton(word: str) -> str:
+    """The word's consonants, similar ones merged: what Arabic script writes (it leaves short vowels out).
+
+    'khalid' and anyascii's 'khld' (خالد) -> 'kld'; 'ibrahim' and 'brhym' (ابراهيم) -> 'brhm';
+    'fatima' and 'ftmh' (فاطمة, the final taa marbuta) -> 'ftm'. A word of vowels alone keeps its first.
+    """
     for digraph, single in _DIGRAPHS:
         word = word.replace(digraph, single)
     word = word.translate(_CONSONANT_CLASSES)
-    head, rest = word[:1], re.sub(r"[aeiouy]", "", word[1:])
-    return _DOUBLED.sub(r"\1", head + rest)
+    consonants = re.sub(r"[aeiouy]", "", word)
+    if len(consonants) > 1 and consonants.endswith("h"):
+        consonants = consonants[:-1]  # taa marbuta (ة), written -a or -ah in Latin script
+    return _DOUBLED.sub(r"\1", consonants or word[:1])
 
 
 @functools.lru_cache(maxsize=65536)
 def name_skeleton(name: str) -> str:
     return " ".join(sorted(_word_skeleton(word) for word in name_words(name)))[:200]
+
+
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def is_arabic_script(name: str) -> bool:
+    return bool(_ARABIC_SCRIPT.search(name or ""))
+
+
+# A name in Arabic script and one in Latin script with the same consonant skeleton (the short vowels
+# that Arabic leaves unwritten are all they lack) are alike enough to be flagged for review, never
+# more: the skeleton cannot tell Khalid from Khaled from Khulud, so a person decides.
+CROSS_SCRIPT_SIMILARITY = 0.85
+
+
+def cross_script_similarity(name_a: str, name_b: str, skeleton_a: str, skeleton_b: str) -> float:
+    """0..CROSS_SCRIPT_SIMILARITY for one name in Arabic script and the other in Latin script, else 0.
+
+    Compared on the consonant skeletons, word by word (as name_similarity compares keys).
+    """
+    if is_arabic_script(name_a) == is_arabic_script(name_b) or not skeleton_a or not skeleton_b:
+        return 0.0
+    return round(CROSS_SCRIPT_SIMILARITY * name_similarity(skeleton_a, skeleton_b), 3)
 
 
 def phone_key(phone: str) -> str:
@@ -93,7 +123,53 @@ def phone_key(phone: str) -> str:
     return digits[-8:] if len(digits) >= 8 else ""
 
 
+# Typed where the form wanted an ID number and the person had none (English, French, Arabic forms).
+_PLACEHOLDER_WORDS = {
+    "na",
+    "n_a",
+    "none",
+    "nil",
+    "null",
+    "no",
+    "non",
+    "aucun",
+    "aucune",
+    "neant",
+    "inconnu",
+    "inconnue",
+    "unknown",
+    "sans",
+    "pas_de_piece",
+    "no_id",
+    "nd",
+    "x",
+    "xx",
+    "xxx",
+    "la_yujad",  # لا يوجد
+    "la",  # لا
+    "la_ywjd",  # لا يوجد
+}
+
+
+def is_placeholder_id_number(number: str) -> bool:
+    """True for what stands for "no document": empty after punctuation, a placeholder word, or only zeros.
+
+    '-', 'N/A', 'NA', 'none', 'inconnu', '0', '000000', 'لا يوجد' -> True; '41507230118452K' -> False.
+    """
+    text = (number or "").strip()
+    if not text:
+        return False
+    word = re.sub(r"[^a-z0-9]+", "_", anyascii(text).lower()).strip("_")
+    if not word or word in _PLACEHOLDER_WORDS:
+        return True
+    digits = re.sub(r"[^0-9a-z]", "", word)
+    return bool(re.fullmatch(r"0+", digits)) or bool(re.fullmatch(r"(.)\1{3,}", digits) and len(digits) <= 12)
+
+
 def id_document_key(document_type: str, number: str) -> str:
+    """'national_id:ML0042'; '' for no number or a placeholder one ('N/A', '0'): no document, no match."""
+    if is_placeholder_id_number(number):
+        return ""
     cleaned = re.sub(r"[^0-9A-Za-z]", "", number or "").upper()
     return f"{document_type}:{cleaned}" if cleaned else ""
 

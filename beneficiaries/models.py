@@ -91,15 +91,32 @@ class HouseholdFigures(models.Model):
         return {name: getattr(self, name) for name in names}
 
 
-class Household(HouseholdFigures):
-    class IdDocumentType(models.TextChoices):
-        NATIONAL_ID = "national_id", _("National identity card")
-        VOTER_CARD = "voter_card", _("Voter card")
-        BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
-        PASSPORT = "passport", _("Passport")
-        REFUGEE_ID = "refugee_id", _("Refugee or asylum-seeker ID")
-        OTHER = "other", _("Other")
+class IdDocumentType(models.Model):
+    """A kind of identity document accepted in registrations, per country (blank: in every country).
 
+    Editable in the admin; imports accept it by code or by label (beneficiaries/identity.py).
+    """
+
+    country_code = models.CharField(
+        _("country (ISO 3166 alpha-3)"), max_length=3, blank=True, help_text=_("Blank: accepted in every country.")
+    )
+    code = models.SlugField(_("code"), max_length=20)
+    label = models.CharField(_("label"), max_length=120)
+    other_labels = models.CharField(
+        _("other spellings"), max_length=400, blank=True, help_text=_("Other names met in lists, separated by |.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["country_code", "code"]
+        verbose_name = _("ID document type")
+        constraints = [models.UniqueConstraint(fields=["country_code", "code"], name="iddocumenttype_code_once")]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.country_code or '*'})"
+
+
+class Household(HouseholdFigures):
     registration_code = models.CharField(_("registration code"), max_length=12, unique=True, editable=False)
     head_name = models.CharField(_("head of household name"), max_length=200)
     head_sex = models.CharField(_("head of household sex"), max_length=1, choices=Sex.choices)
@@ -108,9 +125,8 @@ class Household(HouseholdFigures):
         "sites.Site", verbose_name=_("current site"), on_delete=models.PROTECT, related_name="households"
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    id_document_type = models.CharField(
-        _("ID document type"), max_length=20, choices=IdDocumentType.choices, blank=True
-    )
+    # The code of an IdDocumentType of the site's country (or of every country): types are data, not code.
+    id_document_type = models.CharField(_("ID document type"), max_length=20, blank=True)
     id_document_number = models.CharField(_("ID document number"), max_length=50, blank=True)
     consent_given = models.BooleanField(_("consent to data processing"), default=False)
     consent_date = models.DateField(_("consent date"), null=True, blank=True)
@@ -359,6 +375,8 @@ class ImportRow(models.Model):
     row_number = models.PositiveIntegerField()  # as the spreadsheet numbers it (the header is row 1)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     errors = models.JSONField(default=list)  # [{"column": header, "reason": plain words}]
+    # What was read differently from what was typed, the row accepted: [{"column": header, "note": plain words}]
+    notes = models.JSONField(default=list, blank=True)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     review = models.ForeignKey(DuplicateReview, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -379,6 +397,7 @@ class ExternalSubmission(models.Model):
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=10, choices=ImportRow.Outcome.choices)
     errors = models.JSONField(default=list)
+    notes = models.JSONField(default=list, blank=True)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     review = models.ForeignKey(DuplicateReview, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

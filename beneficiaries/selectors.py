@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import can_see_change_history, visible_households
-from beneficiaries import codes
+from beneficiaries import codes, matching
 from beneficiaries.models import Household
 from sites.models import Site
 
@@ -28,14 +28,40 @@ def search_households(user: User, site: Site, query: str, limit: int = SEARCH_LI
         exact = list(households.filter(registration_code=normalised)[:1])
         if exact:
             return exact
-    matches = Q(head_name__icontains=query)
-    digits = "".join(char for char in query if char.isdigit())
-    if len(digits) >= 3:
-        # Phones are stored as typed ("+223 70 12 34 56"): match the digits whatever separates them.
-        matches |= Q(phone__regex=r"\D*".join(digits))
+    return list(households.filter(search_q(query))[:limit])
+
+
+def _ascii_digits(text: str) -> str:
+    """The digits of `text` in ASCII, whatever the script typed: '٠٧٥٠ ٦٧٩' -> '0750679'."""
+    return "".join(str(int(char)) for char in text if char.isdecimal())
+
+
+def search_q(query: str) -> Q:
+    """What a household search matches, as people type it: one rule for the field app and the API.
+
+    - Names: every word typed is found in the head's name key (matching.name_key: transliterated,
+      accents and case folded, spelling variants merged), so 'kassogue  ' finds Kassogué and 'Maiga' Maïga.
+    - Phones: 8 digits or more (Eastern Arabic digits too; national or international format) match
+      the last eight digits (phone_key, indexed); fewer digits match inside the stored E.164 number.
+    - Registration codes: the start of any typed form of the code.
+    """
+    query = " ".join(query.split())
+    matches = Q(pk__in=[])
+    words = matching.name_words(query)
+    if words and any(char.isalpha() for char in query):
+        by_name = Q()
+        for word in words:
+            by_name &= Q(head_name_key__contains=word)
+        matches |= by_name
+    digits = _ascii_digits(query)
+    if len(digits) >= 8:
+        matches |= Q(phone_key=digits[-8:])
+    elif len(digits) >= 3:
+        matches |= Q(phone__contains=digits.lstrip("0") or digits)
+    normalised = codes.normalise(query)
     if len(normalised) >= 3:
         matches |= Q(registration_code__startswith=normalised)
-    return list(households.filter(matches)[:limit])
+    return matches
 
 
 def household_for(user: User, pk: int) -> Household:

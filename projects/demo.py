@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
-from beneficiaries import codes
-from beneficiaries.models import SADD_FIELDS, DisplacementStatus, Household
+from beneficiaries import codes, identity
+from beneficiaries.models import SADD_FIELDS, DisplacementStatus, Household, IdDocumentType
 from distributions.models import Distribution, DistributionItem, VerificationMethod
 from distributions.services import record_receipts_bulk
 from kits.models import KitCategory, KitItem, KitType
@@ -232,6 +232,25 @@ IRAQ_NAMES = {
 }
 
 
+DEMO_ID_DOCUMENT_TYPES = [
+    (
+        "MLI",
+        "nina",
+        "Carte NINA (numéro d'identification nationale)",
+        "NINA|carte NINA|fiche NINA|numero NINA|numéro d'identification nationale",
+    ),
+    ("MLI", "carte_consulaire", "Carte consulaire", "consular card"),
+    (
+        "IRQ",
+        "unified_id",
+        "Unified national card",
+        "national card|البطاقة الوطنية|البطاقة الوطنية الموحدة|unified id",
+    ),
+    ("IRQ", "civil_status_id", "Civil status ID (jinsiya)", "civil id|هوية الاحوال المدنية|jinsiya"),
+    ("IRQ", "pds_card", "Public Distribution System ration card", "PDS|ration card|البطاقة التموينية"),
+]
+
+
 def stable_code(key: str) -> str:
     digest = hashlib.sha256(key.encode()).digest()
     body = "".join(codes.ALPHABET[byte % 32] for byte in digest[: codes.BODY_LENGTH])
@@ -295,9 +314,18 @@ class DemoLoader:
         orgs = self.load_organisations()
         kits = self.load_kits()
         users = self.load_users(orgs)
+        self.load_id_document_types()
         self.load_mali(areas, orgs, kits, users)
         self.load_iraq(areas, orgs, kits, users)
         return self.changes
+
+    def load_id_document_types(self) -> None:
+        """The countries' own identity documents, beside the generic ones of migration beneficiaries 0007."""
+        identity.ensure_generic_document_types()
+        for country, code, label, others in DEMO_ID_DOCUMENT_TYPES:
+            self.upsert(
+                IdDocumentType, {"country_code": country, "code": code}, {"label": label, "other_labels": others}
+            )
 
     def load_organisations(self) -> dict[str, Organisation]:
         return {
@@ -384,6 +412,7 @@ class DemoLoader:
         for number in range(1, plan.households + 1):
             values = household_fields(rng, names, plan.status)
             values.update(site=site, registered_by=by, consent_date=registered)
+            values["phone"] = identity.normalise_phone(values["phone"])  # stored in E.164, as registration does
             households.append(
                 self.upsert(Household, {"registration_code": stable_code(f"{plan.code}-{number}")}, values)
             )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.models import Role
+from beneficiaries import identity
 from tests import factories
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def mopti(db):
     """A small Mopti operation: project, site, shelter and NFI kits, an open distribution, an officer."""
+    identity.ensure_generic_document_types()  # stored by a migration, gone after a flushing test
     shelter = factories.kit_type("ESK", "emergency_shelter")
     nfi = factories.kit_type("NFI", "nfi")
     project = factories.project("MLI-TEST")

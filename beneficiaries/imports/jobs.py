@@ -119,7 +119,13 @@ def _validate_rows(job: ImportJob) -> ImportJob:
         if result.errors:
             invalid += 1
             refused.append(
-                ImportRow(job=job, row_number=number, outcome=ImportRow.Outcome.INVALID, errors=result.errors)
+                ImportRow(
+                    job=job,
+                    row_number=number,
+                    outcome=ImportRow.Outcome.INVALID,
+                    errors=result.errors,
+                    notes=result.notes,
+                )
             )
         if len(refused) >= PROGRESS_EVERY or total % PROGRESS_EVERY == 0:
             ImportRow.objects.bulk_create(refused)
@@ -169,12 +175,18 @@ def _outcomes(job: ImportJob, batch, refused_before: set[int], user: User, sourc
     """Each row's ImportRow, the checked rows registered set-based; the caller's transaction holds the batch."""
     pending = [(number, result) for number, result in batch if number not in refused_before]  # else: dry run
     checked = [(number, result) for number, result in pending if not result.errors]
-    registered = iter(register_households([r.fields for _n, r in checked], registered_by=user, duplicate_source=source))
+    registered = iter(
+        register_households(
+            [r.fields for _n, r in checked], registered_by=user, duplicate_source=source, rows_checked=True
+        )
+    )
     outcomes: list[ImportRow] = []
     for number, result in pending:
         if result.errors:  # refused now, not in the dry run (a site taken out of the user's scope since)
             refused = ImportRow.Outcome.INVALID
-            outcomes.append(ImportRow(job=job, row_number=number, outcome=refused, errors=result.errors))
+            outcomes.append(
+                ImportRow(job=job, row_number=number, outcome=refused, errors=result.errors, notes=result.notes)
+            )
             continue
         done = next(registered)
         outcomes.append(
@@ -183,6 +195,7 @@ def _outcomes(job: ImportJob, batch, refused_before: set[int], user: User, sourc
                 row_number=number,
                 outcome=done.outcome,
                 errors=_row_errors(done.errors, columns),
+                notes=result.notes,
                 household=done.household,
                 review=done.review,
             )

@@ -35,6 +35,7 @@ IMPORT_FIELDS = {
     "child_headed": _("Child-headed household"),
     "chronic_illness": _("Chronic illness"),
     "pregnant_or_lactating": _("Pregnant or lactating woman"),
+    "vulnerabilities": _("Vulnerabilities, several in one answer (KoboToolbox select_multiple)"),
     "phone": _("Phone"),
     "id_document_type": _("ID document type"),
     "id_document_number": _("ID document number"),
@@ -54,16 +55,21 @@ _ALIASES = {
     "displacement_status": "status population_group pop_group statut statut_deplacement type_population",
     "household_size": "hh_size size taille_menage taille_du_menage total_members nombre_membres",
     "phone": "phone_number telephone tel contact mobile numero_telephone num_tel",
-    "id_document_type": "id_type document_type type_piece type_document type_de_piece",
-    "id_document_number": "id_number document_number numero_piece num_piece numero_document",
+    "id_document_type": "id_type document_type type_piece type_document type_de_piece id_doc_type doc_type "
+    "type_piece_identite type_de_piece_d_identite type_piece_d_identite piece_identite type_id type_doc",
+    "id_document_number": "id_number document_number numero_piece num_piece numero_document id_doc_number "
+    "doc_number id_no numero_piece_identite numero_de_piece numero_de_piece_d_identite num_id numero_id id_num",
+    "vulnerabilities": "vulnerability vulnerabilite vulnerabilites criteres_vulnerabilite vulnerability_criteria "
+    "criteres_de_vulnerabilite specific_needs besoins_specifiques",
     "consent_given": "consent consentement",
     "consent_date": "date_consent date_consentement date_du_consentement",
-    "woman_headed": "femme_chef_menage menage_dirige_par_une_femme",
-    "person_with_disability": "disability handicap personne_handicapee",
+    "woman_headed": "femme_chef_menage menage_dirige_par_une_femme female_headed",
+    "person_with_disability": "disability handicap personne_handicapee disabled pwd",
     "older_person_headed": "chef_age personne_agee_chef",
     "child_headed": "enfant_chef menage_dirige_par_un_enfant",
     "chronic_illness": "maladie_chronique",
-    "pregnant_or_lactating": "femme_enceinte_allaitante enceinte_allaitante",
+    "pregnant_or_lactating": "femme_enceinte_allaitante enceinte_allaitante femme_enceinte_ou_allaitante "
+    "enceinte_ou_allaitante pregnant_lactating plw pregnant_lactating_woman pregnant_or_lactating_woman",
 }
 _HXL = {
     "#adm2+code": "admin_area",
@@ -96,10 +102,58 @@ for _field in IMPORT_FIELDS:
     _BY_ALIAS.setdefault(_field, _field)
 
 
+# Groups of a form that are about another person than the household's head: their name and phone are not
+# the household's (a KoboToolbox form with `respondent/name` and `household/head_name`).
+_OTHER_PERSON = {
+    "respondent",
+    "repondant",
+    "enumerator",
+    "enqueteur",
+    "interviewer",
+    "informant",
+    "informateur",
+    "agent",
+    "caller",
+}
+# Words that say a column holds a household field though its name is not one we know (a refusal's cue).
+_LOOKS_LIKE = {
+    "id_document_type": "piece identite identity nina cni passport passeport",
+    "id_document_number": "",
+    "pregnant_or_lactating": "pregnant lactating enceinte allaitante plw",
+    "person_with_disability": "disability disabled handicap",
+    "consent_given": "consent consentement",
+    "phone": "phone telephone mobile tel",
+    "head_sex": "sex sexe gender genre",
+    "head_birth_year": "birth naissance dob",
+    "head_name": "name nom",
+    "vulnerabilities": "vulnerability vulnerabilite",
+}
+
+
+def _path(header: str) -> list[str]:
+    return [part for part in re.split(r"[/:]", header.strip()) if part]
+
+
+def _is_metadata(header: str) -> bool:
+    parts = _path(header)
+    return bool(parts) and parts[-1].startswith("_")  # KoboToolbox: _id, _uuid, _status, __version__
+
+
+def _other_person(header: str) -> bool:
+    groups = [normal_header(part) for part in _path(header)[:-1]]
+    last = normal_header(header)
+    return any(group in _OTHER_PERSON for group in groups) or last.split("_")[0] in _OTHER_PERSON
+
+
 def guess_field(header: str, hashtag: str = "") -> str:
-    if re.split(r"[/:]", header.strip())[-1].startswith("_"):
-        return ""  # KoboToolbox metadata: _id, _uuid, _status, _submission_time, __version__
+    if _is_metadata(header) or _other_person(header):
+        return ""
     return _BY_ALIAS.get(normal_header(header)) or _HXL.get(hashtag.split(" ")[0].lower(), "")
+
+
+def _rank(header: str, field: str) -> int:
+    """0: the header names the field itself (`household/head_name`); 1: an alias or an HXL hashtag."""
+    return 0 if normal_header(header) == field else 1
 
 
 def header_signature(headers: list[str]) -> str:
@@ -113,20 +167,97 @@ def remembered(source: str) -> dict[str, str]:
 
 
 def propose(headers: list[str], hashtags: list[str], source: str) -> dict[str, str]:
-    """header -> field ('' to ignore): the source's remembered choices first, then the header's name."""
+    """header -> field ('' to ignore): the source's remembered choices first (an ignored column stays ignored),
+    then headers naming a field exactly, then aliases, each field to one column (the first in the file)."""
     known = remembered(source)
-    proposal, taken = {}, set()
+    proposal: dict[str, str] = {}
+    taken: set[str] = {field for header, field in known.items() if header in headers and field}
+    guesses = []
     for index, header in enumerate(headers):
         if not header:
             continue
-        field = (
-            known[header] if header in known else guess_field(header, hashtags[index] if index < len(hashtags) else "")
-        )
-        if field in taken:
-            field = ""
-        proposal[header] = field
-        taken.add(field)
+        if header in known:
+            proposal[header] = known[header]
+            continue
+        proposal[header] = ""
+        field = guess_field(header, hashtags[index] if index < len(hashtags) else "")
+        if field:
+            guesses.append((_rank(header, field), index, header, field))
+    for *_order, header, field in sorted(guesses):
+        if field not in taken:
+            proposal[header] = field
+            taken.add(field)
     return proposal
+
+
+def columns_report(headers: list[str], mapping: dict[str, str], source: str = "") -> list[dict]:
+    """Every column of a file, mapped or ignored, and why: [{"column", "field", "status", "reason"}].
+
+    `status` is "mapped" or "ignored"; an ignored column that looks like a household field says so
+    (`looks_like`), so that nothing is dropped without a word.
+    """
+    known = remembered(source) if source else {}
+    holder = {field: header for header, field in mapping.items() if field}
+    report = []
+    for header in headers:
+        if not header:
+            continue
+        field = mapping.get(header, "")
+        if field:
+            report.append({"column": header, "field": field, "status": "mapped", "reason": ""})
+            continue
+        guess = guess_field(header)
+        looks_like = looks_like_field(header, mapping)
+        if _is_metadata(header):
+            reason = "KoboToolbox metadata, not a household field."
+        elif _other_person(header):
+            reason = "About the respondent or the enumerator, not the household."
+        elif header in known and known[header] == "" and header in mapping:
+            reason = "Ignored for this source, as chosen before."
+        elif guess and guess in holder:
+            reason = f"Column '{holder[guess]}' holds {guess} already."
+        elif header in mapping:
+            reason = "Set to be ignored."
+        else:
+            reason = "No household field by this name."
+        entry = {"column": header, "field": "", "status": "ignored", "reason": reason}
+        if looks_like:
+            entry["looks_like"] = looks_like
+        report.append(entry)
+    return report
+
+
+def looks_like_field(header: str, mapping: dict[str, str]) -> str:
+    """The household field an unmapped column seems to hold, that no column holds; '' if none.
+
+    By its name (a known alias) or by a telling word (`type_piece_identite_chef` -> id_document_type).
+    """
+    if _is_metadata(header) or _other_person(header) or mapping.get(header):
+        return ""
+    mapped = {field for field in mapping.values() if field}
+    guess = guess_field(header)
+    if guess and guess not in mapped:
+        return guess
+    words = set(normal_header(header).split("_")) | {
+        word for part in _path(header)[:-1] for word in normal_header(part).split("_")
+    }
+    if {"id", "piece", "document", "doc", "nina", "cni"} & words and ({"number", "numero", "num", "no"} & words):
+        return "id_document_number" if "id_document_number" not in mapped else ""
+    for field, telling in _LOOKS_LIKE.items():
+        if field not in mapped and words & set(telling.split()):
+            return field
+    return ""
+
+
+def unmapped_lookalikes(headers: list[str], mapping: dict[str, str], explicit: set[str] = frozenset()) -> dict:
+    """Columns left unmapped (and not ignored on purpose, `explicit`) that look like a household field."""
+    found = {}
+    for header in headers:
+        if header and header not in explicit:
+            field = looks_like_field(header, mapping)
+            if field:
+                found[header] = field
+    return found
 
 
 def check(mapping: dict[str, str]) -> dict[str, str]:

@@ -91,17 +91,67 @@ def is_xlsx(path: Path) -> bool:
         return handle.read(4) == b"PK\x03\x04"
 
 
+def _decodes_whole(path: Path, encoding: str) -> bool:
+    """Whether every byte of the file decodes in `encoding` (streamed, strict: nothing replaced)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _non_ascii_lines(path: Path, limit: int = SAMPLE_BYTES) -> bytes:
+    """The lines holding non-ASCII bytes, from the whole file: the evidence an encoding detector needs.
+
+    A file whose first accented letter lies past the first sample would otherwise be judged on ASCII alone.
+    """
+    kept, size = [], 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if not line.isascii():
+                kept.append(line)
+                size += len(line)
+                if size >= limit:
+                    break
+    return b"".join(kept)
+
+
+def _whole_file_encoding(path: Path, sample: bytes) -> str:
+    """The encoding in which the whole file decodes strictly; UnreadableFile if there is none we trust.
+
+    The sample's guess is checked against every byte; if it fails (a UTF-8-looking start, Windows-1252
+    further down), charset-normalizer judges the non-ASCII lines of the whole file, and that guess
+    is checked against every byte in turn. Nothing is ever replaced by U+FFFD.
+    """
+    encoding = _detect_encoding(sample)
+    if _decodes_whole(path, encoding):
+        return encoding
+    evidence = _non_ascii_lines(path)
+    if evidence:
+        encoding = _detect_encoding(evidence)
+        if _decodes_whole(path, encoding):
+            return encoding
+    raise UnreadableFile(
+        "Some characters of this file cannot be read in any one text encoding: "
+        "save it again as CSV UTF-8 (or XLSX) and send it again."
+    )
+
+
 def _csv_rows(path: Path) -> tuple[Table, Iterator[list[str]]]:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnreadableFile("This file is not a spreadsheet we can read: save it as CSV or XLSX.")
-    encoding = _detect_encoding(sample)
+    encoding = _whole_file_encoding(path, sample)
     text_sample = sample.decode(encoding, errors="ignore")
     delimiter = _detect_delimiter(text_sample)
 
     def rows() -> Iterator[list[str]]:
-        with path.open("r", encoding=encoding, errors="replace", newline="") as text:
+        with path.open("r", encoding=encoding, errors="strict", newline="") as text:
             yield from csv.reader(text, delimiter=delimiter)
 
     return Table(headers=[], encoding=encoding, delimiter=delimiter), rows()

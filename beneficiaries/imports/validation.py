@@ -10,10 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from anyascii import anyascii
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.selectors import visible_sites
-from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, DisplacementStatus, Household
+from beneficiaries import identity
+from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, DisplacementStatus
+from beneficiaries.services import refuse_without_consent
 from sites.models import AdminArea, Site
 
 
@@ -36,21 +39,28 @@ DISPLACEMENT = _choices(
         "refugee_migrant": "refugee_migrant|refugee|ref|migrant|refugee or migrant|refugie|refugiee|refugie ou migrant",
     }
 )
-ID_TYPES = _choices(
-    {
-        "national_id": "national_id|national id|national identity card|nid|cni|carte nationale|carte d'identite"
-        "|carte nationale d'identite",
-        "voter_card": "voter_card|voter card|carte electeur|carte d'electeur",
-        "birth_certificate": "birth_certificate|birth certificate|acte de naissance|extrait de naissance",
-        "passport": "passport|passeport",
-        "refugee_id": "refugee_id|refugee id|carte de refugie|carte refugie|asylum seeker id",
-        "other": "other|autre",
-    }
-)
 YES = {_word(word) for word in ["yes", "y", "oui", "o", "1", "true", "vrai", "x", "si", "نعم"]}
 NO = {_word(word) for word in ["no", "n", "non", "0", "false", "faux", "لا"]}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
-PHONE = re.compile(r"^\+?\d{8,15}$")
+# KoboToolbox select_multiple answers: the chosen options' names, separated by spaces (or one column per
+# option, `vulnerability/disability`, with 1/0 or True/False). Option name -> vulnerability flag.
+VULNERABILITY_OPTIONS = {
+    **{name: name for name in VULNERABILITY_FIELDS},
+    **{
+        spelling: flag
+        for flag, spellings in {
+            "woman_headed": "female_headed femme_chef_menage woman_head female_head fhh whh",
+            "person_with_disability": "disability disabled handicap pwd personne_handicapee disabilities",
+            "older_person_headed": "older_person elderly_headed elderly older_headed personne_agee chef_age",
+            "child_headed": "child_head enfant_chef chh",
+            "chronic_illness": "chronic_disease chronically_ill maladie_chronique",
+            "pregnant_or_lactating": "pregnant_lactating pregnant lactating plw pregnant_lactating_woman "
+            "femme_enceinte_allaitante enceinte_allaitante enceinte allaitante",
+        }.items()
+        for spelling in spellings.split()
+    },
+}
+NO_VULNERABILITY = {"none", "aucune", "aucun", "no_vulnerability", "nothing", "na", "n_a"}
 
 LABELS = {
     "head_name": "a head of household name",
@@ -65,9 +75,13 @@ LABELS = {
 class RowResult:
     fields: dict = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)  # [{"column": header, "reason": ...}]
+    notes: list[dict] = field(default_factory=list)  # [{"column": header, "note": ...}]: read otherwise than typed
 
     def refuse(self, column: str, reason: str) -> None:
         self.errors.append({"column": column, "reason": reason})
+
+    def note(self, column: str, note: str) -> None:
+        self.notes.append({"column": column, "note": note})
 
 
 def _number(text: str) -> int | None:
@@ -102,6 +116,7 @@ class RowValidator:
         self.sites.update({_word(site.name): site for site in sites if _word(site.name) not in self.sites})
         self.all_site_codes = None  # loaded only when a row names a site out of scope
         self.areas: dict[str, AdminArea] | None = None
+        self.document_types: dict[str, list] = {}  # country -> its ID document types, looked up once
 
     def _area(self, text: str) -> AdminArea | None:
         if self.areas is None:
@@ -114,6 +129,12 @@ class RowValidator:
     def validate(self, values: dict[str, str]) -> RowResult:
         """`values`: field -> the cell's text. Returns the household fields, or the reasons for refusal."""
         result = RowResult()
+        for name, text in values.items():
+            if "\ufffd" in text:  # U+FFFD: a character lost before it reached us; never stored
+                result.refuse(
+                    self.column.get(name, name),
+                    f"'{text}' holds a character that could not be read (\ufffd): correct it in the file.",
+                )
         for name, label in LABELS.items():
             if not values.get(name, "").strip():
                 result.refuse(self.column.get(name, name), f"Empty: {label} is required.")
@@ -126,8 +147,15 @@ class RowValidator:
         self._phone(values, result)
         self._id_document(values, result)
         self._consent(values, result)
+        chosen = self._vulnerabilities(values, result)
         for name in VULNERABILITY_FIELDS:
-            result.fields[name] = self._flag(name, values, result, default=False)
+            flag = self._flag(name, values, result, default=False)
+            if name in chosen and values.get(name, "").strip() and not flag:
+                result.refuse(
+                    self.column[name],
+                    f"'{values[name]}' says no, but {self.column['vulnerabilities']} chooses it: which is right?",
+                )
+            result.fields[name] = flag or name in chosen
         if result.errors:
             result.fields = {}
         return result
@@ -239,25 +267,36 @@ class RowValidator:
         if not text:
             result.fields["phone"] = ""
             return
-        cleaned = re.sub(r"[\s\-.()/]", "", text)
-        if cleaned.startswith("00"):
-            cleaned = "+" + cleaned[2:]
-        if not PHONE.match(cleaned):
+        site = result.fields.get("site")
+        try:
+            result.fields["phone"] = identity.normalise_phone(text, identity.site_country(site))
+        except ValueError:
             result.refuse(
                 self.column["phone"],
                 f"'{text}' is not a phone number: 8 to 15 digits, with + and the country code if abroad.",
             )
-        else:
-            result.fields["phone"] = cleaned
 
     def _id_document(self, values, result) -> None:
         number = values.get("id_document_number", "").strip()
         type_text = values.get("id_document_type", "").strip()
+        result.fields["id_document_type"] = ""
+        result.fields["id_document_number"] = ""
+        if identity.is_placeholder_id_number(number):
+            result.note(
+                self.column["id_document_number"],
+                f"'{number}' is not an ID document number: registered without an ID document.",
+            )
+            return
         document_type = ""
         if type_text:
-            document_type = ID_TYPES.get(_word(type_text))
+            site = result.fields.get("site")
+            country = identity.site_country(site)
+            if country not in self.document_types:
+                self.document_types[country] = identity.document_types(country)
+            types = self.document_types[country]
+            document_type = identity.document_type_code(type_text, types)
             if document_type is None:
-                known = ", ".join(str(label) for label in Household.IdDocumentType.labels)
+                known = ", ".join(f"{kind.code} ({kind.label})" for kind in types)
                 result.refuse(
                     self.column["id_document_type"], f"'{type_text}' is not an ID document type: use one of {known}."
                 )
@@ -268,6 +307,24 @@ class RowValidator:
             result.refuse(self.column["id_document_number"], "The ID number is longer than 50 characters.")
         result.fields["id_document_type"] = document_type or ""
         result.fields["id_document_number"] = number
+
+    def _vulnerabilities(self, values, result) -> set[str]:
+        """The flags a select_multiple answer chooses ('woman_headed disability'); unknown options refused."""
+        text = values.get("vulnerabilities", "").strip()
+        chosen: set[str] = set()
+        for option in text.replace(",", " ").replace(";", " ").split():
+            word = _word(option)
+            if word in NO_VULNERABILITY:
+                continue
+            flag = VULNERABILITY_OPTIONS.get(word)
+            if flag is None:
+                known = ", ".join(sorted(VULNERABILITY_FIELDS))
+                result.refuse(
+                    self.column["vulnerabilities"], f"'{option}' is not a vulnerability we know: use {known}."
+                )
+            else:
+                chosen.add(flag)
+        return chosen
 
     def _flag(self, name, values, result, default: bool) -> bool:
         text = values.get(name, "").strip()
@@ -282,7 +339,14 @@ class RowValidator:
         return default
 
     def _consent(self, values, result) -> None:
-        result.fields["consent_given"] = self._flag("consent_given", values, result, default=False)
+        """No consent column (or an empty cell): consent unknown, as before. A "no": the row is refused."""
+        if values.get("consent_given", "").strip():
+            given = self._flag("consent_given", values, result, default=False)
+            result.fields["consent_given"] = given
+            try:
+                refuse_without_consent({"consent_given": given})
+            except ValidationError as error:
+                result.refuse(self.column["consent_given"], error.message_dict["consent_given"][0])
         text = values.get("consent_date", "").strip()
         if not text:
             result.fields["consent_date"] = None

@@ -209,13 +209,31 @@
     return text.toUpperCase().replace(/[^0-9A-Z*~$=]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
   }
 
+  // Offline search, as the server's (beneficiaries/selectors.search_q): accents, case and extra spaces
+  // ignored, every typed word in the name; Eastern Arabic digits read; 8 digits or more match a phone's
+  // last eight (national or international format), fewer match inside it.
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLocaleLowerCase().split(/\s+/).filter(Boolean);
+  }
+
+  function asciiDigits(text) {
+    return text.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (d) => String((d.charCodeAt(0) & 0xf)))
+      .replace(/\D/g, "");
+  }
+
   function localSearch(query) {
     if (!list || !query.trim()) return [];
     const code = normalise(query);
-    const digits = query.replace(/\D/g, "");
-    const lowered = query.trim().toLocaleLowerCase();
+    const digits = asciiDigits(query);
+    const words = /\p{L}/u.test(query) ? fold(query) : [];
+    const phoneMatches = (phone) => {
+      const stored = asciiDigits(phone);
+      if (digits.length >= 8) return stored.endsWith(digits.slice(-8));
+      return digits.length >= 3 && stored.includes(digits.replace(/^0+/, "") || digits);
+    };
     return list.households.filter(([, registration, name, phone]) => (code.length >= 3 && registration.startsWith(code))
-      || name.toLocaleLowerCase().includes(lowered) || (digits.length >= 3 && phone.replace(/\D/g, "").includes(digits))).slice(0, 20);
+      || (words.length > 0 && words.every((word) => fold(name).join(" ").includes(word)))
+      || phoneMatches(phone)).slice(0, 20);
   }
 
   function displayCode(code) {

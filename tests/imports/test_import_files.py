@@ -2,6 +2,7 @@
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 
 from beneficiaries.imports import jobs
 from beneficiaries.imports.errors_file import write_errors_workbook
@@ -29,6 +30,8 @@ BAD_ROWS = [
     (row(id_number="123456"), "id_type", "An ID number is given without saying which document"),
     (row(id_type="permis", id_number="1"), "id_type", "'permis' is not an ID document type"),
     (row(consent="peut-être"), "consent", "'peut-être' is not yes or no"),
+    (row(consent="non"), "consent", "Consent was not given"),
+    (row(head_name="Aïssata Traoré", status="idp woman_headed"), "status", "is not a displacement status"),
 ]
 FRENCH_ROW = row(
     head_name="Moussa Diallo",
@@ -45,7 +48,7 @@ FRENCH_ROW = row(
     phone="0022376543210",
     id_type="Carte nationale d'identité",
     id_number="ML 0042",
-    consent="non",
+    consent="oui",
     consent_date="",
 )
 
@@ -75,7 +78,7 @@ def test_every_kind_of_error_is_explained_with_its_column(importer, encoding, de
     for offset, (_row, column, reason) in enumerate(BAD_ROWS, start=1):
         errors = found[first + offset]
         assert any(e["column"] == column and reason in e["reason"] for e in errors), (column, errors)
-    assert first not in found and first + len(BAD_ROWS) + 1 not in found  # the good and the French rows pass
+    assert first not in found and first + len(BAD_ROWS) + 1 not in found, found  # the good and French rows pass
 
 
 def test_the_dry_run_registers_nothing_and_the_import_registers_the_valid_rows(importer):
@@ -87,7 +90,7 @@ def test_the_dry_run_registers_nothing_and_the_import_registers_the_valid_rows(i
     assert (job.status, job.created_count, job.invalid_rows) == ("completed", 2, 1)
     moussa = Household.objects.get(head_name="Moussa Diallo")
     assert (moussa.head_sex, moussa.displacement_status, moussa.household_size) == ("M", "idp", 2)
-    assert (moussa.id_document_type, moussa.phone, moussa.consent_given) == ("national_id", "+22376543210", False)
+    assert (moussa.id_document_type, moussa.phone, moussa.consent_given) == ("national_id", "+22376543210", True)
     assert moussa.registered_by == importer
 
 
@@ -275,3 +278,38 @@ def test_a_real_worker_checks_then_imports_the_file(celery_worker_process, mopti
             break
         time.sleep(0.3)
     assert (job.status, job.created_count, job.invalid_rows) == ("completed", 2, 1)
+
+
+def test_a_windows_1252_file_whose_first_accent_is_far_down_is_read_right(importer):
+    """The encoding is judged on the whole file, not on its first kilobytes: no U+FFFD is ever stored."""
+    filler = [row(head_name=f"Moussa Diallo{'n' * (n % 7)}", birth_year=str(1950 + n % 50)) for n in range(1500)]
+    rows = [*filler, row(head_name="Aïssata Traoré", birth_year="1979", phone="+223 70 99 88 77")]
+    content = csv_bytes(rows, encoding="cp1252")
+    assert content.index("ï".encode("cp1252")) > 100 * 1024
+    job = jobs.create_job(uploaded=upload(content), created_by=importer)
+    jobs.set_mapping(job, job.mapping, by=importer)
+    jobs.validate_job(job)
+    assert job.total_rows == len(rows)
+    jobs.start_import(job)
+    jobs.run_import(job)
+    assert Household.objects.filter(head_name="Aïssata Traoré").exists()
+    assert not Household.objects.filter(head_name__contains="\ufffd").exists()
+
+
+def test_a_file_that_no_one_encoding_reads_is_refused(importer):
+    """UTF-8 at the start, bytes invalid in UTF-8 and in Windows-1252 further down: refused, nothing stored."""
+    content = csv_bytes([row() for _n in range(2000)]) + "Aïssata".encode() + b"\x81\x8d\x8f\x90\x9d,F\r\n"
+    with pytest.raises(ValidationError) as refused:
+        job = jobs.create_job(uploaded=upload(content), created_by=importer)
+        jobs.set_mapping(job, job.mapping, by=importer)
+        jobs.validate_job(job)
+    assert "cannot be read" in str(refused.value)
+    assert not Household.objects.exists()
+
+
+def test_a_replacement_character_in_a_utf8_file_or_a_cell_is_refused(importer):
+    rows = [row(head_name="A\ufffdssata Traor\ufffd")]
+    for content, name in [(csv_bytes(rows), "households.csv"), (xlsx_bytes(rows), "households.xlsx")]:
+        job = validated(content, importer, name=name)
+        assert job.invalid_rows == 1
+        assert "could not be read" in refusals(job)[2][0]["reason"]

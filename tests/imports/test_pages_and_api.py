@@ -165,7 +165,7 @@ def test_the_kobo_webhook_registers_a_submission_once(importer):
     assert response.status_code == 201, response.content
     assert response.json()["outcome"] == "created"
     household = Household.objects.get()
-    assert (household.head_name, household.household_size, household.phone) == ("Bintou Guindo", 3, "76543210")
+    assert (household.head_name, household.household_size, household.phone) == ("Bintou Guindo", 3, "+22376543210")
     again = api.post("/api/v1/kobo/submissions/?source=aHw3Registration", kobo_submission(), format="json")
     assert again.status_code == 200 and again.json()["replay"] is True
     assert Household.objects.count() == 1
