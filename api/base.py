@@ -25,6 +25,8 @@ class PartnerApiMixin:
             if self._idempotency_record is not None:  # a server error: release the key for a retry
                 with contextlib.suppress(DatabaseError):  # a broken transaction: its rollback drops it
                     IdempotencyRecord.objects.filter(pk=self._idempotency_record.pk).delete()
+                with contextlib.suppress(DatabaseError):  # a lost connection took the lock with it
+                    idempotency.release(self._idempotency_record)
             raise
 
     def initial(self, request, *args, **kwargs):
