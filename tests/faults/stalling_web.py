@@ -10,7 +10,7 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -26,7 +26,7 @@ def _stalling(work):
     def stalled(*args, **kwargs):
         with transaction.atomic():
             result = work(*args, **kwargs)
-            print("stalling", flush=True)  # noqa: T201 - the test waits for this line
+            print("stalling", flush=True)
             time.sleep(300)
         return result
 
@@ -44,5 +44,5 @@ class _Quiet(WSGIRequestHandler):
 
 if __name__ == "__main__":
     server = make_server("127.0.0.1", int(sys.argv[1]), get_wsgi_application(), handler_class=_Quiet)
-    print("ready", flush=True)  # noqa: T201
+    print("ready", flush=True)
     server.serve_forever()

@@ -4,6 +4,7 @@ A real web process (tests/faults/stalling_web.py) is killed with SIGKILL in the 
 request, its registration written but not committed, as the out-of-memory killer would.
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -61,7 +62,7 @@ def stalling_web(transactional_db):
 
 def _send_in_background(port: int, user, path: str, payload: dict, key: str) -> threading.Thread:
     token, _ = Token.objects.get_or_create(user=user)
-    request = urllib.request.Request(  # noqa: S310 - our own local server
+    request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
         data=json.dumps(payload).encode(),
         method="POST",
@@ -69,10 +70,9 @@ def _send_in_background(port: int, user, path: str, payload: dict, key: str) -> 
     )
 
     def send():
-        try:
+        # The process is killed: the client sees the connection drop.
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, OSError):
             urllib.request.urlopen(request, timeout=60)  # noqa: S310
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass  # the process is killed: the client sees the connection drop
 
     thread = threading.Thread(target=send, daemon=True)
     thread.start()
