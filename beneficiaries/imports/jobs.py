@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from beneficiaries.duplicate_services import hold_registration
 from beneficiaries.imports import mapping as mappings
-from beneficiaries.imports.readers import UnreadableFile, open_table, read_headers
+from beneficiaries.imports.readers import UnreadableFile, is_xlsx, open_table, read_headers
 from beneficiaries.imports.validation import RowResult, RowValidator
 from beneficiaries.models import ImportJob, ImportRow
 from beneficiaries.services import ProbableDuplicate, copy_objects, register_household, register_households
@@ -53,6 +53,16 @@ def check_upload(uploaded: UploadedFile) -> None:
         raise ValidationError({"file": [_("This file is not a spreadsheet we can read: save it as CSV or XLSX.")]})
 
 
+def _read_through_csv(path: Path) -> None:
+    """Read a CSV's every row once, streamed, so that a row past the limits (a cell over 1 MB, too
+    many columns or rows: beneficiaries/imports/limits.py) is refused at upload, naming the row.
+    An XLSX is checked before opening (its zip directory) and row by row as it is validated."""
+    if is_xlsx(path):
+        return
+    for _row in open_table(path)[1]:
+        pass
+
+
 def create_job(*, uploaded: UploadedFile, created_by: User, source: str = "") -> ImportJob:
     """Store the file and read its headers; the mapping is proposed (remembered for the source, or guessed)."""
     check_upload(uploaded)
@@ -60,6 +70,7 @@ def create_job(*, uploaded: UploadedFile, created_by: User, source: str = "") ->
     job.file.save(Path(uploaded.name).name, uploaded, save=False)
     try:
         table = read_headers(_path(job))
+        _read_through_csv(_path(job))
     except UnreadableFile as error:
         job.file.delete(save=False)
         raise ValidationError({"file": [str(error)]}) from None
