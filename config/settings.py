@@ -206,7 +206,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast when Redis is away: the throttles then count locally (api/throttling.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -218,6 +223,12 @@ DUPLICATE_HOLD_THRESHOLD = float(os.environ.get("DUPLICATE_HOLD_THRESHOLD", "0.9
 DUPLICATE_REVIEW_THRESHOLD = float(os.environ.get("DUPLICATE_REVIEW_THRESHOLD", "0.80"))
 # Registration imports: rows committed per transaction (one transaction per batch, resumable).
 IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "500"))
+# Work asked for while the broker was away is sent again by the sweeps (celery beat, every minute) once
+# it has waited this long unsent: imports (beneficiaries/imports/jobs.py) and reports (projects/services.py).
+IMPORT_RESEND_SECONDS = int(os.environ.get("IMPORT_RESEND_SECONDS", "60"))
+PROGRESS_REPORT_UNSENT_SECONDS = int(os.environ.get("PROGRESS_REPORT_UNSENT_SECONDS", "60"))
+# A report's build renews this lease every third of it; a killed worker's report is taken over after it.
+PROGRESS_REPORT_LEASE_SECONDS = int(os.environ.get("PROGRESS_REPORT_LEASE_SECONDS", "90"))
 
 # Audit trail (accounts/audit.py): history is read in the admin, never reverted from it (writes go through services).
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -1,15 +1,12 @@
 """Issue 12: a request key whose web process died is released; a retry does the work once.
 
-A real web process (tests/faults/stalling_web.py) is killed with SIGKILL in the middle of the
+A real web process (tests/faults/web_process.py --stall) is killed with SIGKILL in the middle of the
 request, its registration written but not committed, as the out-of-memory killer would.
 """
 
 import contextlib
 import json
-import os
-import socket
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -23,7 +20,7 @@ from beneficiaries.models import Household
 from distributions.models import Receipt
 from tests import factories
 from tests.api.conftest import client_for, receipt_item
-from tests.conftest import PROJECT_ROOT, _test_database_url
+from tests.faults import procs
 
 REGISTRATION = {
     "head_name": "Kadidia Coulibaly",
@@ -36,28 +33,12 @@ REGISTRATION = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def stalling_web(transactional_db):
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": _test_database_url()}
-    process = subprocess.Popen(  # noqa: S603 - our own command line
-        [sys.executable, "-m", "tests.faults.stalling_web", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout.readline().strip() == "ready"
+    port = procs.free_port()
+    process = procs.start_web(port, "--stall")
     yield process, port
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    procs.stop(process)
 
 
 def _send_in_background(port: int, user, path: str, payload: dict, key: str) -> threading.Thread:
