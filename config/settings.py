@@ -273,11 +273,15 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), camera=(self)"
 )
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures an account, and separately an
-# address, is locked for AXES_COOLOFF_TIME hours (pages, the admin and POST /api/v1/auth/token/).
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures an account is locked at that
+# address (the pair: officers sharing a field office's address are not locked out with it), and after
+# AXES_ADDRESS_FAILURE_LIMIT failures on any accounts the address is, for AXES_COOLOFF_TIME hours (pages,
+# the admin and POST /api/v1/auth/token/). accounts/lockout.py.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "50"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"  # 429: a page, or problem JSON under /api/
 AXES_USERNAME_FORM_FIELD = "username"
