@@ -29,11 +29,28 @@ def env_list(name: str, default: str = "") -> list[str]:
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105 - dev only
+# Keys published in this repository or its examples, once shipped as defaults: never accepted in production.
+PUBLISHED_SECRET_KEYS = {DEV_SECRET_KEY, "change-me-in-production-please-0123456789-abcdefghij"}
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
+if PRODUCTION:
+    # The same test as `manage.py check --deploy` (security.W009), made an error: production does not
+    # start on a missing, published, placeholder or weak key (issue 12: docker-compose.yml shipped one).
+    if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_ENV=production")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105 - dev only
+    if (
+        SECRET_KEY in PUBLISHED_SECRET_KEYS
+        or SECRET_KEY.startswith("django-insecure")
+        or "change-me" in SECRET_KEY.lower()
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+    ):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is a published, placeholder or weak key: set a random one of 50 characters or more, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+elif not SECRET_KEY:
+    SECRET_KEY = DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -292,6 +309,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 # Uploaded registration lists (beneficiaries/imports): bigger files are refused with a form error.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+# What one upload may unpack to and hold (beneficiaries/imports/limits.py): decompression bombs refused.
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_XLSX_MAX_UNCOMPRESSED_MB", "1024")) * 1024 * 1024
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1048576"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "500"))
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
