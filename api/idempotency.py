@@ -6,11 +6,12 @@ stored answer once it finished, 422 when the same key comes with a different req
 errors are not stored (the record is dropped), so the client may retry them.
 
 "Still running" is a fact of the database, not of the record alone: the request that claims a key
-also holds a PostgreSQL session advisory lock on it (namespace LOCK_NAMESPACE) until it has stored
-its answer. A worker that dies (killed, out of memory, its machine gone) loses its connection and
-PostgreSQL releases the lock with it, so a retry that gets the lock over a pending record knows the
-first request died and does the work itself, once (issue 12: a killed worker left its key answering
-409 for good, and the field app then dropped the officer's registration).
+holds a PostgreSQL session advisory lock on it (namespace LOCK_NAMESPACE) until its answer is
+committed, and the claim, the work and the answer are one transaction (api/base.py). A worker that
+dies (killed, out of memory, its machine gone) loses its connection: PostgreSQL rolls all three back
+and releases the lock, and the retry does the work, once (issue 12: a killed worker left its key
+answering 409 for good, and the field app then dropped the officer's registration). A pending record
+nobody holds the lock of (left by an earlier version) is taken over the same way.
 """
 
 import hashlib
@@ -140,14 +141,10 @@ def _claim(user, key: str, fingerprint: str, locked: bool) -> IdempotencyRecord:
 
 
 def finish(record: IdempotencyRecord, response) -> None:
-    """Store the answer, or drop the claim after a server error so the client may retry."""
-    try:
-        _store(record, response)
-    finally:
-        release(record)
+    """Store the answer, or drop the claim after a server error so the client may retry.
 
-
-def _store(record: IdempotencyRecord, response) -> None:
+    In the request's transaction (api/base.py): the caller releases the lock after the commit.
+    """
     if response.status_code >= 500 or not hasattr(response, "data"):
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return

@@ -105,3 +105,20 @@ def test_a_bulk_whose_worker_was_killed_is_done_once_by_the_retry(mopti, stallin
     assert retry.status_code == 200, retry.json()
     assert [result["status"] for result in retry.json()["results"]] == ["created"] * 3
     assert Receipt.objects.count() == 3
+
+
+def test_a_worker_killed_after_the_work_but_before_storing_the_answer_leaves_no_double(mopti, transactional_db):
+    """The claim, the work and the answer are one transaction: killed in between, none of them stays."""
+    port = procs.free_port()
+    process = procs.start_web(port, "--stall-before-answer")
+    try:
+        officer = mopti["officer"]
+        thread = _send_in_background(port, officer, "/api/v1/households/", REGISTRATION, "offline-reg-2")
+        _kill_mid_request(process)
+        thread.join(timeout=10)
+    finally:
+        procs.stop(process)
+    assert Household.objects.count() == 0
+    retry = _post(client_for(officer), "/api/v1/households/", REGISTRATION, "offline-reg-2")
+    assert retry.status_code == 201, retry.json()
+    assert Household.objects.count() == 1  # registered once, not twice
