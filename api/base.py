@@ -2,7 +2,7 @@
 
 import contextlib
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
@@ -16,20 +16,25 @@ class PartnerApiMixin:
     parser_classes = [JSONParser]
     throttle_classes = [PartnerRateThrottle, AnonymousRateThrottle]
     _idempotency_record: IdempotencyRecord | None = None
+    _idempotency_claim: IdempotencyRecord | None = None
 
     def dispatch(self, request, *args, **kwargs):
-        self._idempotency_record = None
-        try:
+        self._idempotency_record = self._idempotency_claim = None
+        if request.method != "POST" or not request.headers.get(idempotency.HEADER):
             return super().dispatch(request, *args, **kwargs)
-        except Exception:
-            if self._idempotency_record is not None:  # a server error: release the key for a retry
-                with contextlib.suppress(DatabaseError):  # a broken transaction: its rollback drops it
-                    IdempotencyRecord.objects.filter(pk=self._idempotency_record.pk).delete()
-            raise
+        # The claim, the work and the stored answer commit together, in one transaction: a server error
+        # or a worker that dies anywhere leaves none of them, and the key's lock goes with the connection.
+        try:
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        finally:
+            if self._idempotency_claim is not None:  # after the commit: a retry then finds the answer
+                with contextlib.suppress(DatabaseError):  # a lost connection took the lock with it
+                    idempotency.release(self._idempotency_claim)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self._idempotency_record = idempotency.begin(request)
+        self._idempotency_record = self._idempotency_claim = idempotency.begin(request)
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):

@@ -28,6 +28,7 @@ from accounts import selectors as scope
 from api.base import PartnerApiMixin
 from api.filters import BoundedModelChoiceField
 from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
+from config.spreadsheets import csv_row
 from kits.models import KitType
 from projects.models import Project, Target
 from sites.models import AdminArea, Site
@@ -248,7 +249,10 @@ def csv_lines(rows: Iterator[dict]) -> Iterator[str]:
     for row in rows:
         blank = suppressed_marker() if row.get("suppressed") else ""
         yield writer.writerow(
-            [(blank if key in SUPPRESSIBLE else "") if row[key] is None else row[key] for key, _header, _tag in COLUMNS]
+            csv_row(  # site, project and kit names typed by users: never a formula (config/spreadsheets.py)
+                (blank if key in SUPPRESSIBLE else "") if row[key] is None else row[key]
+                for key, _header, _tag in COLUMNS
+            )
         )
 
 

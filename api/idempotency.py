@@ -4,13 +4,21 @@ The key is scoped to the authenticated user. A pending record is inserted before
 its own transaction, so a concurrent retry sees it: 409 while the first is still running, the
 stored answer once it finished, 422 when the same key comes with a different request. Server
 errors are not stored (the record is dropped), so the client may retry them.
+
+"Still running" is a fact of the database, not of the record alone: the request that claims a key
+holds a PostgreSQL session advisory lock on it (namespace LOCK_NAMESPACE) until its answer is
+committed, and the claim, the work and the answer are one transaction (api/base.py). A worker that
+dies (killed, out of memory, its machine gone) loses its connection: PostgreSQL rolls all three back
+and releases the lock, and the retry does the work, once (issue 12: a killed worker left its key
+answering 409 for good, and the field app then dropped the officer's registration). A pending record
+nobody holds the lock of (left by an earlier version) is taken over the same way.
 """
 
 import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.response import Response
 
 from api.models import IdempotencyRecord
@@ -53,29 +61,27 @@ def _key(request) -> str | None:
     return key
 
 
-def begin(request) -> IdempotencyRecord | None:
-    """Claim the key before doing the work; raise Replay or a problem when the key was seen."""
-    if request.method != "POST" or not request.user.is_authenticated:
-        return None
-    key = _key(request)
-    if key is None:
-        return None
-    fingerprint = _fingerprint(request)
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(user=request.user, key=key, request_fingerprint=fingerprint)
-    except IntegrityError:
-        pass
-    stored = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
-    if stored is None:  # dropped after a server error in between: let this one do the work
-        return begin(request)
-    if stored.request_fingerprint != fingerprint:
-        raise ApiProblem(422, f"This {HEADER} was used with a different request.", "idempotency_key_reused")
-    if not stored.is_complete:
-        raise ApiProblem(409, "A request with this Idempotency-Key is still being processed.", "request_in_progress")
+LOCK_NAMESPACE = 7012  # pg_advisory_lock(namespace, hashtext(user id ':' key)); 7001 is the registrations'
+
+
+def _try_lock(user_id: int, key: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, f"{user_id}:{key}"])
+        return bool(cursor.fetchone()[0])
+
+
+def release(record: IdempotencyRecord) -> None:
+    """Let go of the key's lock (the answer is stored, or the claim dropped). Safe to call twice."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, f"{record.user_id}:{record.key}"]
+        )
+
+
+def _replay(stored: IdempotencyRecord) -> Replay:
     headers = {name: value for name, value in stored.response_headers.items() if name != "Content-Type"}
     headers[REPLAYED_HEADER] = "true"
-    raise Replay(
+    return Replay(
         Response(
             stored.response_body,
             status=stored.status_code,
@@ -85,8 +91,60 @@ def begin(request) -> IdempotencyRecord | None:
     )
 
 
+def begin(request) -> IdempotencyRecord | None:
+    """Claim the key before doing the work; raise Replay or a problem when the key was seen.
+
+    Returns the pending record, its lock held by this connection (the caller calls finish(), or
+    release() when the work failed), or None for a request without a key. Raises Replay (the stored
+    answer), ApiProblem 422 (same key, other request) or 409 (the first request is alive and working).
+    """
+    if request.method != "POST" or not request.user.is_authenticated:
+        return None
+    key = _key(request)
+    if key is None:
+        return None
+    fingerprint = _fingerprint(request)
+    locked = _try_lock(request.user.pk, key)
+    try:
+        record = _claim(request.user, key, fingerprint, locked)
+    except BaseException:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, f"{request.user.pk}:{key}"]
+                )
+        raise
+    return record
+
+
+def _claim(user, key: str, fingerprint: str, locked: bool) -> IdempotencyRecord:
+    if locked:
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=fingerprint)
+        except IntegrityError:
+            pass
+    stored = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if stored is None:  # dropped after a server error in between: let this one do the work
+        if not locked:
+            raise ApiProblem(
+                409, "A request with this Idempotency-Key is still being processed.", "request_in_progress"
+            )
+        return _claim(user, key, fingerprint, locked)
+    if stored.request_fingerprint != fingerprint:
+        raise ApiProblem(422, f"This {HEADER} was used with a different request.", "idempotency_key_reused")
+    if stored.is_complete:
+        raise _replay(stored)
+    if not locked:  # the request holding the lock is alive and at work
+        raise ApiProblem(409, "A request with this Idempotency-Key is still being processed.", "request_in_progress")
+    return stored  # pending, and nobody holds its lock: the request that claimed it died; take it over
+
+
 def finish(record: IdempotencyRecord, response) -> None:
-    """Store the answer, or drop the claim after a server error so the client may retry."""
+    """Store the answer, or drop the claim after a server error so the client may retry.
+
+    In the request's transaction (api/base.py): the caller releases the lock after the commit.
+    """
     if response.status_code >= 500 or not hasattr(response, "data"):
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return

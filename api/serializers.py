@@ -281,7 +281,8 @@ class HouseholdWriteSerializer(StrictModelSerializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
-    """A receipt. The household's code and a proxy's name only for roles that may see personal data."""
+    """A receipt. The household's code, a proxy's name and the void reason only for roles that may see
+    personal data (accounts.selectors.can_see_personal_data)."""
 
     distribution = serializers.IntegerField(source="distribution_id", read_only=True)
     project = serializers.CharField(source="distribution.project.code", read_only=True)
@@ -295,6 +296,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
     admin1 = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
     admin2 = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
     is_voided = serializers.BooleanField(read_only=True)
+    void_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Receipt
@@ -340,6 +342,11 @@ class ReceiptSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField())
     def get_proxy_name(self, receipt: Receipt) -> str:
         return receipt.proxy_name if self._personal() else ""
+
+    @extend_schema_field(serializers.CharField())
+    def get_void_reason(self, receipt: Receipt) -> str:
+        """Typed by an officer ("wrong household: it was Awa's sister"): personal data like a name."""
+        return receipt.void_reason if self._personal() else ""
 
     @extend_schema_field(serializers.CharField())
     def get_recorded_by(self, receipt: Receipt) -> str:

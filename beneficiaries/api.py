@@ -23,7 +23,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from beneficiaries import tasks
 from beneficiaries.imports import jobs
 from beneficiaries.imports import mapping as mappings
 from beneficiaries.imports.validation import RowValidator
@@ -152,7 +151,7 @@ class ImportListView(APIView):
                     )
             jobs.set_mapping(job, data.get("mapping") or job.mapping, by=user)
             ImportJob.objects.filter(pk=job.pk).update(import_after_validation=data["commit"])
-            transaction.on_commit(lambda: tasks.validate_import.delay(job.pk))
+            jobs.send_after_commit(job.pk)
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
 
 
@@ -169,7 +168,7 @@ class ImportStartView(APIView):
         job = get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
         with transaction.atomic():
             job = jobs.start_import(job)
-            transaction.on_commit(lambda: tasks.run_import.delay(job.pk))
+            jobs.send_after_commit(job.pk)
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
 
 

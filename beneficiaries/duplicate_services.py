@@ -13,7 +13,7 @@ from beneficiaries.duplicates import Match
 from beneficiaries.models import DuplicateReview, Household, HouseholdMerge
 from beneficiaries.services import register_household, submitted_fields
 from distributions.models import Receipt
-from distributions.services import void_receipt
+from distributions.services import allow_moving_receipts, void_receipt
 from distributions.summary import recount_households_reach
 from sites.models import Site
 
@@ -115,6 +115,7 @@ def merge_households(*, kept: Household, duplicate: Household, merged_by: User, 
                 % {"duplicate": duplicate.display_code, "kept": kept.display_code},
             )
             voided += 1
+    allow_moving_receipts()  # the one service allowed to move receipts to another household
     moving = list(Receipt.objects.filter(household=duplicate))
     for receipt in moving:
         receipt.household = kept

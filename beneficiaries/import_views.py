@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors
-from beneficiaries import duplicate_services, tasks
+from beneficiaries import duplicate_services
 from beneficiaries.imports import jobs
 from beneficiaries.imports import mapping as mappings
 from beneficiaries.imports.errors_file import write_errors_workbook
@@ -50,10 +49,6 @@ def _importer(request):
 
 def _job(request, pk: int) -> ImportJob:
     return get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
-
-
-def _queue(task, job_pk: int) -> None:
-    transaction.on_commit(lambda: task.delay(job_pk))
 
 
 MAX_NOTED_ROWS = 200
@@ -92,7 +87,7 @@ def import_mapping(request, pk: int):
         except ValidationError as error:
             errors = error.messages
         else:
-            _queue(tasks.validate_import, job.pk)
+            jobs.send_after_commit(job.pk)
             return redirect("imports:detail", pk=job.pk)
     report = {entry["column"]: entry for entry in mappings.columns_report(job.headers, mapping, job.source)}
     columns = [
@@ -158,7 +153,7 @@ def import_start(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        _queue(tasks.run_import, job.pk)
+        jobs.send_after_commit(job.pk)
     return redirect("imports:detail", pk=job.pk)
 
 

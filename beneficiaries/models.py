@@ -344,6 +344,9 @@ class ImportJob(models.Model):
     held_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # When its current step (check or import) was handed to the queue; null: not yet, or the broker
+    # was away, and the sweep sends it again (beneficiaries.imports.jobs.sweep_unsent_jobs).
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -131,29 +131,22 @@ class ProbableDuplicate(ValidationError):
     """The registration very probably duplicates a known household: nothing was created.
 
     A ValidationError on `head_name`, so pages and the API answer it like any field error; `match`
-    carries the candidate and the likelihood. Register anyway with `confirmed_distinct=True`. The
-    message names the candidate's registration code only when `name_household` (the caller may see it).
+    carries the candidate and the likelihood. Register anyway with `confirmed_distinct=True`. Raised
+    only for a candidate the caller may see (register_household), so the message names it.
     """
 
-    def __init__(self, match: duplicates.Match, *, name_household: bool = True):
+    def __init__(self, match: duplicates.Match):
         self.match = match
         details = {
             "code": match.household.display_code,
             "likelihood": round(match.likelihood * 100),
             "reasons": ", ".join(match.reasons),
         }
-        if name_household:
-            message = _(
-                "This household looks like household %(code)s, already registered in this area "
-                "(likelihood %(likelihood)s%%: %(reasons)s). If it is a different household, "
-                "confirm it to register it."
-            )
-        else:
-            message = _(
-                "This household looks like a household already registered, outside what you may see "
-                "(likelihood %(likelihood)s%%: %(reasons)s). If it is a different household, "
-                "confirm it to register it."
-            )
+        message = _(
+            "This household looks like household %(code)s, already registered in this area "
+            "(likelihood %(likelihood)s%%: %(reasons)s). If it is a different household, "
+            "confirm it to register it."
+        )
         super().__init__({"head_name": [message % details]}, code="probable_duplicate")
 
 
@@ -184,8 +177,11 @@ def register_household(
 ) -> Household:
     """Create a household with a fresh registration code, after the duplicate check.
 
-    Raises ProbableDuplicate above the hold threshold (unless `confirmed_distinct`); between the
-    thresholds the household is created with a pending DuplicateReview (`household.duplicate_review`).
+    Raises ProbableDuplicate above the hold threshold (unless `confirmed_distinct`) when the known
+    household is one `registered_by` may see; between the thresholds, or above them for a household
+    outside the user's scope, the household is created with a pending DuplicateReview
+    (`household.duplicate_review`), which only managers see: the answer to the user is the same as
+    without a match (issue 12, "quieter channels").
     """
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"household_size"}
     if unknown:
@@ -197,8 +193,10 @@ def register_household(
     with transaction.atomic():
         lock_areas({area_lock_key(household.site)})
         match = None if confirmed_distinct else duplicates.best_match(household)
-        if match and match.verdict == "hold":
-            raise ProbableDuplicate(match, name_household=_may_see(registered_by, match.household))
+        if match and match.verdict == "hold" and _may_see(registered_by, match.household):
+            raise ProbableDuplicate(match)
+        # A probable duplicate outside what the user may see is registered and flagged for a manager
+        # (who sees both), never refused: a refusal would confirm that someone is registered there.
         _insert_with_fresh_code(household)
         if match:
             household.duplicate_review = DuplicateReview.objects.create(
@@ -278,7 +276,7 @@ def register_households(
     valid = [(n, household) for n, household in enumerate(households) if household is not None]
     with transaction.atomic():
         lock_areas({area_lock_key(household.site) for _n, household in valid})
-        matches = _decide(valid, results)
+        matches = _decide(valid, results, registered_by)
         accepted = [household for n, household in valid if results[n].outcome != ImportRow.Outcome.HELD]
         _bulk_insert_with_fresh_codes(accepted, registered_by)
         _bulk_reviews(valid, rows, matches, results, registered_by, duplicate_source[:200])
@@ -311,21 +309,37 @@ def _checked(
     return results, households
 
 
-def _decide(valid: list[tuple[int, Household]], results: list[Registration]) -> dict[int, duplicates.Match]:
-    """Held, flagged or created, row by row in file order; the matches above the review threshold."""
+def _decide(
+    valid: list[tuple[int, Household]], results: list[Registration], registered_by: User | None
+) -> dict[int, duplicates.Match]:
+    """Held, flagged or created, row by row in file order; the matches above the review threshold.
+
+    As in register_household, a match the user may not see is flagged, never held.
+    """
     matcher = duplicates.BatchMatcher([household for _n, household in valid])
+    stored = [candidate for lists in matcher.stored for candidates in lists for candidate in candidates]
+    hidden = _hidden_candidates(registered_by, stored)
     matches: dict[int, duplicates.Match] = {}
     for position, (n, household) in enumerate(valid):
         match = matcher.best(position, household)
         if match:
             matches[n] = match
-        if match and match.verdict == "hold":
+        if match and match.verdict == "hold" and match.household.pk not in hidden:
             results[n] = Registration(ImportRow.Outcome.HELD)
             continue
         if match:
             results[n].outcome = ImportRow.Outcome.FLAGGED
         matcher.accept(household)
     return matches
+
+
+def _hidden_candidates(user: User | None, candidates: list[Household]) -> set[int]:
+    """Primary keys of the stored candidates `user` may not see (a system write sees them all)."""
+    stored = {candidate.pk for candidate in candidates if candidate.pk is not None}
+    if user is None or not stored:
+        return set()
+    visible = set(selectors.visible_households(user).filter(pk__in=stored).values_list("pk", flat=True))
+    return stored - visible
 
 
 def _bulk_insert_with_fresh_codes(households: list[Household], registered_by: User | None) -> None:

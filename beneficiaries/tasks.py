@@ -12,7 +12,7 @@ def validate_import(job_id: int) -> int:
     job = jobs.validate_job(ImportJob.objects.select_related("created_by").get(pk=job_id))
     if job.import_after_validation:
         jobs.start_import(job)
-        run_import.delay(job.pk)
+        jobs.send(job.pk)
     return job.invalid_rows
 
 
@@ -23,6 +23,12 @@ def run_import(job_id: int) -> int:
     with acting(Channel.IMPORT, user=job.created_by):  # the audit trail: registered by an import, for its author
         job = jobs.run_import(job)
     return job.created_count
+
+
+@shared_task
+def sweep_unsent_imports() -> int:
+    """Run every minute by celery beat (schedule: beneficiaries/migrations/0008_import_sweep_schedule.py)."""
+    return jobs.sweep_unsent_jobs()
 
 
 @shared_task(acks_late=True)

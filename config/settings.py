@@ -30,11 +30,28 @@ def env_list(name: str, default: str = "") -> list[str]:
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105 - dev only
+# Keys published in this repository or its examples, once shipped as defaults: never accepted in production.
+PUBLISHED_SECRET_KEYS = {DEV_SECRET_KEY, "change-me-in-production-please-0123456789-abcdefghij"}
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
+if PRODUCTION:
+    # The same test as `manage.py check --deploy` (security.W009), made an error: production does not
+    # start on a missing, published, placeholder or weak key (issue 12: docker-compose.yml shipped one).
+    if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_ENV=production")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105 - dev only
+    if (
+        SECRET_KEY in PUBLISHED_SECRET_KEYS
+        or SECRET_KEY.startswith("django-insecure")
+        or "change-me" in SECRET_KEY.lower()
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+    ):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is a published, placeholder or weak key: set a random one of 50 characters or more, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+elif not SECRET_KEY:
+    SECRET_KEY = DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -222,7 +239,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast when Redis is away: the throttles then count locally (api/throttling.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -234,6 +256,12 @@ DUPLICATE_HOLD_THRESHOLD = float(os.environ.get("DUPLICATE_HOLD_THRESHOLD", "0.9
 DUPLICATE_REVIEW_THRESHOLD = float(os.environ.get("DUPLICATE_REVIEW_THRESHOLD", "0.80"))
 # Registration imports: rows committed per transaction (one transaction per batch, resumable).
 IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "500"))
+# Work asked for while the broker was away is sent again by the sweeps (celery beat, every minute) once
+# it has waited this long unsent: imports (beneficiaries/imports/jobs.py) and reports (projects/services.py).
+IMPORT_RESEND_SECONDS = int(os.environ.get("IMPORT_RESEND_SECONDS", "60"))
+PROGRESS_REPORT_UNSENT_SECONDS = int(os.environ.get("PROGRESS_REPORT_UNSENT_SECONDS", "60"))
+# A report's build renews this lease every third of it; a killed worker's report is taken over after it.
+PROGRESS_REPORT_LEASE_SECONDS = int(os.environ.get("PROGRESS_REPORT_LEASE_SECONDS", "90"))
 
 # Audit trail (accounts/audit.py): history is read in the admin, never reverted from it (writes go through services).
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -278,11 +306,15 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), camera=(self)"
 )
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures an account, and separately an
-# address, is locked for AXES_COOLOFF_TIME hours (pages, the admin and POST /api/v1/auth/token/).
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures an account is locked at that
+# address (the pair: officers sharing a field office's address are not locked out with it), and after
+# AXES_ADDRESS_FAILURE_LIMIT failures on any accounts the address is, for AXES_COOLOFF_TIME hours (pages,
+# the admin and POST /api/v1/auth/token/). accounts/lockout.py.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "50"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"  # 429: a page, or problem JSON under /api/
 AXES_USERNAME_FORM_FIELD = "username"
@@ -293,6 +325,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 # Uploaded registration lists (beneficiaries/imports): bigger files are refused with a form error.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+# What one upload may unpack to and hold (beneficiaries/imports/limits.py): decompression bombs refused.
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_XLSX_MAX_UNCOMPRESSED_MB", "1024")) * 1024 * 1024
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1048576"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "500"))
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -25,6 +25,12 @@ class DistributionAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a distribution is cancelled, never deleted: its receipts and history stay
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and Receipt.objects.filter(distribution=obj).exists():
+            fields += ["project", "site"]  # fixed once received (distributions.services.FIXED_ONCE_RECEIVED)
+        return fields
+
 
 @admin.register(Receipt)
 class ReceiptAdmin(SimpleHistoryAdmin):

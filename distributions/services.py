@@ -397,6 +397,35 @@ def _save_items(distribution: Distribution, items: list[dict]) -> None:
         DistributionItem.objects.update_or_create(distribution=distribution, kit_type_id=kit_type_id, defaults=values)
 
 
+# A distribution's receipts, their progress summaries and who may see them follow its project and
+# site: once a receipt exists these are fixed (the database refuses it too, migration 0011).
+FIXED_ONCE_RECEIVED = ("project", "site")
+
+
+def _refuse_moving_received(distribution: Distribution, changes: dict) -> None:
+    """Raise ValidationError naming each of FIXED_ONCE_RECEIVED that `changes` would change on a distribution
+    with receipts (voided ones included: they are counted in the history and audit trail)."""
+    moved = [
+        name
+        for name in FIXED_ONCE_RECEIVED
+        if name in changes and getattr(changes[name], "pk", changes[name]) != getattr(distribution, f"{name}_id")
+    ]
+    if moved and Receipt.objects.filter(distribution=distribution).exists():
+        message = _("Receipts were recorded in this distribution: its project and site cannot change.")
+        raise ValidationError({name: [message] for name in moved})
+
+
+def allow_moving_receipts() -> None:
+    """Let the current transaction give receipts another household (a merge of duplicates only).
+
+    The database refuses to change a receipt's household, distribution, kit type, quantity, date or
+    site (trigger of migration 0011) unless this transaction-local setting is on. Must run inside
+    transaction.atomic(); it ends with the transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('tracker.moving_receipts', 'on', true)")
+
+
 @transaction.atomic
 def create_distribution(*, created_by: User | None, items: list[dict] | None = None, **fields) -> Distribution:
     """Plan a distribution: project, site, name, dates, status and its kit types with entitlements."""
@@ -412,6 +441,7 @@ def update_distribution(distribution: Distribution, *, updated_by: User | None, 
     """Change a distribution's plan; `items`, when given, replaces the planned kit types."""
     items = changes.pop("items", None)
     locked = Distribution.objects.select_for_update().get(pk=distribution.pk)
+    _refuse_moving_received(locked, changes)
     for name, value in changes.items():
         setattr(locked, name, value)
     _validate_distribution(locked, items)

@@ -14,3 +14,11 @@ class KitTypeAdmin(admin.ModelAdmin):
     list_filter = ("category", "is_active")
     search_fields = ("code", "name")
     inlines = [KitItemInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        from distributions.models import Receipt
+
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and Receipt.objects.filter(kit_type=obj).exists():
+            fields.append("category")  # progress summaries count it by category (distributions migration 0011)
+        return fields

@@ -3,18 +3,21 @@
 The request is saved in the same transaction as the report row and handed to Celery after
 commit (a broker that is down loses nothing: `sweep_stale_reports` re-sends it). Building is
 idempotent: a worker claims the report with a lease, writes the outputs under fixed names
-(running twice yields one set), renews the lease between outputs, and finishes only if it
-still holds the claim. A worker killed mid-build leaves a lease that runs out; the sweep then
-re-sends the report and another worker builds it.
+(running twice yields one set), renews the lease from a heartbeat thread while it builds (and
+between outputs), and finishes only if it still holds the claim. A worker killed mid-build stops
+its heartbeat: the lease (LEASE, 90 s) runs out and the sweep, run every minute by celery beat,
+re-sends the report to another worker: "running" for at most about two and a half minutes
+(it was 15 with a 10-minute lease and a 5-minute sweep, issue 12).
 """
 
 import datetime
 import logging
+import threading
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,9 +27,12 @@ from projects.progress import ProgressFilter
 
 logger = logging.getLogger(__name__)
 
-LEASE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_LEASE_SECONDS", 600))
+# A running build renews its lease every LEASE / 3 (the heartbeat): a live worker never loses it.
+LEASE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_LEASE_SECONDS", 90))
 # A queued report not picked up within this time is sent again by the sweep.
 QUEUED_GRACE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_RESEND_SECONDS", 300))
+# A queued report never handed to the broker (it was away) is sent again by the sweep after this.
+UNSENT_GRACE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_UNSENT_SECONDS", 60))
 FILTER_KEYS = {"area", "site", "kit_type", "kit_category"}
 
 
@@ -103,6 +109,7 @@ def send_report(report_id: int) -> bool:
     except Exception:
         # Broker down (or, eager, a failed build already recorded on the report): never fail the request.
         logger.exception("Could not queue or run progress report %s; the sweep will send it again", report_id)
+        ProgressReport.objects.filter(pk=report_id, status=ProgressReport.Status.QUEUED).update(last_sent_at=None)
         return False
     return True
 
@@ -155,15 +162,19 @@ def build_report(report_id: int) -> str:
     if claimed is None:
         return "skipped"
     report, token = claimed
+    heartbeat = _Heartbeat(report_id, token)
 
     def renew_lease() -> None:
-        if not _still_ours(report_id, token, lease_expires_at=timezone.now() + LEASE):
+        if heartbeat.lost or not _still_ours(report_id, token, lease_expires_at=timezone.now() + LEASE):
             raise ClaimLost(report_id)
 
+    heartbeat.start()
     try:
         figures, outputs = build_outputs(report, renew_lease)
     except ClaimLost:
         return "lost"
+    finally:
+        heartbeat.stop()
     done = _still_ours(
         report_id,
         token,
@@ -174,6 +185,35 @@ def build_report(report_id: int) -> str:
         claim_token=None,
     )
     return "built" if done else "lost"
+
+
+class _Heartbeat(threading.Thread):
+    """Renews a report's lease every LEASE / 3 while its build runs, on its own database connection.
+
+    Sets `lost` when the claim was taken over (the build then stops at its next renew_lease). A
+    database error stops the heartbeat: the lease then runs out as if the worker had died.
+    """
+
+    def __init__(self, report_id: int, token: uuid.UUID):
+        super().__init__(name=f"report-{report_id}-heartbeat", daemon=True)
+        self.report_id, self.token = report_id, token
+        self.lost = False
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopped.wait(LEASE.total_seconds() / 3):
+                if not _still_ours(self.report_id, self.token, lease_expires_at=timezone.now() + LEASE):
+                    self.lost = True
+                    return
+        except Exception:
+            logger.exception("Heartbeat of progress report %s stopped", self.report_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
 
 
 class ClaimLost(Exception):
@@ -194,12 +234,18 @@ def release_for_retry(report_id: int, error: str) -> None:
 
 
 def sweep_stale_reports() -> int:
-    """Send again reports left queued (broker down, message lost) or running past their lease."""
+    """Send again reports left queued (broker down, message lost) or running past their lease.
+
+    Queued and never handed to the broker (`last_sent_at` null: it was away): after UNSENT_GRACE;
+    queued and handed over but not picked up: after QUEUED_GRACE; running: once the lease ran out.
+    Returns how many were sent. Run every minute by celery beat (projects/migrations/0006).
+    """
     now = timezone.now()
-    stale = ProgressReport.objects.filter(
-        status=ProgressReport.Status.QUEUED, requested_at__lt=now - QUEUED_GRACE
-    ).exclude(last_sent_at__gte=now - QUEUED_GRACE) | ProgressReport.objects.filter(
-        status=ProgressReport.Status.RUNNING, lease_expires_at__lt=now
+    queued = ProgressReport.objects.filter(status=ProgressReport.Status.QUEUED)
+    stale = (
+        queued.filter(requested_at__lt=now - QUEUED_GRACE).exclude(last_sent_at__gte=now - QUEUED_GRACE)
+        | queued.filter(last_sent_at__isnull=True, requested_at__lt=now - UNSENT_GRACE)
+        | ProgressReport.objects.filter(status=ProgressReport.Status.RUNNING, lease_expires_at__lt=now)
     )
     report_ids = list(stale.values_list("pk", flat=True))
     for report_id in report_ids:

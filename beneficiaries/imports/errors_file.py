@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from beneficiaries.imports.readers import open_table
 from beneficiaries.models import ImportJob, ImportRow
+from config.spreadsheets import xlsx_row
 
 
 def write_errors_workbook(job: ImportJob) -> Path:
@@ -17,11 +18,12 @@ def write_errors_workbook(job: ImportJob) -> Path:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Refused rows")
     table, rows = open_table(Path(job.file.path))
-    sheet.append(["Row", *table.headers, "Errors"])
+    sheet.append(xlsx_row(sheet, ["Row", *table.headers, "Errors"]))
     for number, cells in rows:
         if number in reasons:
             explained = "; ".join(f"{error['column']}: {error['reason']}" for error in reasons[number])
-            sheet.append([number, *cells[: len(table.headers)], explained])
+            # The sender's cells as typed: "=HYPERLINK(...)" stays text (config/spreadsheets.py).
+            sheet.append(xlsx_row(sheet, [number, *cells[: len(table.headers)], explained]))
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - returned to the caller
     handle.close()
     workbook.save(handle.name)

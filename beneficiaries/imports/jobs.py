@@ -6,6 +6,7 @@ of that batch; the next run starts after the cursor. (job, row_number) is unique
 workers racing on one job cannot write a row twice.
 """
 
+import datetime
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -16,12 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from beneficiaries.duplicate_services import hold_registration
 from beneficiaries.imports import mapping as mappings
-from beneficiaries.imports.readers import UnreadableFile, open_table, read_headers
+from beneficiaries.imports.readers import UnreadableFile, is_xlsx, open_table, read_headers
 from beneficiaries.imports.validation import RowResult, RowValidator
 from beneficiaries.models import ImportJob, ImportRow
 from beneficiaries.services import ProbableDuplicate, copy_objects, register_household, register_households
@@ -53,6 +55,16 @@ def check_upload(uploaded: UploadedFile) -> None:
         raise ValidationError({"file": [_("This file is not a spreadsheet we can read: save it as CSV or XLSX.")]})
 
 
+def _read_through_csv(path: Path) -> None:
+    """Read a CSV's every row once, streamed, so that a row past the limits (a cell over 1 MB, too
+    many columns or rows: beneficiaries/imports/limits.py) is refused at upload, naming the row.
+    An XLSX is checked before opening (its zip directory) and row by row as it is validated."""
+    if is_xlsx(path):
+        return
+    for _row in open_table(path)[1]:
+        pass
+
+
 def create_job(*, uploaded: UploadedFile, created_by: User, source: str = "") -> ImportJob:
     """Store the file and read its headers; the mapping is proposed (remembered for the source, or guessed)."""
     check_upload(uploaded)
@@ -60,6 +72,7 @@ def create_job(*, uploaded: UploadedFile, created_by: User, source: str = "") ->
     job.file.save(Path(uploaded.name).name, uploaded, save=False)
     try:
         table = read_headers(_path(job))
+        _read_through_csv(_path(job))
     except UnreadableFile as error:
         job.file.delete(save=False)
         raise ValidationError({"file": [str(error)]}) from None
@@ -165,8 +178,9 @@ def start_import(job: ImportJob) -> ImportJob:
     if locked.status not in (ImportJob.Status.VALIDATED, ImportJob.Status.FAILED):
         raise ValidationError({"status": [f"This import is {locked.get_status_display().lower()}: it cannot start."]})
     locked.status = ImportJob.Status.IMPORTING
+    locked.sent_at = None  # the import step is yet to be handed to the queue
     locked.error = ""
-    locked.save(update_fields=["status", "error", "updated_at"])
+    locked.save(update_fields=["status", "error", "sent_at", "updated_at"])
     job.status, job.error = locked.status, locked.error
     return locked
 
@@ -258,3 +272,52 @@ def run_import(job: ImportJob, *, batch_size: int | None = None) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMPLETED)
     job.refresh_from_db()
     return job
+
+
+# --- handing jobs to the queue --------------------------------------------------------------------
+
+
+def send(job_pk: int) -> bool:
+    """Hand the job's current step to Celery: the check if it is validating, the import if importing.
+
+    Returns False, logging why, when the broker cannot be reached (or, eager, the step failed): the
+    request that asked for it has committed and must not fail; `sweep_unsent_jobs` sends it again.
+    A step handed over is redelivered by the broker if its worker dies (tasks acknowledged late).
+    """
+    from beneficiaries import tasks
+
+    status = ImportJob.objects.filter(pk=job_pk).values_list("status", flat=True).first()
+    task = {ImportJob.Status.VALIDATING: tasks.validate_import, ImportJob.Status.IMPORTING: tasks.run_import}.get(
+        status
+    )
+    if task is None:
+        return False
+    try:
+        task.delay(job_pk)
+    except Exception:
+        logger.exception("Could not queue import job %s; the sweep will send it again", job_pk)
+        return False
+    ImportJob.objects.filter(pk=job_pk, status=status, sent_at__isnull=True).update(sent_at=timezone.now())
+    return True
+
+
+def send_after_commit(job_pk: int) -> None:
+    """Queue the job's current step once the caller's transaction commits (never failing the request)."""
+    transaction.on_commit(lambda: send(job_pk), robust=True)
+
+
+def sweep_unsent_jobs() -> int:
+    """Send again checks and imports never handed to the queue (the broker was away when asked).
+
+    A job counts as unsent when its step is validating or importing, `sent_at` is null, and its
+    last change is older than settings.IMPORT_RESEND_SECONDS (default 60: the request's own
+    after-commit send has had its chance). Returns how many were sent. Run by celery beat every
+    minute (beneficiaries/migrations/0008_import_sweep_schedule.py).
+    """
+    grace = datetime.timedelta(seconds=getattr(settings, "IMPORT_RESEND_SECONDS", 60))
+    unsent = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING],
+        sent_at__isnull=True,
+        updated_at__lt=timezone.now() - grace,
+    ).values_list("pk", flat=True)
+    return sum(send(job_pk) for job_pk in list(unsent))

@@ -15,10 +15,11 @@ from pathlib import Path
 import charset_normalizer
 import openpyxl
 
+from beneficiaries.imports import limits
+
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 PREFERRED_ENCODINGS = ("cp1252", "cp1256", "latin_1", "iso8859_15", "mac_roman")
-csv.field_size_limit(1024 * 1024)
 
 
 class UnreadableFile(ValueError):
@@ -152,7 +153,7 @@ def _csv_rows(path: Path) -> tuple[Table, Iterator[list[str]]]:
 
     def rows() -> Iterator[list[str]]:
         with path.open("r", encoding=encoding, errors="strict", newline="") as text:
-            yield from csv.reader(text, delimiter=delimiter)
+            yield from _limited(limits.csv_rows(csv.reader(text, delimiter=delimiter)))
 
     return Table(headers=[], encoding=encoding, delimiter=delimiter), rows()
 
@@ -160,16 +161,31 @@ def _csv_rows(path: Path) -> tuple[Table, Iterator[list[str]]]:
 def _xlsx_rows(path: Path) -> tuple[Table, Iterator[list[str]]]:
     def rows() -> Iterator[list[str]]:
         try:
+            limits.check_xlsx_archive(path)  # before openpyxl unpacks anything
+        except limits.TooLarge as error:
+            raise UnreadableFile(str(error)) from None
+        try:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as error:
             raise UnreadableFile("This XLSX file cannot be opened; is it damaged or protected?") from error
         try:
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
+            sheet = workbook.worksheets[0]
+            # The <dimension> a file declares may lie: too small drops rows, too large pads every row.
+            sheet.reset_dimensions()
+            for values in _limited(sheet.iter_rows(values_only=True)):
                 yield [cell_text(value) for value in values]
         finally:
             workbook.close()
 
     return Table(headers=[]), rows()
+
+
+def _limited(rows) -> Iterator:
+    """Rows within beneficiaries.imports.limits (rows, columns, cell size); past them, UnreadableFile."""
+    try:
+        yield from limits.bounded_rows(rows)
+    except limits.TooLarge as error:
+        raise UnreadableFile(str(error)) from None
 
 
 def open_table(path: Path) -> tuple[Table, Iterator[tuple[int, list[str]]]]:

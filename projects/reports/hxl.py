@@ -4,6 +4,7 @@ import csv
 import io
 
 from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
+from config.spreadsheets import csv_row
 
 # Donor outputs: a site and kit row reaching fewer than SMALL_COUNT_THRESHOLD households shows the marker instead.
 SUPPRESSIBLE = (
@@ -46,9 +47,9 @@ def build(figures: dict) -> bytes:
     withheld = withheld_rows(rows, group=lambda row: (row["admin1__name"], row["kit_type__name"]))
     for row, small in zip(rows, withheld, strict=True):
         writer.writerow(
-            [
+            csv_row(  # site and kit names typed by users: never a formula (config/spreadsheets.py)
                 suppressed_marker() if small and label in SUPPRESSIBLE else value(figures, row)
                 for label, _tag, value in COLUMNS
-            ]
+            )
         )
     return buffer.getvalue().encode("utf-8")

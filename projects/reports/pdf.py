@@ -70,7 +70,12 @@ def _cumulative_chart(period: dict) -> Drawing:
     plot.data = [line or [(0, 0)] for line in lines]
     plot.lines[0].strokeColor, plot.lines[1].strokeColor = KITS_BLUE, HOUSEHOLDS_ORANGE
     plot.lines[0].strokeWidth = plot.lines[1].strokeWidth = 2
-    plot.xValueAxis.labelTextFormat = lambda value: format_date(datetime.date.fromordinal(int(value)), "j M")
+    # All receipts on one day: the axis would otherwise span from day 0 (no date), and the build fail.
+    days = [day for line in lines for day, _value in line]
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = min(days), max(max(days), min(days) + 1)
+    plot.xValueAxis.labelTextFormat = lambda value: (
+        format_date(datetime.date.fromordinal(int(value)), "j M") if value >= 1 else ""
+    )
     drawing.add(plot)
     drawing.add(String(40, 5 * cm + 10, _("Kits (cumulative)"), fillColor=KITS_BLUE, fontSize=9))
     drawing.add(

@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import suppressed_marker
+from config.spreadsheets import xlsx_row
 from projects.reports import labels
 from projects.reports.disclosure import regions_withheld, sites_withheld
 
@@ -19,11 +20,11 @@ BOLD = Font(bold=True)
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     sheet = workbook.create_sheet(title)
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for cell in sheet[1]:
         cell.font = BOLD
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))  # names typed by users: text, never a formula
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column)

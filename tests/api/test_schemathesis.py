@@ -78,3 +78,40 @@ def test_api_conforms_to_its_schema(case, api_data, admin_token, wsgi_keeps_test
     # identity: the WSGI transport does not undo GZipMiddleware's compression.
     headers = {"Authorization": admin_token, "Accept-Encoding": "identity"}
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+# --- stateful: sequences of calls chained by the links schemathesis infers (an id a POST answered, used
+# by the GET and PATCH of that resource), every operation reachable, no server error and conformance at
+# each step (issue 12). Bounded by SCHEMATHESIS_STATEFUL_EXAMPLES scenarios (default 25).
+
+STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "25"))
+
+
+def test_api_sequences_of_calls_conform_and_never_fail(api_data, admin_token, wsgi_keeps_test_connection):
+    headers = {"Authorization": admin_token, "Accept-Encoding": "identity"}
+
+    called: dict[str, set[int]] = {}
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            called.setdefault(f"{case.method} {case.path}", set()).add(response.status_code)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            stateful_step_count=6,
+        )
+    )
+    print({operation: sorted(codes) for operation, codes in sorted(called.items())})
+    chained = [operation for operation, codes in called.items() if "{" in operation and codes & {200, 201}]
+    assert chained, f"no call reached an existing resource through a link: {called}"

@@ -83,24 +83,32 @@ def _sign_in(client, username, password, address="10.0.0.1"):
     return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
-def test_an_account_is_locked_after_repeated_failures_even_from_new_addresses(db, settings):
+def test_an_account_is_locked_at_its_address_and_the_others_behind_that_address_still_sign_in(db, settings):
+    """Issue 12: a field office shares one address; one officer's typos must not lock out the others."""
     factories.user(Role.FIELD_OFFICER, username="amadou")
+    factories.user(Role.FIELD_OFFICER, username="binta")
     client = Client()
-    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert _sign_in(client, "amadou", "wrong", address=f"10.0.1.{attempt}").status_code == 200
-    assert _sign_in(client, "amadou", "wrong", address="10.0.1.99").status_code == 429  # the last allowed failure
-    locked = _sign_in(client, "amadou", PASSWORD, address="10.0.2.1")  # right password, new address
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _sign_in(client, "amadou", "wrong", address="10.0.1.1").status_code == 200
+    assert _sign_in(client, "amadou", "wrong", address="10.0.1.1").status_code == 429  # the last allowed failure
+    locked = _sign_in(client, "amadou", PASSWORD, address="10.0.1.1")  # right password, same address
     assert locked.status_code == 429
     assert "paused" in locked.content.decode()
     assert "_auth_user_id" not in client.session
+    assert _sign_in(Client(), "binta", PASSWORD, address="10.0.1.1").status_code == 302  # same office: fine
+    assert _sign_in(Client(), "amadou", PASSWORD, address="10.0.2.1").status_code == 302  # elsewhere: fine
 
 
-def test_an_address_is_locked_after_failures_on_many_accounts(db, settings):
+def test_an_address_is_locked_after_failures_on_many_accounts_at_a_higher_limit(db, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 12
     factories.user(Role.FIELD_OFFICER, username="fatoumata")
     client = Client()
-    for attempt in range(settings.AXES_FAILURE_LIMIT):
+    for attempt in range(settings.AXES_ADDRESS_FAILURE_LIMIT - 1):
         _sign_in(client, f"guess{attempt}", "wrong", address="10.9.9.9")
-    assert _sign_in(client, "fatoumata", PASSWORD, address="10.9.9.9").status_code == 429
+    assert settings.AXES_ADDRESS_FAILURE_LIMIT - 1 > settings.AXES_FAILURE_LIMIT
+    assert _sign_in(Client(), "fatoumata", PASSWORD, address="10.9.9.9").status_code == 302  # below the limit
+    _sign_in(client, "guess-last", "wrong", address="10.9.9.9")
+    assert _sign_in(Client(), "fatoumata", PASSWORD, address="10.9.9.9").status_code == 429
     assert _sign_in(Client(), "fatoumata", PASSWORD, address="10.9.9.10").status_code == 302  # elsewhere: fine
 
 

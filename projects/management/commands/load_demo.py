@@ -1,4 +1,7 @@
-from django.core.management.base import BaseCommand
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from projects.demo import DEMO_PASSWORD, load_demo
 
@@ -16,6 +19,9 @@ class Command(BaseCommand):
     help = "Load the demo operations (Mopti, Mali and a winterisation operation in Iraq). Safe to run again."
 
     def handle(self, *args, **options):
+        # The demo accounts share a published password: a production database gets them only when asked.
+        if settings.PRODUCTION and os.environ.get("LOAD_DEMO") != "1":
+            raise CommandError("Refusing to load the demo (published passwords) in production: set LOAD_DEMO=1 to.")
         changes = load_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {changes} rows created or changed."))
         self.stdout.write(f"Demo accounts, password {DEMO_PASSWORD!r} for all:")
