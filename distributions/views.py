@@ -63,11 +63,14 @@ def picker(request: HttpRequest) -> HttpResponse:
 def distribution_screen(request: HttpRequest, pk: int) -> HttpResponse:
     distribution = _distribution(request, pk)
     query = request.GET.get("q", "")
+    results = search_households(request.user, distribution.site, query)
     context = {
         "distribution": distribution,
         "progress": selectors.distribution_progress(distribution),
+        "sync": selectors.sync_report(distribution),
         "query": query,
-        "results": search_households(request.user, distribution.site, query),
+        "results": results,
+        "served": selectors.served_among(distribution, results),
         "methods": VerificationMethod.choices,
     }
     return render(request, "field/distribution.html", context)
@@ -79,10 +82,12 @@ def search_results(request: HttpRequest, pk: int) -> HttpResponse:
     """The result list alone, fetched as the officer types."""
     distribution = _distribution(request, pk)
     query = request.GET.get("q", "")
+    results = search_households(request.user, distribution.site, query)
     context = {
         "distribution": distribution,
         "query": query,
-        "results": search_households(request.user, distribution.site, query),
+        "results": results,
+        "served": selectors.served_among(distribution, results),
     }
     return render(request, "field/_results.html", context)
 
