@@ -5,16 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, Household
 from distributions.templatetags.field import isolate_numbers
 
-REGISTRATION_FIELDS = (
-    "head_name",
-    "head_sex",
-    "head_birth_year",
-    "displacement_status",
-    *SADD_FIELDS,
-    *VULNERABILITY_FIELDS,
-    "phone",
-    "consent_given",
-)
+from beneficiaries.rules import REGISTRATION_FIELDS
 
 
 WIDGETS = {

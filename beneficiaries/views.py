@@ -13,7 +13,8 @@ from accounts.selectors import can_register_households, can_see_personal_data, v
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
 from beneficiaries.selectors import household_changes, household_for, households_for_cards
-from beneficiaries.services import register_household
+from beneficiaries.rules import registration_schema
+from beneficiaries.services import register_household, registration_errors
 from distributions.models import Distribution
 from distributions.selectors import distribution_for, household_history
 from sites.models import Site
@@ -49,7 +50,10 @@ def register(request: HttpRequest) -> HttpResponse:
     sites = visible_sites(request.user).order_by("name")
     site = distribution.site if distribution else _site(request, request.POST.get("site") or request.GET.get("site"))
     form = HouseholdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # Every error at once: the rules (birth year, members) too, on the fields that were readable.
+        form.add_service_errors(registration_errors(**form.cleaned_data))
+    elif request.method == "POST":
         if site is None:
             form.add_error(None, _("Choose the site where the household lives."))
         else:
@@ -63,7 +67,13 @@ def register(request: HttpRequest) -> HttpResponse:
                     return redirect("distributions:household", pk=distribution.pk, household_pk=household.pk)
                 return redirect("beneficiaries:history", pk=household.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "distribution": distribution, "site": site, "sites": sites}
+    context = {
+        "form": form,
+        "distribution": distribution,
+        "site": site,
+        "sites": sites,
+        "rules": registration_schema(),
+    }
     return render(request, "field/register.html", context, status=status)
 
 
