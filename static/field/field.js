@@ -119,7 +119,8 @@
   // Households waiting: each registration, and each household with receipts waiting (not kits).
   function householdsWaiting(queue) {
     const waiting = new Set();
-    queue.filter((item) => item.state !== "refused").forEach((item) => {
+    const drafts = new Set(queue.filter((item) => item.state === "refused").map((item) => "pending:" + item.id));
+    queue.filter((item) => item.state !== "refused" && !drafts.has(String(item.household))).forEach((item) => {
       waiting.add(item.kind === "household" ? "pending:" + item.id : String(item.household));
     });
     return waiting.size;
@@ -612,7 +613,8 @@
         return sync();
       });
     });
-    window.addEventListener("hashchange", openDraft);
+    // The draft's link from this very page (its form replaced by the queued panel): open it afresh.
+    window.addEventListener("hashchange", () => (document.contains(form) ? openDraft() : location.reload()));
     return openDraft();
   }
 
