@@ -56,7 +56,9 @@
   // ---- IndexedDB: the queue of what waits to be sent (and refused drafts), conflicts to show, the
   // offline lists of the officer's open distributions, and whose phone data it is.
   let database;
+  let wiped = false; // signing out: nothing may open (and so recreate) the database any more
   function db() {
+    if (wiped) return Promise.reject(new Error("signed out"));
     database = database || new Promise((resolve, reject) => {
       const request = indexedDB.open(DB_NAME, 2);
       request.onupgradeneeded = () => {
@@ -92,6 +94,7 @@
   const mine = () => all("queue").then((queue) => queue.filter((item) => (item.owner || user) === user));
 
   function wipe() {
+    wiped = true;
     if (database) database.then((handle) => handle.close()).catch(() => {});
     database = null;
     return new Promise((resolve) => {
