@@ -497,6 +497,27 @@ class DemoLoader:
                 households=households,
                 officer=users["officer"],
             )
+            if plan.status == DisplacementStatus.IDP:
+                self.load_second_mopti_round(project, sites[plan.code], plan, kits, households, users["officer"])
+
+    def load_second_mopti_round(self, project, site, plan: SitePlan, kits, households, officer) -> Distribution:
+        """A second NFI round at the IDP sites, under way on the day the demo is loaded (from yesterday to
+        six days on), every household still to serve: the Mopti officer has a queue to work through.
+        Its dates follow the day of loading; loaded twice the same day, nothing changes."""
+        today = timezone.localdate()
+        return self.load_distribution(
+            project=project,
+            site=site,
+            name=f"Mopti urban, round 2: {plan.name}",
+            start=today - datetime.timedelta(days=1),
+            end=today + datetime.timedelta(days=6),
+            status=Distribution.Status.ONGOING,
+            plan=SitePlan(**{**plan.__dict__, "kits": {"NFI-ML": 0}}),
+            kits=kits,
+            households=households,
+            officer=officer,
+            planned={"NFI-ML": plan.households},
+        )
 
     def load_iraq(self, areas, orgs, kits, users) -> None:
         project = self.upsert(
