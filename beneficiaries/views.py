@@ -12,11 +12,16 @@ from django.views.decorators.http import require_GET
 from accounts.selectors import can_register_households, can_see_personal_data, visible_sites
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
-from beneficiaries.selectors import household_changes, household_for, households_for_cards
+from beneficiaries.selectors import (
+    household_changes,
+    household_for,
+    households_for_cards,
+    sites_printing_head_names,
+)
 from beneficiaries.rules import registration_schema
 from beneficiaries.services import register_household, registration_errors
 from distributions.models import Distribution
-from distributions.selectors import distribution_for, household_history
+from distributions.selectors import distribution_for, household_history, open_distributions_for
 from sites.models import Site
 
 CARDS_PER_PAGE = 60
@@ -99,7 +104,10 @@ def cards(request: HttpRequest) -> HttpResponse:
     site = _site(request, request.GET.get("site"))
     ids = [int(value) for value in request.GET.getlist("household") if value.isdigit()]
     if site is None and not ids:
-        return render(request, "field/cards_choose.html", {"sites": visible_sites(request.user).order_by("name")})
+        sites = visible_sites(request.user).order_by("name")
+        # The officer's current site first: where their open distributions are.
+        current = open_distributions_for(request.user).values_list("site_id", flat=True).first()
+        return render(request, "field/cards_choose.html", {"sites": sites, "current": current})
     households = households_for_cards(request.user, site=site, ids=ids)
     after = request.GET.get("after", "")
     if after.isdigit():
@@ -107,8 +115,13 @@ def cards(request: HttpRequest) -> HttpResponse:
     page = list(households.order_by("pk")[: CARDS_PER_PAGE + 1])
     more = len(page) > CARDS_PER_PAGE
     page = page[:CARDS_PER_PAGE]
+    named_sites = sites_printing_head_names({household.site_id for household in page})
     cards = [
-        {"household": household, "qr": segno.make(household.registration_code, error="m").svg_inline(scale=4)}
+        {
+            "household": household,
+            "qr": segno.make(household.registration_code, error="m").svg_inline(scale=4),
+            "head_name": household.head_name if household.site_id in named_sites else "",
+        }
         for household in page
     ]
     context = {"site": site, "cards": cards, "next_after": page[-1].pk if more and page else None}

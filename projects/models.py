@@ -33,6 +33,9 @@ class Project(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     # How long personal data is kept after the project ends (data protection: retention limit).
     retention_months = models.PositiveSmallIntegerField(_("personal data retention (months after end)"), default=24)
+    # Household cards print the head of household's name only where the project allows it (docs/security.md):
+    # a lost card then names a person at risk. Off by default.
+    cards_show_head_name = models.BooleanField(_("household cards show the head of household's name"), default=False)
     history = AuditedRecords()
 
     class Meta:

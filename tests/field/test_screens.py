@@ -139,6 +139,29 @@ def test_cards_carry_the_code_as_text_and_qr_svg(officer_client, mopti, househol
     assert "<svg" in page
 
 
+def test_cards_give_the_household_size_and_the_head_name_only_where_the_project_allows_it(
+    officer_client, mopti, household
+):
+    url = reverse("beneficiaries:cards")
+    page = officer_client.get(url, {"site": mopti["site"].pk}).content.decode()
+    assert 'class="card-size">4 people<' in page
+    assert household.head_name not in page  # off by default
+    mopti["project"].cards_show_head_name = True
+    mopti["project"].save()
+    page = officer_client.get(url, {"household": household.pk}).content.decode()
+    assert f'class="card-name">{household.head_name}<' in page
+    # Another project at the same site that does not allow it: the strictest wins.
+    factories.distribution(factories.project("OTHER"), mopti["site"])
+    assert household.head_name not in officer_client.get(url, {"household": household.pk}).content.decode()
+
+
+def test_cards_page_defaults_to_the_officers_current_site(officer_client, mopti):
+    other = factories.site("AAA", name="Aaa first by name")
+    mopti["officer"].assigned_sites.add(other)
+    page = officer_client.get(reverse("beneficiaries:cards")).content.decode()
+    assert f'<option value="{mopti["site"].pk}" selected>' in page
+
+
 def test_offline_list_is_answered_304_when_nothing_changed(officer_client, mopti, household):
     url = screen(mopti, "distributions:offline")
     first = officer_client.get(url)
