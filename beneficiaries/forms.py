@@ -3,10 +3,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, Household
-from distributions.templatetags.field import isolate_numbers
-
 from beneficiaries.rules import REGISTRATION_FIELDS
-
+from distributions.templatetags.field import isolate_numbers
 
 WIDGETS = {
     "head_sex": forms.RadioSelect,

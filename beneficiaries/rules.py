@@ -65,7 +65,10 @@ def registration_schema() -> dict:
             properties[name] = {"type": "boolean"}
         elif internal in ("PositiveSmallIntegerField", "PositiveIntegerField", "IntegerField"):
             properties[name] = {"type": "integer", "minimum": 0}
-            messages[name] = {"minimum": _("Ensure this value is greater than or equal to 0."), "type": _("Enter a whole number.")}
+            messages[name] = {
+                "minimum": _("Ensure this value is greater than or equal to 0."),
+                "type": _("Enter a whole number."),
+            }
         else:
             properties[name] = {"type": "string", "maxLength": field.max_length}
             messages[name] = {"maxLength": _("Enter at most %(limit)s characters.") % {"limit": field.max_length}}

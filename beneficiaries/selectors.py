@@ -40,7 +40,7 @@ def search_households(user: User, site: Site, query: str, limit: int = SEARCH_LI
 
 def household_for(user: User, pk: int) -> Household:
     """One household the user may see (Household.DoesNotExist otherwise)."""
-    return visible_households(user).select_related("site").get(pk=pk)
+    return visible_households(user).select_related("site__admin_area").get(pk=pk)
 
 
 def households_for_cards(user: User, *, site: Site | None = None, ids: list[int] | None = None) -> QuerySet[Household]:

@@ -200,7 +200,11 @@ def registration_errors(**fields) -> dict[str, list[str]]:
     try:
         _validate(household, site_checked=True)
     except ValidationError as error:
-        return {name: messages for name, messages in error.message_dict.items() if name in fields or name == "household_size"}
+        return {
+            name: messages
+            for name, messages in error.message_dict.items()
+            if name in fields or name == "household_size"
+        }
     return {}
 
 

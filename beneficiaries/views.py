@@ -6,19 +6,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import can_register_households, can_see_personal_data, visible_sites
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
+from beneficiaries.rules import registration_schema
 from beneficiaries.selectors import (
     household_changes,
     household_for,
     households_for_cards,
     sites_printing_head_names,
 )
-from beneficiaries.rules import registration_schema
 from beneficiaries.services import register_household, registration_errors
 from distributions.models import Distribution
 from distributions.selectors import distribution_for, household_history, open_distributions_for
@@ -92,7 +93,8 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     receipts = household_history(request.user, household)
     changes = household_changes(request.user, household)
     context = {"household": household, "receipts": receipts, "changes": changes}
-    return render(request, "field/history.html", context)
+    with timezone.override(household.site.zone):  # times as the site's clocks show them
+        return render(request, "field/history.html", context)
 
 
 @login_required

@@ -54,10 +54,6 @@ class Distribution(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
-
     def save(self, *args, **kwargs):
         if self.is_open:
             self.closed_at = None
@@ -67,12 +63,17 @@ class Distribution(models.Model):
                 kwargs["update_fields"] = {*kwargs["update_fields"], "closed_at"}
         super().save(*args, **kwargs)
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
     def took_late_receipt_at(self, received_at) -> bool:
         """Whether a receipt received at `received_at` (aware datetime) counts though this distribution is
         closed: completed (not cancelled), received before it closed and on a planned day (local dates)."""
         if self.status != self.Status.COMPLETED or self.closed_at is None or received_at > self.closed_at:
             return False
-        return self.planned_start <= timezone.localdate(received_at) <= self.planned_end
+        # The planned days are the site's days (Site.zone), not the server's.
+        return self.planned_start <= timezone.localdate(received_at, self.site.zone) <= self.planned_end
 
 
 class DistributionItem(models.Model):

@@ -76,16 +76,14 @@ def sync_report(distribution: Distribution) -> dict:
         ),
         "refusal_count": refusals.count(),
         "refusals": list(
-            refusals.select_related("household", "kit_type", "recorded_by").order_by("-refused_at")[
-                :SYNC_REPORT_ROWS
-            ]
+            refusals.select_related("household", "kit_type", "recorded_by").order_by("-refused_at")[:SYNC_REPORT_ROWS]
         ),
     }
 
 
 def distribution_for(user: User, pk: int) -> Distribution:
     """One distribution the user may open in the field app (Distribution.DoesNotExist otherwise)."""
-    return field_distributions(user).select_related("site", "project").get(pk=pk)
+    return field_distributions(user).select_related("site__admin_area", "project").get(pk=pk)
 
 
 def household_entitlements(distribution: Distribution, household: Household) -> list[dict]:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
@@ -35,6 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if can_see_progress(request.user):
         return redirect("dashboard:project-list")
     return redirect("distributions:picker")
+
+
+def _render_at(site, request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """Render with times in the site's local time zone (Site.zone): what the officer's watch says."""
+    with timezone.override(site.zone):
+        return render(request, template, context, status=status)
 
 
 def _distribution(request: HttpRequest, pk: int) -> Distribution:
@@ -73,7 +80,7 @@ def distribution_screen(request: HttpRequest, pk: int) -> HttpResponse:
         "served": selectors.served_among(distribution, results),
         "methods": VerificationMethod.choices,
     }
-    return render(request, "field/distribution.html", context)
+    return _render_at(distribution.site, request, "field/distribution.html", context)
 
 
 @login_required
@@ -89,7 +96,7 @@ def search_results(request: HttpRequest, pk: int) -> HttpResponse:
         "results": results,
         "served": selectors.served_among(distribution, results),
     }
-    return render(request, "field/_results.html", context)
+    return _render_at(distribution.site, request, "field/_results.html", context)
 
 
 def _kit_choices(entitlements: list[dict]) -> list[tuple[str, str]]:
@@ -104,7 +111,7 @@ def _household_page(
     if form is None and outstanding:
         form = ReceiveForm(kit_codes=_kit_choices(outstanding))
     context = {"distribution": distribution, "household": household, "entitlements": entitlements, "form": form}
-    return render(request, "field/household.html", context, status=status)
+    return _render_at(distribution.site, request, "field/household.html", context, status=status)
 
 
 @login_required
@@ -180,7 +187,7 @@ def void(request: HttpRequest, pk: int, receipt_pk: int) -> HttpResponse:
             return redirect("distributions:household", pk=distribution.pk, household_pk=receipt.household_id)
     status = 400 if form.errors else 200
     context = {"distribution": distribution, "receipt": receipt, "form": form}
-    return render(request, "field/void.html", context, status=status)
+    return _render_at(distribution.site, request, "field/void.html", context, status=status)
 
 
 def _offline_etag(request: HttpRequest, pk: int) -> str | None:

@@ -307,8 +307,10 @@ def _ready_offline(page, server, distribution) -> None:
     page.goto(screen_url(server, distribution))
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
-        "async () => { const db = await new Promise((r) => { const q = indexedDB.open('field'); q.onsuccess = () => r(q.result); });"
-        " const n = await new Promise((r) => { const q = db.transaction('lists').objectStore('lists').count(); q.onsuccess = () => r(q.result); });"
+        "async () => {"
+        " const db = await new Promise((r) => { const q = indexedDB.open('field'); q.onsuccess = () => r(q.result); });"
+        " const count = db.transaction('lists').objectStore('lists').count();"
+        " const n = await new Promise((r) => { count.onsuccess = () => r(count.result); });"
         " db.close(); return n > 0; }"
     )
 

@@ -193,3 +193,30 @@ def test_donor_viewer_sees_no_household(client, mopti, household):
     donor = factories.user(Role.DONOR_VIEWER, projects=[mopti["project"]])
     client.force_login(donor)
     assert client.get(reverse("beneficiaries:history", kwargs={"pk": household.pk})).status_code == 404
+
+
+def test_field_pages_show_the_sites_local_time_day_first(officer_client, mopti, household):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sites.models import Site
+
+    Site.objects.filter(pk=mopti["site"].pk).update(time_zone="Asia/Baghdad")  # UTC+3
+    record_receipt(
+        recorded_by=mopti["officer"],
+        distribution=mopti["distribution"],
+        household=household,
+        kit_type=mopti["shelter"],
+        verification_method="thumbprint",
+        received_at=timezone.make_aware(dt.datetime(2024, 7, 3, 9, 5), dt.UTC),
+    )
+    page = officer_client.get(screen(mopti, "distributions:household", household_pk=household.pk)).content.decode()
+    assert "3 July 2024, 12:05" in page  # 09:05 UTC at the site, day first
+    assert "July 3" not in page
+
+
+def test_a_sites_time_zone_comes_from_its_country_unless_set(mopti):
+    assert mopti["site"].admin_area.country_code == "MLI" and mopti["site"].zone.key == "Africa/Bamako"
+    mopti["site"].time_zone = "Africa/Niamey"
+    assert mopti["site"].zone.key == "Africa/Niamey"
