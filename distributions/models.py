@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditedRecords
 from beneficiaries.models import HouseholdFigures
+from config.names import in_language
 
 
 class Distribution(models.Model):
@@ -29,6 +30,8 @@ class Distribution(models.Model):
         "sites.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="distributions"
     )
     name = models.CharField(_("name"), max_length=200)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    name_ar = models.CharField(_("name in Arabic"), max_length=200, blank=True)
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
@@ -66,6 +69,11 @@ class Distribution(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language (config.names)."""
+        return in_language(self, "name")
 
     def took_late_receipt_at(self, received_at) -> bool:
         """Whether a receipt received at `received_at` (aware datetime) counts though this distribution is

@@ -100,7 +100,7 @@ def search_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _kit_choices(entitlements: list[dict]) -> list[tuple[str, str]]:
-    return [(row["kit_type"].code, f"{row['kit_type'].name} × {row['entitled']}") for row in entitlements]
+    return [(row["kit_type"].code, f"{row['kit_type'].local_name} × {row['entitled']}") for row in entitlements]
 
 
 def _household_page(
@@ -144,15 +144,15 @@ def receive(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
                 proxy_name=form.cleaned_data["proxy_name"],
                 client_uuid=form.client_uuid(code),
             )
-            recorded.append(f"{kit_type.name} × {result.receipt.quantity}")
+            recorded.append(f"{kit_type.local_name} × {result.receipt.quantity}")
         except (DuplicateReceipt, ClientUuidConflict) as error:
-            refused.append(f"{kit_type.name}: {error}")
+            refused.append(f"{kit_type.local_name}: {error}")
         except ValidationError as error:
             for field, field_messages in error.message_dict.items():
                 if field in form.fields:
                     form.add_error(field, field_messages)
                 else:
-                    refused.extend(f"{kit_type.name}: {message}" for message in field_messages)
+                    refused.extend(f"{kit_type.local_name}: {message}" for message in field_messages)
     if recorded:
         messages.success(
             request,
@@ -213,7 +213,7 @@ def offline_data(request: HttpRequest, pk: int) -> JsonResponse:
         "kits": [
             {
                 "code": item.kit_type.code,
-                "name": item.kit_type.name,
+                "name": item.kit_type.local_name,
                 "per_member": item.entitlement_basis == item.Basis.PER_MEMBER,
                 "quantity": item.entitlement_quantity,
                 "maximum": item.entitlement_maximum,

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditedRecords
+from config.names import in_language
 from kits.models import KitCategory
 
 
@@ -15,6 +16,8 @@ class Project(models.Model):
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    title_fr = models.CharField(_("title in French"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     donor = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("donor"), on_delete=models.PROTECT, related_name="funded_projects"
     )
@@ -50,6 +53,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
+
+    @property
+    def local_title(self) -> str:
+        """The title in the active language (config.names)."""
+        return in_language(self, "title")
 
 
 class Target(models.Model):

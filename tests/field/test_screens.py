@@ -220,3 +220,18 @@ def test_a_sites_time_zone_comes_from_its_country_unless_set(mopti):
     assert mopti["site"].admin_area.country_code == "MLI" and mopti["site"].zone.key == "Africa/Bamako"
     mopti["site"].time_zone = "Africa/Niamey"
     assert mopti["site"].zone.key == "Africa/Niamey"
+
+
+def test_kit_and_distribution_names_are_shown_in_the_users_language(officer_client, mopti):
+    mopti["shelter"].name_fr = "Kit d'abri d'urgence"
+    mopti["shelter"].save()
+    mopti["distribution"].name_ar = "توزيع والردي"
+    mopti["distribution"].save()
+    officer_client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    page = officer_client.get(screen(mopti)).content.decode()
+    assert "Kit d&#x27;abri d&#x27;urgence" in page
+    assert mopti["distribution"].name in page  # no French name: the English one stands in
+    officer_client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    page = officer_client.get(screen(mopti)).content.decode()
+    assert "توزيع والردي" in page
+    assert mopti["shelter"].name in page
