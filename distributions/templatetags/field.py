@@ -3,6 +3,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from distributions.models import VerificationMethod
 
@@ -19,6 +20,13 @@ def isolate_numbers(text, autoescape=True) -> SafeString:
     """Escape `text` and wrap each number, range or phone number in it in <bdi dir="ltr">."""
     escaped = str(conditional_escape(text) if autoescape else text)
     return mark_safe(_NUMBERISH.sub(lambda match: f'<bdi dir="ltr">{match.group(0)}</bdi>', escaped))  # noqa: S308
+
+
+@register.filter
+def kit_name(row: dict) -> str:
+    """A kit's name in the active language from an aggregated row (kit_type__name, kit_type__name_fr/_ar)."""
+    language = (get_language() or "en")[:2]
+    return row.get(f"kit_type__name_{language}") or row.get("kit_type__name", "")
 
 
 @register.simple_tag
