@@ -55,10 +55,13 @@ def test_dashboard_passes_axe_in_english_and_arabic(field_server, page, progress
 
 OVERFLOWING = """() => {
   const width = document.documentElement.clientWidth;
+  const outside = (box) => box.width && (box.right > width + 1 || box.left < -1);
+  const describe = (node, box) => `${node.tagName}.${node.className} ${Math.round(box.left)}-${Math.round(box.right)}`;
   return Array.from(document.querySelectorAll("main *"))
     .filter((node) => !node.closest(".table-scroll") || node.matches(".table-scroll"))
-    .filter((node) => { const box = node.getBoundingClientRect(); return box.width && (box.right > width + 1 || box.left < -1); })
-    .map((node) => { const box = node.getBoundingClientRect(); return `${node.tagName}.${node.className} ${Math.round(box.left)}-${Math.round(box.right)}`; })
+    .map((node) => [node, node.getBoundingClientRect()])
+    .filter(([, box]) => outside(box))
+    .map(([node, box]) => describe(node, box))
     .slice(0, 10);
 }"""
 
