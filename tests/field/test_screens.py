@@ -120,7 +120,9 @@ def test_registration_errors_are_shown_beside_the_fields_then_it_registers(offic
     }
     response = officer_client.post(url, data)
     assert response.status_code == 400
+    # Every error at once: the form's (consent) and the service's rules (birth year) in one round.
     assert 'id="id_consent_given_error"' in response.content.decode()
+    assert 'id="id_head_birth_year_error"' in response.content.decode()
     data["consent_given"] = "on"
     response = officer_client.post(url, data)  # the service's rule, shown beside its field
     assert response.status_code == 400
@@ -235,3 +237,12 @@ def test_kit_and_distribution_names_are_shown_in_the_users_language(officer_clie
     page = officer_client.get(screen(mopti)).content.decode()
     assert "توزيع والردي" in page
     assert mopti["shelter"].name in page
+
+
+def test_registration_shows_required_fields_and_rules_in_one_round(officer_client, mopti):
+    url = reverse("beneficiaries:register") + f"?distribution={mopti['distribution'].pk}"
+    data = {"distribution": mopti["distribution"].pk, "head_birth_year": "2090", "displacement_status": "idp"}
+    page = officer_client.post(url, data).content.decode()
+    for error_id in ("id_head_name_error", "id_head_sex_error", "id_head_birth_year_error", "members_error"):
+        assert f'id="{error_id}"' in page, error_id
+    assert 'id="registration-rules"' in page  # the phone's copy of the rules, in the same page
