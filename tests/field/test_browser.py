@@ -315,25 +315,53 @@ def _ready_offline(page, server, distribution) -> None:
     )
 
 
-def test_offline_registration_refused_by_the_server_is_kept_as_a_draft_and_fixed(field_server, page, mopti, shoot):
+DRAFT_WORDS = {
+    "en": {
+        "birth year": "birth year between",
+        "members": "at least one member",
+        "kept": "Kept on this phone",
+        "draft": "kept on this phone as a draft",
+        "duplicate": "looks like household",
+        "synced": "Synced",
+    },
+    "ar": {
+        "birth year": "أدخل سنة ميلاد بين",
+        "members": "للأسرة فرد واحد على الأقل",
+        "kept": "محفوظ على هذا الهاتف",
+        "draft": "كمسودة",
+        "duplicate": "تشبه هذه الأسرة",
+        "synced": "تمت المزامنة",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_offline_registration_refused_by_the_server_is_kept_as_a_draft_and_fixed(
+    field_server, page, mopti, shoot, language
+):
     from beneficiaries.models import Household
+
+    words = DRAFT_WORDS[language]
 
     _today_distribution(mopti)
     known = factories.household(mopti["site"], head_name="Aminata Kané", phone="+223 76 11 22 33")
     sign_in(page, field_server, "officer")
+    if language != "en":
+        page.click(f"footer button[lang={language}]")
+        page.wait_for_load_state()
     _ready_offline(page, field_server, mopti["distribution"])
-    page.click("text=Register a new household")
+    page.click("a[href*='/field/households/new/']")
     page.wait_for_load_state("networkidle")
     page.context.set_offline(True)
 
     # Checked on the phone first, with the server's rules: every error at once, beside its field.
     page.fill("#id_head_birth_year", "2090")
-    page.click("button:has-text('Register')")
+    page.click("#register-form button[type=submit]")
     expect(page.locator("#id_head_name_error")).to_be_visible()
-    expect(page.locator("#id_head_birth_year_error")).to_contain_text("birth year between")
-    expect(page.locator("#members_error")).to_contain_text("at least one member")
+    expect(page.locator("#id_head_birth_year_error")).to_contain_text(words["birth year"])
+    expect(page.locator("#members_error")).to_contain_text(words["members"])
     expect(page.locator("#id_consent_given_error")).to_be_visible()
-    shoot(page, "16-offline-registration-all-errors")
+    shoot(page, f"16-offline-registration-all-errors-{language}")
     assert not (phone_db(page) or {}).get("queue")
 
     # The same household as one already registered: only the server can see it is a probable duplicate.
@@ -347,10 +375,10 @@ def test_offline_registration_refused_by_the_server_is_kept_as_a_draft_and_fixed
     page.check("#id_woman_headed")
     page.fill("#id_phone", known.phone)
     page.check("#id_consent_given")
-    page.click("button:has-text('Register')")
+    page.click("#register-form button[type=submit]")
     page.uncheck(".offline-household input[value=NFI]")
-    page.click(".offline-household button:has-text('Record receipt')")
-    expect(page.locator(".offline-household .ok").last).to_contain_text("Kept on this phone")
+    page.click(".offline-household button[type=submit]")
+    expect(page.locator(".offline-household .ok").last).to_contain_text(words["kept"])
     assert len(phone_db(page)["queue"]) == 2
 
     # The server answers 409 (still in progress), then 503: nothing leaves the phone.
@@ -374,20 +402,20 @@ def test_offline_registration_refused_by_the_server_is_kept_as_a_draft_and_fixed
 
     # Then the server refuses it: kept as a draft with its receipt, the reason shown, the officer corrects it.
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(page.locator("#conflicts .draft-notice")).to_contain_text("kept on this phone as a draft")
+    expect(page.locator("#conflicts .draft-notice")).to_contain_text(words["draft"])
     queue = phone_db(page)["queue"]
     assert {item["kind"] for item in queue} == {"household", "receipt"}
     assert next(item for item in queue if item["kind"] == "household")["state"] == "refused"
-    shoot(page, "17-draft-notice")
+    shoot(page, f"17-draft-notice-{language}")
     page.click("#conflicts .draft-notice a")
-    expect(page.locator("#id_head_name_error")).to_contain_text("looks like household")
+    expect(page.locator("#id_head_name_error")).to_contain_text(words["duplicate"])
     expect(page.locator("#id_head_name")).to_have_value(known.head_name)
-    shoot(page, "18-draft-with-reason")
+    shoot(page, f"18-draft-with-reason-{language}")
     page.fill("#id_head_name", "Aminata Koné")
     page.fill("#id_head_birth_year", "1992")
     page.fill("#id_phone", "+223 76 99 88 77")
-    page.click("button:has-text('Register')")
-    expect(page.locator("#sync")).to_contain_text("Synced")
+    page.click("#register-form button[type=submit]")
+    expect(page.locator("#sync")).to_contain_text(words["synced"])
     registered = Household.objects.get(head_name="Aminata Koné")
     assert registered.receipts.count() == 1
     assert not phone_db(page)["queue"]
@@ -429,7 +457,20 @@ def test_sign_out_and_session_expiry_wipe_the_household_lists(field_server, page
     page.context.set_offline(True)
     page.fill("#q", household.registration_code)
     page.click(f"#results >> text={household.display_code}")
+    # The offline form's layout: each box beside its label, the offline notice above the form, not over it.
+    for box_selector in (".offline-household input[value=ESK]", ".offline-household input[type=radio]:checked"):
+        box = page.locator(box_selector).bounding_box()
+        label = page.locator(box_selector).evaluate("(input) => input.labels[0].getBoundingClientRect().toJSON()")
+        assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 12, (box, label)
+        banner = page.locator("#sync").bounding_box()
+        assert banner["y"] + banner["height"] <= box["y"] or banner["y"] >= box["y"] + box["height"]
     page.click("button:has-text('Record receipt')")
+    # Every kit given: opened again, no record button.
+    page.fill("#q", "")
+    page.fill("#q", household.registration_code)
+    page.click(f"#results .results >> text={household.display_code}")
+    expect(page.locator(".offline-household")).to_contain_text("received every kit")
+    expect(page.locator(".offline-household button[type=submit]")).to_have_count(0)
     page.context.clear_cookies()
     page.context.set_offline(False)
     expect(page.locator("#sync")).to_contain_text("session has expired")
