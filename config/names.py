@@ -8,6 +8,15 @@ from django.utils.translation import get_language
 TRANSLATED_LANGUAGES = ("fr", "ar")
 
 
+def row_in_language(row: dict, key: str, language: str | None = None) -> str:
+    """An aggregated or frozen row's `key` (e.g. "kit_type__name") in `language` (default: the active one),
+    from `<key>_fr` / `<key>_ar` where the row carries them, else the English value."""
+    language = (language or get_language() or "en")[:2]
+    if language in TRANSLATED_LANGUAGES and row.get(f"{key}_{language}"):
+        return row[f"{key}_{language}"]
+    return row.get(key, "")
+
+
 def in_language(obj, field: str, language: str | None = None) -> str:
     """`obj.<field>` in `language` (default: the active one), the English value where none is given."""
     language = (language or get_language() or "en")[:2]

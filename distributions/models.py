@@ -60,7 +60,8 @@ class Distribution(models.Model):
     def save(self, *args, **kwargs):
         if self.is_open:
             self.closed_at = None
-        elif self.closed_at is None:
+        elif self.closed_at is None and not self._state.adding:
+            # Closed now. One created closed was never open: it takes no late sync (closed_at stays empty).
             self.closed_at = timezone.now()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "closed_at"}

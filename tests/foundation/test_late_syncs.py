@@ -113,3 +113,25 @@ def test_bulk_accepts_late_syncs_and_keeps_each_refusal_for_the_distribution_pag
     # The same sync sent again keeps one refusal.
     record_receipts_bulk(recorded_by=mopti["officer"], items=items[1:])
     assert SyncRefusal.objects.count() == 1
+
+
+def test_a_distribution_created_closed_was_never_open_and_takes_no_late_sync(mopti):
+    today = timezone.localdate()
+    closed = factories.distribution(
+        mopti["project"],
+        mopti["site"],
+        kits=[mopti["shelter"]],
+        status=Distribution.Status.COMPLETED,
+        planned_start=today,
+        planned_end=today,
+    )
+    assert closed.closed_at is None
+    with pytest.raises(ValidationError):
+        record_receipt(
+            recorded_by=mopti["officer"],
+            distribution=closed,
+            household=factories.household(mopti["site"]),
+            kit_type=mopti["shelter"],
+            verification_method="thumbprint",
+            received_at=timezone.now() - datetime.timedelta(minutes=5),
+        )
