@@ -444,6 +444,11 @@ def test_a_receipt_recorded_offline_before_closing_syncs_late_and_shows_on_the_p
     expect(page.locator(".sync-report")).to_contain_text("1 late sync")
     expect(page.locator(".late-syncs")).to_contain_text(household.display_code)
     shoot(page, "19-late-sync-on-the-page")
+    # The phone keeps only what current work needs: the closed distribution's list goes at the picker.
+    page.goto(f"{field_server.url}/field/")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    assert [entry["distribution"] for entry in phone_db(page)["lists"]] == []
 
 
 def test_sign_out_and_session_expiry_wipe_the_household_lists(field_server, page, mopti):

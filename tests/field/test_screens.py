@@ -246,3 +246,38 @@ def test_registration_shows_required_fields_and_rules_in_one_round(officer_clien
     for error_id in ("id_head_name_error", "id_head_sex_error", "id_head_birth_year_error", "members_error"):
         assert f'id="{error_id}"' in page, error_id
     assert 'id="registration-rules"' in page  # the phone's copy of the rules, in the same page
+
+
+def test_the_manager_sees_late_syncs_and_refusals_on_the_distribution_page(client, mopti):
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from distributions.services import record_receipts_bulk
+
+    distribution = mopti["distribution"]
+    today = timezone.localdate()
+    distribution.planned_start, distribution.planned_end = today, today
+    distribution.save()
+    late, refused = factories.household(mopti["site"]), factories.household(mopti["site"])
+    distribution.status = "completed"
+    distribution.save()
+    items = [
+        {
+            "distribution": distribution,
+            "household": household,
+            "kit_type": mopti["shelter"],
+            "verification_method": "thumbprint",
+            "client_uuid": uuid.uuid4(),
+            "received_at": when,
+        }
+        for household, when in ((late, timezone.now() - dt.timedelta(minutes=5)), (refused, timezone.now()))
+    ]
+    record_receipts_bulk(recorded_by=mopti["officer"], items=items)
+    manager = factories.user(Role.PROGRAMME_MANAGER, projects=[mopti["project"]])
+    client.force_login(manager)
+    page = client.get(screen(mopti)).content.decode()
+    assert "1 late sync" in page and late.display_code in page
+    assert "1 receipt refused when it synced" in page and refused.display_code in page
+    assert "closed on" in page
