@@ -543,12 +543,16 @@ def test_arabic_reads_numbers_codes_phones_and_ranges_as_written(field_server, p
     assert arrow == '"←"'
 
 
-def test_a_household_with_a_card_is_served_in_two_taps_on_one_screen(field_server, page, mopti, shoot):
+@pytest.mark.parametrize("language", ["en", "fr", "ar"])
+def test_a_household_with_a_card_is_served_in_two_taps_on_one_screen(field_server, page, mopti, shoot, language):
     for number in range(30):
         factories.household(mopti["site"], head_name=f"Household {number}")
     household = factories.household(mopti["site"], head_name="Kadiatou Sidibé")
     sign_in(page, field_server, "officer")
     page.goto(screen_url(field_server, mopti["distribution"]))
+    if language != "en":
+        page.click(f"footer button[lang={language}]")
+        page.wait_for_load_state()
     taps = 0
     # The card's code, typed or scanned into the search box (no tap counted: the box has the focus).
     page.fill("#q", household.registration_code)
@@ -558,19 +562,19 @@ def test_a_household_with_a_card_is_served_in_two_taps_on_one_screen(field_serve
     assert first.bounding_box()["y"] + first.bounding_box()["height"] <= 440
     first.click()
     taps += 1
-    record = page.locator("button:has-text('Record receipt')")
+    record = page.locator("form.receive button[type=submit]")
     box = record.bounding_box()
     assert box["y"] + box["height"] <= 740, box  # no scrolling
     assert page.evaluate("window.scrollY") == 0
-    shoot(page, "22-one-screen-household")
+    shoot(page, f"22-one-screen-household-{language}")
     record.click()
     taps += 1
     expect(page.locator(".messages .success")).to_contain_text(household.display_code)
     assert taps == 2 and household.receipts.count() == 2
     # Found again, it carries the "already received" mark.
     page.fill("#q", household.registration_code)
-    expect(page.locator("#results a").first).to_contain_text("Already received")
-    (ARTIFACTS / "taps-per-household.json").write_text(json.dumps({"taps": taps}))
+    expect(page.locator("#results a .served").first).to_be_visible()
+    (ARTIFACTS / f"taps-per-household-{language}.json").write_text(json.dumps({"taps": taps}))
 
 
 def test_proxy_name_only_when_proxy_is_the_method(field_server, page, mopti):
