@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
@@ -192,7 +192,9 @@ def void(request: HttpRequest, pk: int, receipt_pk: int) -> HttpResponse:
 
 def _offline_etag(request: HttpRequest, pk: int) -> str | None:
     try:
-        return selectors.offline_version(selectors.distribution_for(request.user, pk))
+        # The kits' names are in the user's language: another language is another list.
+        version = selectors.offline_version(selectors.distribution_for(request.user, pk))
+        return f"{version}-{translation.get_language()}"
     except Distribution.DoesNotExist:
         return None
 
