@@ -22,6 +22,13 @@ def isolate_numbers(text, autoescape=True) -> SafeString:
     return mark_safe(_NUMBERISH.sub(lambda match: f'<bdi dir="ltr">{match.group(0)}</bdi>', escaped))  # noqa: S308
 
 
+@register.filter(needs_autoescape=True)
+def ltr(text, autoescape=True) -> SafeString:
+    """`text` escaped and isolated left to right (<bdi dir="ltr">): a code or a number inside a sentence."""
+    escaped = conditional_escape(text) if autoescape else text
+    return mark_safe(f'<bdi dir="ltr">{escaped}</bdi>')  # noqa: S308
+
+
 @register.filter
 def kit_name(row: dict) -> str:
     """A kit's name in the active language from an aggregated row (kit_type__name, kit_type__name_fr/_ar)."""

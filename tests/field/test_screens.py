@@ -100,6 +100,8 @@ def test_void_needs_a_reason_and_shows_in_the_history(officer_client, mopti, hou
         verification_method="thumbprint",
     ).receipt
     url = screen(mopti, "distributions:void", receipt_pk=receipt.pk)
+    # The code inside the sentence is isolated (read as written in Arabic too), not escaped.
+    assert f'to <bdi dir="ltr">{household.display_code}</bdi> on' in officer_client.get(url).content.decode()
     assert officer_client.post(url, {"reason": " "}).status_code == 400
     assert officer_client.post(url, {"reason": "Wrong household"}).status_code == 302
     history = officer_client.get(reverse("beneficiaries:history", kwargs={"pk": household.pk})).content.decode()
