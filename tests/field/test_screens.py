@@ -283,3 +283,26 @@ def test_the_manager_sees_late_syncs_and_refusals_on_the_distribution_page(clien
     assert "1 late sync" in page and late.display_code in page
     assert "1 receipt refused when it synced" in page and refused.display_code in page
     assert "closed on" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "3 July 2024, 09:05"), ("fr", "3 juillet 2024 09:05"), ("ar", "3 يوليو 2024، 09:05")],
+)
+def test_dates_are_day_first_in_three_languages(officer_client, mopti, household, language, expected):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    record_receipt(
+        recorded_by=mopti["officer"],
+        distribution=mopti["distribution"],
+        household=household,
+        kit_type=mopti["shelter"],
+        verification_method="thumbprint",
+        received_at=timezone.make_aware(dt.datetime(2024, 7, 3, 9, 5), dt.UTC),  # Mopti: UTC all year
+    )
+    officer_client.post(reverse("set_language"), {"language": language, "next": "/"})
+    page = officer_client.get(screen(mopti, "distributions:household", household_pk=household.pk)).content.decode()
+    assert expected in page
+    assert "01/07/2024" in officer_client.get(screen(mopti)).content.decode()  # the planned dates, short
