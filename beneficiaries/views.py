@@ -55,7 +55,7 @@ def register(request: HttpRequest) -> HttpResponse:
     distribution = _distribution_or_none(request)
     sites = visible_sites(request.user).order_by("name")
     site = distribution.site if distribution else _site(request, request.POST.get("site") or request.GET.get("site"))
-    form = HouseholdForm(request.POST or None)
+    form = HouseholdForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not form.is_valid():
         # Every error at once: the rules (birth year, members) too, on the fields that were readable.
         form.add_service_errors(registration_errors(**form.cleaned_data))

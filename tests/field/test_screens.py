@@ -306,3 +306,10 @@ def test_dates_are_day_first_in_three_languages(officer_client, mopti, household
     page = officer_client.get(screen(mopti, "distributions:household", household_pk=household.pk)).content.decode()
     assert expected in page
     assert "01/07/2024" in officer_client.get(screen(mopti)).content.decode()  # the planned dates, short
+
+
+def test_an_empty_registration_post_shows_the_errors_not_a_server_error(officer_client, mopti):
+    url = reverse("beneficiaries:register") + f"?distribution={mopti['distribution'].pk}"
+    response = officer_client.post(url, {})
+    assert response.status_code == 400
+    assert 'id="id_head_name_error"' in response.content.decode()
