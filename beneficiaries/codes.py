@@ -4,6 +4,11 @@ Eight random characters from Crockford's base 32 (no I, L, O, U: nothing to conf
 on a crumpled card) and one check character (Crockford's mod-37 check symbol), printed
 as `XXXX-XXXX-C`. Typing mistakes of one character, and swaps of two neighbours, are
 caught by the check before any database look-up.
+
+New codes only use bodies whose check character is a letter or a digit: the five symbols of
+the mod-37 check alphabet (`*~$=`, and `U`'s neighbours) need the symbols keyboard on a phone.
+The check is unchanged (mod 37, so every code issued before still validates, whatever its
+check character); only the drawing skips the bodies whose check is a symbol (4 in 37).
 """
 
 import secrets
@@ -22,18 +27,29 @@ def check_character(body: str) -> str:
     return CHECK_ALPHABET[value % 37]
 
 
+# Check characters that need a phone's symbols keyboard: never issued any more, still accepted.
+SYMBOL_CHECKS = frozenset("*~$=")
+
+
 def new_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
-    return body + check_character(body)
+    """A fresh code (9 characters, letters and digits only); see the module's docstring."""
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
+        check = check_character(body)
+        if check not in SYMBOL_CHECKS:
+            return body + check
 
 
 def new_codes(count: int) -> list[str]:
-    """`count` distinct fresh codes at once (file imports): 40 random bits each, the 8 base-32 digits of new_code."""
+    """`count` distinct fresh codes at once (file imports): 40 random bits each, the 8 base-32 digits of new_code,
+    and like new_code never a symbol as check character."""
     drawn: set[str] = set()
     while len(drawn) < count:
         value = int.from_bytes(secrets.token_bytes(5))
         body = "".join(ALPHABET[(value >> shift) & 31] for shift in range(35, -1, -5))
-        drawn.add(body + check_character(body))
+        check = check_character(body)
+        if check not in SYMBOL_CHECKS:
+            drawn.add(body + check)
     return list(drawn)
 
 

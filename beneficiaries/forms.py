@@ -1,19 +1,10 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, Household
-
-REGISTRATION_FIELDS = (
-    "head_name",
-    "head_sex",
-    "head_birth_year",
-    "displacement_status",
-    *SADD_FIELDS,
-    *VULNERABILITY_FIELDS,
-    "phone",
-    "consent_given",
-)
-
+from beneficiaries.rules import REGISTRATION_FIELDS
+from distributions.templatetags.field import isolate_numbers
 
 WIDGETS = {
     "head_sex": forms.RadioSelect,
@@ -40,6 +31,8 @@ class HouseholdForm(forms.Form):
         )
         for name in SADD_FIELDS:
             self.fields[name].required = False  # an empty count is no one
+            # "60+", "18-59" read as written in Arabic too (isolated left-to-right).
+            self.fields[name].label = isolate_numbers(capfirst(self.fields[name].label))
         self.fields["head_sex"].choices = [choice for choice in self.fields["head_sex"].choices if choice[0]]
         self.fields["consent_given"].required = True
         # Household size errors concern the counts as a whole, shown beside them.

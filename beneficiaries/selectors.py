@@ -66,7 +66,7 @@ def search_q(query: str) -> Q:
 
 def household_for(user: User, pk: int) -> Household:
     """One household the user may see (Household.DoesNotExist otherwise)."""
-    return visible_households(user).select_related("site").get(pk=pk)
+    return visible_households(user).select_related("site__admin_area").get(pk=pk)
 
 
 def households_for_cards(user: User, *, site: Site | None = None, ids: list[int] | None = None) -> QuerySet[Household]:
@@ -76,6 +76,18 @@ def households_for_cards(user: User, *, site: Site | None = None, ids: list[int]
     if ids:
         households = households.filter(pk__in=ids)
     return households
+
+
+def sites_printing_head_names(site_ids: set[int]) -> set[int]:
+    """Sites whose household cards may carry the head's name: at least one project has a distribution there,
+    and every such project allows it (Project.cards_show_head_name; the strictest project wins). One query."""
+    from distributions.models import Distribution
+
+    allowed: dict[int, bool] = {}
+    rows = Distribution.objects.filter(site_id__in=site_ids).values_list("site_id", "project__cards_show_head_name")
+    for site_id, allows in rows.distinct():
+        allowed[site_id] = allowed.get(site_id, True) and allows
+    return {site_id for site_id, allows in allowed.items() if allows}
 
 
 def site_households_for_offline(user: User, site: Site) -> QuerySet[Household]:

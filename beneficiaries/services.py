@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 
 from accounts import audit, selectors
 from accounts.models import User
-from beneficiaries import codes, duplicates, identity
+from beneficiaries import codes, duplicates, identity, rules
 from beneficiaries.models import SADD_FIELDS, DuplicateReview, Household, ImportRow
 from sites.models import Site
 
@@ -63,12 +63,10 @@ def _validate(
             % {"size": household.household_size, "counted": counted}
         )
     if counted < 1:
-        errors.setdefault("household_size", []).append(_("A household has at least one member."))
-    this_year = timezone.now().year
-    if household.head_birth_year is not None and not (this_year - 120 <= household.head_birth_year <= this_year):
-        errors.setdefault("head_birth_year", []).append(
-            _("Enter a birth year between %(low)s and %(high)s.") % {"low": this_year - 120, "high": this_year}
-        )
+        errors.setdefault("household_size", []).append(rules.no_member_error())
+    low, high = rules.birth_year_bounds()
+    if household.head_birth_year is not None and not (low <= household.head_birth_year <= high):
+        errors.setdefault("head_birth_year", []).append(rules.birth_year_error(low, high))
     if household.consent_given and household.consent_date is None:
         household.consent_date = timezone.localdate()
     if household.consent_date and household.consent_date > timezone.localdate():
@@ -240,6 +238,21 @@ def update_household(household: Household, *, updated_by: User | None, **changes
     _validate(locked)
     locked.save()
     return locked
+
+
+def registration_errors(**fields) -> dict[str, list[str]]:
+    """The rule errors of a registration, without writing anything (fields as register_household takes them,
+    any missing): lets a form show every error at once, not the required fields first and the rules after."""
+    household = Household(**{name: value for name, value in fields.items() if name in EDITABLE_FIELDS})
+    try:
+        _validate(household, site_checked=True)
+    except ValidationError as error:
+        return {
+            name: messages
+            for name, messages in error.message_dict.items()
+            if name in fields or name == "household_size"
+        }
+    return {}
 
 
 def submitted_fields(fields: dict) -> dict:

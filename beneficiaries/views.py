@@ -6,16 +6,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import can_register_households, can_see_personal_data, visible_sites
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
-from beneficiaries.selectors import household_changes, household_for, households_for_cards
-from beneficiaries.services import register_household
+from beneficiaries.rules import registration_schema
+from beneficiaries.selectors import (
+    household_changes,
+    household_for,
+    households_for_cards,
+    sites_printing_head_names,
+)
+from beneficiaries.services import register_household, registration_errors
 from distributions.models import Distribution
-from distributions.selectors import distribution_for, household_history
+from distributions.selectors import distribution_for, household_history, open_distributions_for
 from sites.models import Site
 
 CARDS_PER_PAGE = 60
@@ -48,8 +55,11 @@ def register(request: HttpRequest) -> HttpResponse:
     distribution = _distribution_or_none(request)
     sites = visible_sites(request.user).order_by("name")
     site = distribution.site if distribution else _site(request, request.POST.get("site") or request.GET.get("site"))
-    form = HouseholdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = HouseholdForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not form.is_valid():
+        # Every error at once: the rules (birth year, members) too, on the fields that were readable.
+        form.add_service_errors(registration_errors(**form.cleaned_data))
+    elif request.method == "POST":
         if site is None:
             form.add_error(None, _("Choose the site where the household lives."))
         else:
@@ -63,7 +73,13 @@ def register(request: HttpRequest) -> HttpResponse:
                     return redirect("distributions:household", pk=distribution.pk, household_pk=household.pk)
                 return redirect("beneficiaries:history", pk=household.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "distribution": distribution, "site": site, "sites": sites}
+    context = {
+        "form": form,
+        "distribution": distribution,
+        "site": site,
+        "sites": sites,
+        "rules": registration_schema(),
+    }
     return render(request, "field/register.html", context, status=status)
 
 
@@ -77,7 +93,8 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     receipts = household_history(request.user, household)
     changes = household_changes(request.user, household)
     context = {"household": household, "receipts": receipts, "changes": changes}
-    return render(request, "field/history.html", context)
+    with timezone.override(household.site.zone):  # times as the site's clocks show them
+        return render(request, "field/history.html", context)
 
 
 @login_required
@@ -89,7 +106,10 @@ def cards(request: HttpRequest) -> HttpResponse:
     site = _site(request, request.GET.get("site"))
     ids = [int(value) for value in request.GET.getlist("household") if value.isdigit()]
     if site is None and not ids:
-        return render(request, "field/cards_choose.html", {"sites": visible_sites(request.user).order_by("name")})
+        sites = visible_sites(request.user).order_by("name")
+        # The officer's current site first: where their open distributions are.
+        current = open_distributions_for(request.user).values_list("site_id", flat=True).first()
+        return render(request, "field/cards_choose.html", {"sites": sites, "current": current})
     households = households_for_cards(request.user, site=site, ids=ids)
     after = request.GET.get("after", "")
     if after.isdigit():
@@ -97,8 +117,13 @@ def cards(request: HttpRequest) -> HttpResponse:
     page = list(households.order_by("pk")[: CARDS_PER_PAGE + 1])
     more = len(page) > CARDS_PER_PAGE
     page = page[:CARDS_PER_PAGE]
+    named_sites = sites_printing_head_names({household.site_id for household in page})
     cards = [
-        {"household": household, "qr": segno.make(household.registration_code, error="m").svg_inline(scale=4)}
+        {
+            "household": household,
+            "qr": segno.make(household.registration_code, error="m").svg_inline(scale=4),
+            "head_name": household.head_name if household.site_id in named_sites else "",
+        }
         for household in page
     ]
     context = {"site": site, "cards": cards, "next_after": page[-1].pk if more and page else None}

@@ -19,6 +19,7 @@ class DistributionAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "project__code", "site__name", "site__code")
     list_select_related = ("project", "site")
     raw_id_fields = ("site",)
+    readonly_fields = ("closed_at",)  # kept by Distribution.save(): the bound of late syncs
     date_hierarchy = "planned_start"
     inlines = [DistributionItemInline]
 

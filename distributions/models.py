@@ -3,10 +3,12 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditedRecords
 from beneficiaries.models import HouseholdFigures
+from config.names import in_language
 
 
 class Distribution(models.Model):
@@ -28,10 +30,15 @@ class Distribution(models.Model):
         "sites.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="distributions"
     )
     name = models.CharField(_("name"), max_length=200)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    name_ar = models.CharField(_("name in Arabic"), max_length=200, blank=True)
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When it was completed or cancelled (save() keeps it): receipts a phone recorded offline before
+    # that moment, inside the planned dates, are still accepted as late syncs (services._check_recordable).
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     kit_types = models.ManyToManyField("kits.KitType", through="DistributionItem", related_name="distributions")
     history = AuditedRecords()
 
@@ -50,9 +57,32 @@ class Distribution(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.is_open:
+            self.closed_at = None
+        elif self.closed_at is None and not self._state.adding:
+            # Closed now. One created closed was never open: it takes no late sync (closed_at stays empty).
+            self.closed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "closed_at"}
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language (config.names)."""
+        return in_language(self, "name")
+
+    def took_late_receipt_at(self, received_at) -> bool:
+        """Whether a receipt received at `received_at` (aware datetime) counts though this distribution is
+        closed: completed (not cancelled), received before it closed and on a planned day (local dates)."""
+        if self.status != self.Status.COMPLETED or self.closed_at is None or received_at > self.closed_at:
+            return False
+        # The planned days are the site's days (Site.zone), not the server's.
+        return self.planned_start <= timezone.localdate(received_at, self.site.zone) <= self.planned_end
 
 
 class DistributionItem(models.Model):
@@ -144,6 +174,8 @@ class Receipt(HouseholdFigures):
         related_name="+",
     )
     void_reason = models.CharField(_("void reason"), max_length=500, blank=True)
+    # Synced after its distribution closed, though received while it was open (a phone offline).
+    late_sync = models.BooleanField(_("late sync"), default=False, db_default=False)
     history = AuditedRecords()
 
     class Meta:
@@ -318,3 +350,24 @@ class ReachSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.scope}: {self.households} households"
+
+
+class SyncRefusal(models.Model):
+    """A receipt a phone recorded offline that the server refused when it synced (duplicate, closed
+    distribution, inactive household...): the phone shows it once, the distribution's page keeps it."""
+
+    client_uuid = models.UUIDField(unique=True)
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="sync_refusals")
+    household = models.ForeignKey("beneficiaries.Household", on_delete=models.CASCADE, related_name="+")
+    kit_type = models.ForeignKey("kits.KitType", on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField(_("received at"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    refused_at = models.DateTimeField(_("refused at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500)
+
+    class Meta:
+        ordering = ["-refused_at", "-id"]
+        indexes = [models.Index(fields=["distribution", "refused_at"], name="syncrefusal_dist_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_uuid}: {self.reason}"

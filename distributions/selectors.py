@@ -5,7 +5,7 @@ from django.db.models import Count, Max, QuerySet, Sum
 from accounts.models import User
 from accounts.selectors import field_distributions, field_receipts, visible_receipts
 from beneficiaries.models import Household
-from distributions.models import Distribution, Receipt
+from distributions.models import Distribution, Receipt, SyncRefusal
 
 
 def open_distributions_for(user: User) -> QuerySet[Distribution]:
@@ -44,9 +44,46 @@ def distribution_progress(distribution: Distribution) -> list[dict]:
     return progress
 
 
+def served_among(distribution: Distribution, households: list[Household]) -> set[int]:
+    """Ids of the given households holding an active receipt in this distribution (one query): the
+    search results' "already received" mark."""
+    if not households:
+        return set()
+    return set(
+        Receipt.objects.filter(
+            distribution=distribution, household__in=[household.pk for household in households], voided_at__isnull=True
+        )
+        .values_list("household_id", flat=True)
+        .distinct()
+    )
+
+
+SYNC_REPORT_ROWS = 20
+
+
+def sync_report(distribution: Distribution) -> dict:
+    """What phones synced late or had refused, for the distribution's page (three queries).
+
+    {"late_count": int, "late": [Receipt] (newest SYNC_REPORT_ROWS, active ones), "refusals": [SyncRefusal]
+    (newest SYNC_REPORT_ROWS), "refusal_count": int}. Codes and kits only: no names.
+    """
+    late = Receipt.objects.filter(distribution=distribution, late_sync=True, voided_at__isnull=True)
+    refusals = SyncRefusal.objects.filter(distribution=distribution)
+    return {
+        "late_count": late.count(),
+        "late": list(
+            late.select_related("household", "kit_type", "recorded_by").order_by("-recorded_at")[:SYNC_REPORT_ROWS]
+        ),
+        "refusal_count": refusals.count(),
+        "refusals": list(
+            refusals.select_related("household", "kit_type", "recorded_by").order_by("-refused_at")[:SYNC_REPORT_ROWS]
+        ),
+    }
+
+
 def distribution_for(user: User, pk: int) -> Distribution:
     """One distribution the user may open in the field app (Distribution.DoesNotExist otherwise)."""
-    return field_distributions(user).select_related("site", "project").get(pk=pk)
+    return field_distributions(user).select_related("site__admin_area", "project").get(pk=pk)
 
 
 def household_entitlements(distribution: Distribution, household: Household) -> list[dict]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from beneficiaries.models import Household
-from distributions.models import Distribution, DistributionItem, Receipt, VerificationMethod
+from distributions.models import Distribution, DistributionItem, Receipt, SyncRefusal, VerificationMethod
 from distributions.summary import apply_receipt, apply_receipts, unapply_receipt
 from kits.models import KitType
 
@@ -100,11 +100,18 @@ def _check_recordable(
     received_at: datetime.datetime,
 ) -> None:
     errors: dict[str, list[str]] = {}
-    if not distribution.is_open:
-        errors["distribution"] = [
-            _("This distribution is %(status)s: no receipts can be recorded.")
-            % {"status": distribution.get_status_display().lower()}
-        ]
+    if not distribution.is_open and not distribution.took_late_receipt_at(received_at):
+        if distribution.status == Distribution.Status.COMPLETED and distribution.closed_at:
+            closed = date_format(timezone.localtime(distribution.closed_at), "DATETIME_FORMAT")
+            errors["distribution"] = [
+                _("This distribution closed on %(closed)s: only kits received on its planned days before then count.")
+                % {"closed": closed}
+            ]
+        else:
+            errors["distribution"] = [
+                _("This distribution is %(status)s: no receipts can be recorded.")
+                % {"status": distribution.get_status_display().lower()}
+            ]
     if not household.is_active:
         errors["household"] = [_("This household is inactive.")]
     entitled = item.entitlement_for(household.household_size)
@@ -163,7 +170,11 @@ def _decide(
         fields["proxy_name"],
         fields["received_at"],
     )
-    return RecordedReceipt(_new_receipt(household=household, quantity=quantity, **fields), created=True)
+    # Accepted by a closed distribution only when received while it was open: a late sync.
+    late_sync = not distribution.is_open
+    return RecordedReceipt(
+        _new_receipt(household=household, quantity=quantity, late_sync=late_sync, **fields), created=True
+    )
 
 
 def record_receipt(
@@ -257,12 +268,39 @@ def record_receipts_bulk(*, recorded_by: User, items: list[dict]) -> list[BulkOu
     with transaction.atomic():
         try:
             with transaction.atomic():
-                return _record_batch(recorded_by, items)
+                outcomes = _record_batch(recorded_by, items)
         except IntegrityError:
             # Lost a race the locks did not cover (another device stored one of these client UUIDs
             # meanwhile): the batch's writes are rolled back, and item by item gives the exact answer.
-            pass
-        return [_record_each(recorded_by, item) for item in items]
+            outcomes = [_record_each(recorded_by, item) for item in items]
+        _keep_refusals(recorded_by, items, outcomes)
+        return outcomes
+
+
+def refusal_reason(error: Exception) -> str:
+    """One line for a refused receipt, in the active language: the messages of its errors."""
+    if isinstance(error, ValidationError):
+        return " ".join(str(message) for message in error.messages)
+    return str(error)
+
+
+def _keep_refusals(recorded_by: User, items: list[dict], outcomes: list[BulkOutcome]) -> None:
+    """Keep each refused item of a sync for the distribution's page (once per client UUID)."""
+    refusals = [
+        SyncRefusal(
+            client_uuid=item["client_uuid"],
+            distribution=item["distribution"],
+            household=item["household"],
+            kit_type=item["kit_type"],
+            received_at=item.get("received_at") or timezone.now(),
+            recorded_by=recorded_by,
+            reason=refusal_reason(outcome.error)[:500],
+        )
+        for item, outcome in zip(items, outcomes, strict=True)
+        if outcome.error is not None and item.get("client_uuid") and not isinstance(outcome.error, ClientUuidConflict)
+    ]
+    if refusals:
+        SyncRefusal.objects.bulk_create(refusals, ignore_conflicts=True)
 
 
 def _record_each(recorded_by: User, item: dict) -> BulkOutcome:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
@@ -35,6 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if can_see_progress(request.user):
         return redirect("dashboard:project-list")
     return redirect("distributions:picker")
+
+
+def _render_at(site, request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """Render with times in the site's local time zone (Site.zone): what the officer's watch says."""
+    with timezone.override(site.zone):
+        return render(request, template, context, status=status)
 
 
 def _distribution(request: HttpRequest, pk: int) -> Distribution:
@@ -63,14 +70,17 @@ def picker(request: HttpRequest) -> HttpResponse:
 def distribution_screen(request: HttpRequest, pk: int) -> HttpResponse:
     distribution = _distribution(request, pk)
     query = request.GET.get("q", "")
+    results = search_households(request.user, distribution.site, query)
     context = {
         "distribution": distribution,
         "progress": selectors.distribution_progress(distribution),
+        "sync": selectors.sync_report(distribution),
         "query": query,
-        "results": search_households(request.user, distribution.site, query),
+        "results": results,
+        "served": selectors.served_among(distribution, results),
         "methods": VerificationMethod.choices,
     }
-    return render(request, "field/distribution.html", context)
+    return _render_at(distribution.site, request, "field/distribution.html", context)
 
 
 @login_required
@@ -79,16 +89,18 @@ def search_results(request: HttpRequest, pk: int) -> HttpResponse:
     """The result list alone, fetched as the officer types."""
     distribution = _distribution(request, pk)
     query = request.GET.get("q", "")
+    results = search_households(request.user, distribution.site, query)
     context = {
         "distribution": distribution,
         "query": query,
-        "results": search_households(request.user, distribution.site, query),
+        "results": results,
+        "served": selectors.served_among(distribution, results),
     }
-    return render(request, "field/_results.html", context)
+    return _render_at(distribution.site, request, "field/_results.html", context)
 
 
 def _kit_choices(entitlements: list[dict]) -> list[tuple[str, str]]:
-    return [(row["kit_type"].code, f"{row['kit_type'].name} × {row['entitled']}") for row in entitlements]
+    return [(row["kit_type"].code, f"{row['kit_type'].local_name} × {row['entitled']}") for row in entitlements]
 
 
 def _household_page(
@@ -99,7 +111,7 @@ def _household_page(
     if form is None and outstanding:
         form = ReceiveForm(kit_codes=_kit_choices(outstanding))
     context = {"distribution": distribution, "household": household, "entitlements": entitlements, "form": form}
-    return render(request, "field/household.html", context, status=status)
+    return _render_at(distribution.site, request, "field/household.html", context, status=status)
 
 
 @login_required
@@ -132,15 +144,15 @@ def receive(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
                 proxy_name=form.cleaned_data["proxy_name"],
                 client_uuid=form.client_uuid(code),
             )
-            recorded.append(f"{kit_type.name} × {result.receipt.quantity}")
+            recorded.append(f"{kit_type.local_name} × {result.receipt.quantity}")
         except (DuplicateReceipt, ClientUuidConflict) as error:
-            refused.append(f"{kit_type.name}: {error}")
+            refused.append(f"{kit_type.local_name}: {error}")
         except ValidationError as error:
             for field, field_messages in error.message_dict.items():
                 if field in form.fields:
                     form.add_error(field, field_messages)
                 else:
-                    refused.extend(f"{kit_type.name}: {message}" for message in field_messages)
+                    refused.extend(f"{kit_type.local_name}: {message}" for message in field_messages)
     if recorded:
         messages.success(
             request,
@@ -175,12 +187,14 @@ def void(request: HttpRequest, pk: int, receipt_pk: int) -> HttpResponse:
             return redirect("distributions:household", pk=distribution.pk, household_pk=receipt.household_id)
     status = 400 if form.errors else 200
     context = {"distribution": distribution, "receipt": receipt, "form": form}
-    return render(request, "field/void.html", context, status=status)
+    return _render_at(distribution.site, request, "field/void.html", context, status=status)
 
 
 def _offline_etag(request: HttpRequest, pk: int) -> str | None:
     try:
-        return selectors.offline_version(selectors.distribution_for(request.user, pk))
+        # The kits' names are in the user's language: another language is another list.
+        version = selectors.offline_version(selectors.distribution_for(request.user, pk))
+        return f"{version}-{translation.get_language()}"
     except Distribution.DoesNotExist:
         return None
 
@@ -201,7 +215,7 @@ def offline_data(request: HttpRequest, pk: int) -> JsonResponse:
         "kits": [
             {
                 "code": item.kit_type.code,
-                "name": item.kit_type.name,
+                "name": item.kit_type.local_name,
                 "per_member": item.entitlement_basis == item.Basis.PER_MEMBER,
                 "quantity": item.entitlement_quantity,
                 "maximum": item.entitlement_maximum,

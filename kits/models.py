@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.names import in_language
+
 
 class KitCategory(models.TextChoices):
     EMERGENCY_SHELTER = "emergency_shelter", _("Emergency shelter")
@@ -18,6 +20,8 @@ class KitType(models.Model):
 
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    name_ar = models.CharField(_("name in Arabic"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=20, choices=KitCategory.choices)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -31,6 +35,11 @@ class KitType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language (config.names)."""
+        return in_language(self, "name")
 
 
 class KitItem(models.Model):

@@ -250,6 +250,16 @@ DEMO_ID_DOCUMENT_TYPES = [
     ("IRQ", "pds_card", "Public Distribution System ration card", "PDS|ration card|البطاقة التموينية"),
 ]
 
+# Kit names in French and Arabic (config.names): what the officers and the reports call them.
+KIT_NAMES = {
+    "ESK-ML": ("Kit d'abri d'urgence (vert)", "حقيبة المأوى الطارئ (خضراء)"),
+    "NFI-ML": ("Kit d'articles non alimentaires", "حقيبة المواد غير الغذائية"),
+    "TENT-ML": ("Tente polyvalente", "خيمة متعددة الأغراض"),
+    "WINTER-IQ": ("Kit d'hiver", "حقيبة الشتاء"),
+    "BLANKET-IQ": ("Couverture d'hiver", "بطانية شتوية"),
+    "REPL-IQ": ("Kit de remplacement NFI", "حقيبة استبدال المواد غير الغذائية"),
+}
+
 
 def stable_code(key: str) -> str:
     digest = hashlib.sha256(key.encode()).digest()
@@ -354,7 +364,10 @@ class DemoLoader:
     def load_kits(self) -> dict[str, KitType]:
         kits = {}
         for code, (name, category, items) in KITS.items():
-            kits[code] = self.upsert(KitType, {"code": code}, {"name": name, "category": category})
+            name_fr, name_ar = KIT_NAMES.get(code, ("", ""))
+            kits[code] = self.upsert(
+                KitType, {"code": code}, {"name": name, "name_fr": name_fr, "name_ar": name_ar, "category": category}
+            )
             for item, quantity, unit in items:
                 self.upsert(KitItem, {"kit_type": kits[code], "item": item}, {"quantity": quantity, "unit": unit})
         return kits
@@ -434,9 +447,12 @@ class DemoLoader:
         planned=None,
         entitlements=None,
         receipt_days=None,
+        names=None,
     ) -> Distribution:
         distribution = self.upsert(
-            Distribution, {"project": project, "site": site, "name": name}, {"planned_start": start, "planned_end": end}
+            Distribution,
+            {"project": project, "site": site, "name": name},
+            {"planned_start": start, "planned_end": end, **(names or {})},
         )
         for kit_code in plan.kits:
             basis, quantity, maximum = (entitlements or {}).get(
@@ -492,6 +508,8 @@ class DemoLoader:
             {"code": "MLI-JPN-2024-SNFI"},
             {
                 "title": "Responding to the needs of internally displaced persons in Northern and Central Mali",
+                "title_fr": "Répondre aux besoins des personnes déplacées internes au Nord et au Centre du Mali",
+                "title_ar": "الاستجابة لاحتياجات النازحين داخليًا في شمال ووسط مالي",
                 "donor": orgs["Japan"],
                 "lead_organisation": orgs["IOM"],
                 "start_date": datetime.date(2024, 7, 1),
@@ -524,6 +542,10 @@ class DemoLoader:
                 project=project,
                 site=sites[plan.code],
                 name=f"Mopti urban, July 2024: {plan.name}",
+                names={
+                    "name_fr": f"Mopti urbain, juillet 2024 : {plan.name}",
+                    "name_ar": f"موبتي الحضرية، يوليو 2024: {plan.name}",
+                },
                 start=datetime.date(2024, 7, 1),
                 end=datetime.date(2024, 7, 17),
                 status=Distribution.Status.COMPLETED,
@@ -532,6 +554,31 @@ class DemoLoader:
                 households=households,
                 officer=users["officer"],
             )
+            if plan.status == DisplacementStatus.IDP:
+                self.load_second_mopti_round(project, sites[plan.code], plan, kits, households, users["officer"])
+
+    def load_second_mopti_round(self, project, site, plan: SitePlan, kits, households, officer) -> Distribution:
+        """A second NFI round at the IDP sites, under way on the day the demo is loaded (from yesterday to
+        six days on), every household still to serve: the Mopti officer has a queue to work through.
+        Its dates follow the day of loading; loaded twice the same day, nothing changes."""
+        today = timezone.localdate()
+        return self.load_distribution(
+            project=project,
+            site=site,
+            name=f"Mopti urban, round 2: {plan.name}",
+            names={
+                "name_fr": f"Mopti urbain, 2e tour : {plan.name}",
+                "name_ar": f"موبتي الحضرية، الجولة 2: {plan.name}",
+            },
+            start=today - datetime.timedelta(days=1),
+            end=today + datetime.timedelta(days=6),
+            status=Distribution.Status.ONGOING,
+            plan=SitePlan(**{**plan.__dict__, "kits": {"NFI-ML": 0}}),
+            kits=kits,
+            households=households,
+            officer=officer,
+            planned={"NFI-ML": plan.households},
+        )
 
     def load_iraq(self, areas, orgs, kits, users) -> None:
         project = self.upsert(

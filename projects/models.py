@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditedRecords
+from config.names import in_language
 from kits.models import KitCategory
 
 
@@ -15,6 +16,8 @@ class Project(models.Model):
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    title_fr = models.CharField(_("title in French"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     donor = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("donor"), on_delete=models.PROTECT, related_name="funded_projects"
     )
@@ -33,6 +36,9 @@ class Project(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     # How long personal data is kept after the project ends (data protection: retention limit).
     retention_months = models.PositiveSmallIntegerField(_("personal data retention (months after end)"), default=24)
+    # Household cards print the head of household's name only where the project allows it (docs/security.md):
+    # a lost card then names a person at risk. Off by default.
+    cards_show_head_name = models.BooleanField(_("household cards show the head of household's name"), default=False)
     history = AuditedRecords()
 
     class Meta:
@@ -47,6 +53,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
+
+    @property
+    def local_title(self) -> str:
+        """The title in the active language (config.names)."""
+        return in_language(self, "title")
 
 
 class Target(models.Model):

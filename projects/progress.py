@@ -546,7 +546,7 @@ PLACES = (
     "site__name",
     "site__code",
 )
-KIT_TYPE = ("kit_type_id", "kit_type__code", "kit_type__name", "kit_category")
+KIT_TYPE = ("kit_type_id", "kit_type__code", "kit_type__name", "kit_type__name_fr", "kit_type__name_ar", "kit_category")
 REACH_NUMBERS = ["households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS]
 
 

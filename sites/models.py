@@ -1,3 +1,6 @@
+import zoneinfo
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +46,31 @@ class AdminArea(models.Model):
         return area if area is not None and area.level == level else None
 
 
+# A country's time zone where it has one (ISO 3166 alpha-3, as AdminArea.country_code); sites of countries
+# with several zones, or not listed, set Site.time_zone.
+COUNTRY_TIME_ZONES = {
+    "MLI": "Africa/Bamako",
+    "IRQ": "Asia/Baghdad",
+    "SOM": "Africa/Mogadishu",
+    "NER": "Africa/Niamey",
+    "BFA": "Africa/Ouagadougou",
+    "TCD": "Africa/Ndjamena",
+    "NGA": "Africa/Lagos",
+    "SDN": "Africa/Khartoum",
+    "SSD": "Africa/Juba",
+    "ETH": "Africa/Addis_Ababa",
+    "YEM": "Asia/Aden",
+    "SYR": "Asia/Damascus",
+    "AFG": "Asia/Kabul",
+    "HTI": "America/Port-au-Prince",
+}
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Enter a time zone name such as Africa/Bamako."))
+
+
 class Site(models.Model):
     """A place where displaced people live and where distributions happen."""
 
@@ -73,6 +101,8 @@ class Site(models.Model):
     population_households = models.PositiveIntegerField(_("households (latest figure)"), null=True, blank=True)
     population_individuals = models.PositiveIntegerField(_("individuals (latest figure)"), null=True, blank=True)
     population_as_of = models.DateField(_("population figures as of"), null=True, blank=True)
+    # IANA name (e.g. "Africa/Bamako"); blank: its country's (COUNTRY_TIME_ZONES), else the server's.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
 
     class Meta:
         ordering = ["name"]
@@ -101,6 +131,14 @@ class Site(models.Model):
             self.admin1 = self.admin_area.ancestor_at(AdminArea.Level.ADMIN1)
             self.admin2 = self.admin_area.ancestor_at(AdminArea.Level.ADMIN2)
         super().save(*args, **kwargs)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The site's local time zone: its own, its country's, or the server's (times shown to officers)."""
+        name = self.time_zone
+        if not name and self.admin_area_id:
+            name = COUNTRY_TIME_ZONES.get(self.admin_area.country_code, "")
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
 
     def clean(self) -> None:
         if self.admin_area_id and self.admin_area.level < AdminArea.Level.ADMIN1:

@@ -57,6 +57,8 @@ def frozen_figures(report: ProgressReport) -> dict:
         filters,
         "distribution_id",
         "distribution__name",
+        "distribution__name_fr",
+        "distribution__name_ar",
         "distribution__planned_start",
         "distribution__planned_end",
         "distribution__status",
@@ -76,6 +78,8 @@ def frozen_figures(report: ProgressReport) -> dict:
             "project": {
                 "code": project.code,
                 "title": project.title,
+                "title_fr": project.title_fr,
+                "title_ar": project.title_ar,
                 "donor": project.donor.name,
                 "donor_iati": project.donor.iati_identifier,
                 "lead_organisation": project.lead_organisation.name,

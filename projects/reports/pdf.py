@@ -24,6 +24,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from beneficiaries.pseudonyms import suppressed_marker
+from config.names import row_in_language
 from projects.reports import labels
 from projects.reports.disclosure import sites_withheld
 
@@ -160,7 +161,7 @@ def _opening(figures: dict, styles) -> list[Paragraph]:
         "individuals_to_date": _number(cumulative["reach"]["individuals"]),
     }
     return [
-        Paragraph(escape(project["title"]), styles["Title"]),
+        Paragraph(escape(row_in_language(project, "title")), styles["Title"]),
         Paragraph(escape(byline), styles["Normal"]),
         Paragraph(escape(heading), styles["Heading2"]),
         Paragraph(escape(reach), styles["Normal"]),

@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import suppressed_marker
+from config.names import row_in_language
 from config.spreadsheets import xlsx_row
 from projects.reports import labels
 from projects.reports.disclosure import regions_withheld, sites_withheld
@@ -66,7 +67,7 @@ def build(figures: dict) -> bytes:
     )
     info = workbook[summary]
     info.insert_rows(1, 4)
-    info["A1"], info["B1"] = _("Project"), f"{project['code']}: {project['title']}"
+    info["A1"], info["B1"] = _("Project"), f"{project['code']}: {row_in_language(project, 'title')}"
     info["A2"], info["B2"] = _("Donor"), project["donor"]
     report = figures["report"]
     info["A3"], info["B3"] = _("Period"), labels.period(report["period_start"], report["period_end"])
@@ -101,7 +102,7 @@ def build(figures: dict) -> bytes:
         [_("Kit type"), _("Code"), _("Category"), _("Kits in period"), _("Kits to date")],
         [
             [
-                r["kit_type__name"],
+                row_in_language(r, "kit_type__name"),
                 r["kit_type__code"],
                 labels.category(r["kit_category"]),
                 r["kits"],
@@ -141,7 +142,7 @@ def build(figures: dict) -> bytes:
         ],
         [
             [
-                r["distribution__name"],
+                row_in_language(r, "distribution__name"),
                 r["site__name"],
                 r["admin2__name"],
                 r["distribution__planned_start"],

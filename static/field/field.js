@@ -1,5 +1,7 @@
 // Field app enhancements. Every action also works without this file; it adds search as you type,
 // card scanning, and offline work: receipts and registrations queue in IndexedDB and sync through the API.
+// Nothing queued is ever dropped on an answer other than success or a refusal shown to the officer:
+// a refused registration stays on the phone as a draft, with the server's reason beside its field.
 "use strict";
 (function () {
   const $ = (selector, root) => (root || document).querySelector(selector);
@@ -8,6 +10,8 @@
   const syncStatus = $("#sync");
   const conflictList = $("#conflicts");
   const lang = document.documentElement.lang || "en";
+  const user = i18n.user || "";
+  const DB_NAME = "field";
 
   function format(template, values) {
     return (template || "").replace(/%\((\w+)\)s/g, (match, name) => (name in values ? values[name] : match));
@@ -19,9 +23,12 @@
       if (name === "text") node.textContent = value;
       else node.setAttribute(name, value);
     });
-    (children || []).forEach((child) => child && node.appendChild(child));
+    (children || []).forEach((child) => child && node.appendChild(typeof child === "string" ? document.createTextNode(child) : child));
     return node;
   }
+
+  // Codes, phone numbers and counts read left to right inside Arabic text.
+  const ltr = (text, className) => element("bdi", Object.assign({ dir: "ltr", text }, className ? { class: className } : {}));
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -37,17 +44,35 @@
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  // ---- IndexedDB: the queue of what waits to be sent, conflicts to show, the last offline list.
+  // The messages of an API error body, however nested ({"errors": {"field": ["..."]}}, "detail").
+  function messagesOf(value) {
+    if (value == null) return [];
+    if (typeof value === "string") return [value];
+    if (Array.isArray(value)) return value.flatMap(messagesOf);
+    if (typeof value === "object") return Object.values(value).flatMap(messagesOf);
+    return [String(value)];
+  }
+
+  // ---- IndexedDB: the queue of what waits to be sent (and refused drafts), conflicts to show, the
+  // offline lists of the officer's open distributions, and whose phone data it is.
   let database;
+  let wiped = false; // signing out: nothing may open (and so recreate) the database any more
   function db() {
+    if (wiped) return Promise.reject(new Error("signed out"));
     database = database || new Promise((resolve, reject) => {
-      const request = indexedDB.open("field", 1);
+      const request = indexedDB.open(DB_NAME, 2);
       request.onupgradeneeded = () => {
-        request.result.createObjectStore("queue", { keyPath: "id" });
-        request.result.createObjectStore("conflicts", { autoIncrement: true });
-        request.result.createObjectStore("lists", { keyPath: "distribution" });
+        const names = request.result.objectStoreNames;
+        if (!names.contains("queue")) request.result.createObjectStore("queue", { keyPath: "id" });
+        if (!names.contains("conflicts")) request.result.createObjectStore("conflicts", { autoIncrement: true });
+        if (!names.contains("lists")) request.result.createObjectStore("lists", { keyPath: "distribution" });
+        if (!names.contains("meta")) request.result.createObjectStore("meta", { keyPath: "key" });
       };
-      request.onsuccess = () => resolve(request.result);
+      request.onsuccess = () => {
+        // Another tab signing out deletes the database: let it, and open afresh next time.
+        request.result.onversionchange = () => { request.result.close(); database = null; };
+        resolve(request.result);
+      };
       request.onerror = () => reject(request.error);
     });
     return database;
@@ -64,26 +89,60 @@
   const all = (name) => store(name, "readonly", (objects) => objects.getAll());
   const put = (name, value) => store(name, "readwrite", (objects) => objects.put(value));
   const remove = (name, key) => store(name, "readwrite", (objects) => objects.delete(key));
+  const clear = (name) => store(name, "readwrite", (objects) => objects.clear());
+  // What this officer queued (a phone shared by two officers never sends one's records as the other's).
+  const mine = () => all("queue").then((queue) => queue.filter((item) => (item.owner || user) === user));
 
-  // ---- Status: waiting count, offline notice, conflicts shown until dismissed.
+  function wipe() {
+    wiped = true;
+    if (database) database.then((handle) => handle.close()).catch(() => {});
+    database = null;
+    return new Promise((resolve) => {
+      const request = indexedDB.deleteDatabase(DB_NAME);
+      request.onsuccess = request.onerror = request.onblocked = () => resolve();
+    });
+  }
+
+  // The phone's data belongs to the officer signed in: another officer's household lists are wiped.
+  function claim() {
+    return all("meta").then((meta) => {
+      const owner = meta.find((entry) => entry.key === "owner");
+      if (owner && owner.user === user) return null;
+      return Promise.all([clear("lists"), clear("conflicts")]).then(() => put("meta", { key: "owner", user }));
+    });
+  }
+
+  // ---- Status: households waiting, offline notice, conflicts and drafts shown until dealt with.
   function showStatus(text) {
     if (!syncStatus) return;
     syncStatus.textContent = text || "";
     syncStatus.hidden = !text;
   }
 
+  // Households waiting: each registration, and each household with receipts waiting (not kits).
+  function householdsWaiting(queue) {
+    const waiting = new Set();
+    const drafts = new Set(queue.filter((item) => item.state === "refused").map((item) => "pending:" + item.id));
+    queue.filter((item) => item.state !== "refused" && !drafts.has(String(item.household))).forEach((item) => {
+      waiting.add(item.kind === "household" ? "pending:" + item.id : String(item.household));
+    });
+    return waiting.size;
+  }
+
   function refreshStatus(syncedCount) {
-    return all("queue").then((queue) => {
+    return mine().then((queue) => {
       const parts = [];
       if (!navigator.onLine) parts.push(i18n.offline);
-      if (queue.length) parts.push(format(i18n.waiting, { count: queue.length.toLocaleString(lang) }));
+      const waiting = householdsWaiting(queue);
+      if (waiting) parts.push(format(i18n.waiting, { count: waiting.toLocaleString(lang) }));
       else if (syncedCount) parts.push(format(i18n.synced, { count: syncedCount.toLocaleString(lang) }));
+      if (expired) parts.push(i18n.expired);
       showStatus(parts.join(" "));
-      return showConflicts();
+      return showConflicts(queue.filter((item) => item.state === "refused"));
     });
   }
 
-  function showConflicts() {
+  function showConflicts(drafts) {
     if (!conflictList) return Promise.resolve();
     const items = [];
     return db().then((handle) => new Promise((resolve) => {
@@ -93,57 +152,79 @@
         if (cursor) { items.push([cursor.key, cursor.value]); cursor.continue(); } else resolve(items);
       };
     })).then(() => {
-      conflictList.replaceChildren(...items.map(([key, conflict]) => {
-        const dismiss = element("button", { type: "button", class: "link", text: i18n.dismiss });
-        dismiss.addEventListener("click", () => remove("conflicts", key).then(showConflicts));
+      const draftItems = (drafts || []).map((draft) => element("li", { class: "error draft-notice" }, [
+        element("span", { text: format(i18n.draftNotice, { household: draft.body.head_name || "" }) + " " }),
+        element("a", { class: "button secondary", href: `${draft.page || i18n.registerUrl}#draft=${draft.id}`, text: i18n.fixDraft }),
+      ]));
+      conflictList.replaceChildren(...draftItems, ...items.map(([key, conflict]) => {
+        const dismiss = element("button", { type: "button", class: "secondary", text: i18n.dismiss });
+        dismiss.addEventListener("click", () => remove("conflicts", key).then(() => refreshStatus()));
         return element("li", { class: "error" }, [element("span", { text: conflict.text + " " }), dismiss]);
       }));
-      conflictList.hidden = items.length === 0;
+      conflictList.hidden = items.length + draftItems.length === 0;
+      if (draftItems.length && location.hash.startsWith("#draft=")) conflictList.querySelectorAll(".draft-notice").forEach((node) => node.remove());
     });
   }
 
   function refusal(item, result) {
     let reason = "";
     if (result.existing) {
-      const when = new Date(result.existing.received_at).toLocaleString(lang);
+      const when = new Date(result.existing.received_at).toLocaleString(lang, { timeZone: i18n.timeZone || undefined, dateStyle: "short", timeStyle: "short" });
       reason = format(i18n.duplicate, { when, who: result.existing.recorded_by });
-    } else if (result.errors) {
-      reason = Object.values(result.errors).flat().join(" ");
+    } else {
+      reason = messagesOf(result.errors || result.detail).join(" ");
     }
     return { text: format(i18n.conflict, { household: item.label, kit: item.kit_name || "", reason }) };
   }
 
   // ---- Sync: registrations first (their receipts wait for the registration code), then receipts in bulk.
+  // Only two answers take a record off the queue: success, and a definite refusal the officer is shown
+  // (a registration refused stays as an editable draft). A 409 (still being processed), 401/403 (session
+  // expired), 429, 5xx or no network leave everything queued for the next try.
   let syncing = false;
+  let expired = false;
+  const RETRY = "retry later";
   function post(url, body, headers) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      redirect: "manual",
       headers: Object.assign({ "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" }, headers),
       body: JSON.stringify(body),
+    }).then((response) => {
+      if (response.status === 401 || response.status === 403 || response.type === "opaqueredirect") {
+        expired = true;
+        throw new Error(RETRY);
+      }
+      return response;
     });
   }
 
+  function readJson(response) {
+    return response.json().catch(() => ({}));
+  }
+
   function syncHouseholds(queue) {
-    const households = queue.filter((item) => item.kind === "household");
+    const households = queue.filter((item) => item.kind === "household" && item.state !== "refused");
     return households.reduce((chain, item) => chain.then(() => post(i18n.householdsUrl, item.body, { "Idempotency-Key": item.id })
-      .then((response) => response.json().then((answer) => [response.status, answer]))
+      .then((response) => readJson(response).then((answer) => [response.status, answer]))
       .then(([status, answer]) => {
         const dependants = queue.filter((other) => other.household === "pending:" + item.id);
         if (status === 200 || status === 201) {
           return Promise.all(dependants.map((other) => put("queue", Object.assign(other, { household: answer.registration_code }))))
             .then(() => remove("queue", item.id));
         }
-        if (status >= 400 && status < 500 && status !== 403 && status !== 429) {
-          const text = format(i18n.conflict, { household: item.label, kit: "", reason: Object.values(answer).flat().join(" ") });
-          return Promise.all([put("conflicts", { text }), remove("queue", item.id), ...dependants.map((other) => remove("queue", other.id))]);
+        if (status === 400 || status === 422) {
+          // Refused: kept with its receipts as a draft the officer corrects or discards.
+          const errors = answer.errors || { non_field_errors: messagesOf(answer.detail) };
+          return put("queue", Object.assign(item, { state: "refused", errors }));
         }
-        throw new Error("retry later");
+        throw new Error(RETRY);
       })), Promise.resolve());
   }
 
   function syncReceipts() {
-    return all("queue").then((queue) => {
+    return mine().then((queue) => {
       const receipts = queue.filter((item) => item.kind === "receipt" && !String(item.household).startsWith("pending:")).slice(0, 1000);
       if (!receipts.length) return 0;
       const body = {
@@ -153,30 +234,36 @@
         })),
       };
       return post(i18n.bulkUrl, body).then((response) => {
-        if (!response.ok) throw new Error("retry later");
+        if (!response.ok) throw new Error(RETRY);
         return response.json();
       }).then((answer) => Promise.all(answer.results.map((result) => {
         const item = receipts[result.index];
-        if (result.status === "refused") return Promise.all([put("conflicts", refusal(item, result)), remove("queue", item.id)]);
-        return remove("queue", item.id).then(() => 1);
-      }))).then((done) => done.filter((value) => value === 1).length);
+        if (!item) return 0;
+        if (result.status === "refused") return Promise.all([put("conflicts", refusal(item, result)), remove("queue", item.id)]).then(() => 0);
+        if (result.status === "created" || result.status === "already_recorded") return remove("queue", item.id).then(() => 1);
+        return 0;
+      }))).then((done) => new Set(receipts.filter((item, index) => done[index] === 1).map((item) => item.household)).size);
     });
   }
 
   function sync() {
     if (syncing || !navigator.onLine) return refreshStatus();
     syncing = true;
-    return all("queue")
+    return mine()
       .then((queue) => (queue.length ? syncHouseholds(queue).then(syncReceipts) : 0))
       .catch(() => 0)
-      .then((count) => { syncing = false; return refreshStatus(count).then(() => count && loadList(true)); });
+      .then((count) => {
+        syncing = false;
+        if (expired) return clear("lists").then(() => refreshStatus());
+        return refreshStatus(count).then(() => count && loadList(true));
+      });
   }
 
   function queueReceipts(distribution, household, label, kits, method, proxyName) {
     const now = new Date().toISOString();
     return Promise.all(kits.map((kit) => put("queue", {
-      id: newUuid(), kind: "receipt", distribution: Number(distribution), household, label, kit_type: kit.code,
-      kit_name: kit.name, verification_method: method, proxy_name: proxyName, received_at: now,
+      id: newUuid(), kind: "receipt", owner: user, distribution: Number(distribution), household, label, kit_type: kit.code,
+      kit_name: kit.name, verification_method: method, proxy_name: method === "proxy" ? proxyName : "", received_at: now,
     }))).then(() => refreshStatus()).then(sync);
   }
 
@@ -189,7 +276,7 @@
     return stored.then((entry) => {
       list = entry;
       if (!navigator.onLine || (entry && !refresh && entry.fresh)) return list;
-      return fetch(screen.dataset.offlineUrl, { credentials: "same-origin", cache: "no-cache" })
+      return fetch(screen.dataset.offlineUrl, { credentials: "same-origin", cache: "no-cache", redirect: "manual" })
         .then((response) => (response.ok ? response.json() : null))
         .then((data) => {
           if (!data) return list;
@@ -197,6 +284,13 @@
           return put("lists", list).then(() => list);
         }).catch(() => list);
     });
+  }
+
+  // Only what the officer's current distributions need: lists of distributions no longer open are dropped.
+  function pruneLists(openIds) {
+    return all("lists").then((lists) => Promise.all(lists
+      .filter((entry) => !openIds.includes(entry.distribution))
+      .map((entry) => remove("lists", entry.distribution))));
   }
 
   function entitlement(kit, size) {
@@ -245,26 +339,43 @@
     const matches = localSearch(query);
     if (!matches.length) { results.replaceChildren(element("p", { text: i18n.none })); return; }
     results.replaceChildren(element("ul", { class: "results" }, matches.map((row) => {
+      const served = row[5] && row[5].length;
+      const details = [];
+      if (row[3]) details.push(ltr(row[3]), " · ");
+      details.push(format(i18n.people, { count: row[4] }));
       const button = element("button", { type: "button", class: "choice" }, [
-        element("strong", { class: "code", text: displayCode(row[1]) }), document.createTextNode(" " + row[2]),
-        element("span", { text: `${row[3] ? row[3] + " · " : ""}${row[4]} ${i18n.people}` }),
+        element("strong", { class: "code" }, [ltr(displayCode(row[1]))]), " " + row[2],
+        served ? element("span", { class: "served", text: " ✓ " + i18n.served }) : null,
+        element("span", {}, details),
       ]);
       button.addEventListener("click", () => showHousehold(row, results));
       return element("li", {}, [button]);
     })));
   }
 
+  // The proxy collector's name only when "proxy" is the method (CSS :has() does it for the server's form).
+  function proxyToggle(form, proxyBlock) {
+    const update = () => {
+      const chosen = form.querySelector("input[type=radio]:checked");
+      proxyBlock.hidden = !chosen || chosen.value !== "proxy";
+    };
+    form.addEventListener("change", update);
+    update();
+  }
+
   // The receipt form for a household from the offline list (or one registered offline).
   function receiptForm(kits, size, received, onRecord) {
-    const form = element("form", { class: "receive" });
+    const outstanding = kits.filter((kit) => !received.includes(kit.code));
+    if (!outstanding.length) return element("p", { class: "ok", role: "status", text: i18n.everyKit });
+    const form = element("form", { class: "receive offline" });
     const kitSet = element("fieldset", {}, [element("legend", { text: i18n.kits })]);
     kits.forEach((kit, index) => {
       const id = `offline-kit-${index}`;
       const done = received.includes(kit.code);
-      const input = element("input", { type: "checkbox", id, value: kit.code });
+      const input = element("input", { type: "checkbox", id, value: kit.code, name: "offline-kit" });
       if (done) input.disabled = true; else input.checked = true;
-      const text = `${kit.name} × ${entitlement(kit, size)}${done ? " · " + i18n.received : ""}`;
-      kitSet.appendChild(element("div", { class: "check" }, [input, element("label", { for: id, text })]));
+      const label = element("label", { for: id }, [kit.name + " × ", ltr(String(entitlement(kit, size))), done ? " · " + i18n.received : ""]);
+      kitSet.appendChild(element("div", { class: "check" }, [input, label]));
     });
     const methodSet = element("fieldset", {}, [element("legend", { text: i18n.method })]);
     (i18n.methods || "").split("|").forEach((pair, index) => {
@@ -274,14 +385,16 @@
       if (index === 0) input.checked = true;
       methodSet.appendChild(element("div", { class: "check" }, [input, element("label", { for: id, text: label })]));
     });
-    const proxy = element("input", { id: "offline-proxy", maxlength: "200" });
-    form.append(kitSet, methodSet, element("label", { for: "offline-proxy", text: i18n.proxy }), proxy,
-      element("p", {}, [element("button", { type: "submit", class: "big", text: i18n.record })]));
+    const proxy = element("input", { id: "offline-proxy", maxlength: "200", autocomplete: "off" });
+    const proxyBlock = element("div", { class: "proxy" }, [element("label", { for: "offline-proxy", text: i18n.proxy }), proxy]);
+    form.append(kitSet, methodSet, proxyBlock, element("p", {}, [element("button", { type: "submit", class: "big", text: i18n.record })]));
+    proxyToggle(form, proxyBlock);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const chosen = kits.filter((kit) => form.querySelector(`input[value="${kit.code}"]`).checked);
       const method = form.querySelector("input[name=offline-method]:checked").value;
       if (!chosen.length) return;
+      if (method === "proxy" && !proxy.value.trim()) { proxy.setAttribute("aria-invalid", "true"); proxy.focus(); return; }
       onRecord(chosen, method, proxy.value.trim()).then(() => {
         form.replaceChildren(element("p", { class: "ok", role: "status", text: i18n.queued }));
       });
@@ -292,7 +405,7 @@
   function showHousehold(row, results) {
     const [, code, name, , size, received] = row;
     const panel = element("section", { class: "offline-household", "aria-label": displayCode(code) }, [
-      element("h2", {}, [element("span", { class: "code", text: displayCode(code) }), document.createTextNode(" " + name)]),
+      element("h2", {}, [name + " ", element("span", { class: "code" }, [ltr(displayCode(code))])]),
     ]);
     panel.appendChild(receiptForm(list.kits, size, received, (kits, method, proxyName) => {
       kits.forEach((kit) => received.push(kit.code));
@@ -300,7 +413,7 @@
       return queueReceipts(list.distribution, code, displayCode(code), kits, method, proxyName);
     }));
     results.replaceChildren(panel);
-    panel.querySelector("input:not([disabled])")?.focus();
+    panel.querySelector("button[type=submit]")?.focus();
   }
 
   // ---- Search as you type: the server's result list when online, the phone's list offline.
@@ -315,7 +428,7 @@
         const query = input.value;
         const ticket = ++latest;
         if (!navigator.onLine) { renderLocalResults(query); return; }
-        fetch(`${screen.dataset.searchUrl}?q=${encodeURIComponent(query)}`, { credentials: "same-origin" })
+        fetch(`${screen.dataset.searchUrl}?q=${encodeURIComponent(query)}`, { credentials: "same-origin", redirect: "manual" })
           .then((response) => { if (!response.ok) throw new Error(); return response.text(); })
           .then((html) => { if (ticket === latest) results.innerHTML = html; })
           .catch(() => renderLocalResults(query));
@@ -369,33 +482,179 @@
     });
   }
 
-  // ---- Registration offline: queued with an idempotency key, then its receipt straight away.
-  function enhanceRegisterForm(form) {
-    form.addEventListener("submit", (event) => {
-      if (navigator.onLine || !form.dataset.site) return;
-      event.preventDefault();
-      const body = { site: form.dataset.site };
-      Array.from(form.elements).forEach((field) => {
-        if (!field.name || field.name === "csrfmiddlewaretoken" || field.name === "distribution") return;
-        if (field.type === "checkbox") body[field.name] = field.checked;
-        else if (field.type === "radio") { if (field.checked) body[field.name] = field.value; }
-        else if (field.type === "number") body[field.name] = field.value === "" ? 0 : Number(field.value);
-        else body[field.name] = field.value;
+  // ---- Registration: checked on the phone against the server's own rules (the JSON schema the page
+  // carries, beneficiaries/rules.py), every error at once beside its field; queued offline.
+  function readRules() {
+    const node = $("#registration-rules");
+    try { return node ? JSON.parse(node.textContent) : null; } catch (error) { return null; }
+  }
+
+  function validateRegistration(rules, body) {
+    const errors = {};
+    if (!rules) return errors;
+    const messages = rules["x-messages"] || {};
+    const add = (field, keyword) => { (errors[field] = errors[field] || []).push((messages[field] || {})[keyword] || keyword); };
+    const missing = (value) => value === undefined || value === null || value === "" || value === false;
+    (rules.required || []).forEach((field) => { if (missing(body[field])) add(field, "required"); });
+    Object.entries(rules.properties || {}).forEach(([field, rule]) => {
+      const value = body[field];
+      if (errors[field] || value === undefined || value === null || value === "") return;
+      if (rule.type === "integer" && !Number.isInteger(value)) { add(field, "type"); return; }
+      if (rule.minimum !== undefined && value < rule.minimum) add(field, "minimum");
+      else if (rule.maximum !== undefined && value > rule.maximum) add(field, "maximum");
+      if (rule.maxLength !== undefined && String(value).length > rule.maxLength) add(field, "maxLength");
+      if (rule.enum && !rule.enum.includes(value)) add(field, "enum");
+      if ("const" in rule && value !== rule.const) add(field, "const");
+    });
+    const members = rules["x-members"];
+    if (members) {
+      const total = members.fields.reduce((sum, field) => sum + (Number.isInteger(body[field]) ? body[field] : 0), 0);
+      if (total < members.minimum) errors.household_size = [members.message];
+    }
+    return errors;
+  }
+
+  function readRegistration(form) {
+    const body = { site: form.dataset.site };
+    Array.from(form.elements).forEach((field) => {
+      if (!field.name || field.name === "csrfmiddlewaretoken" || field.name === "distribution" || field.name === "site") return;
+      if (field.type === "checkbox") body[field.name] = field.checked;
+      else if (field.type === "radio") { if (field.checked) body[field.name] = field.value; }
+      else if (field.type === "number") {
+        const text = field.value.trim();
+        body[field.name] = text === "" ? (field.name === "head_birth_year" ? "" : 0) : Number(text);
+      } else body[field.name] = field.value.trim();
+    });
+    return body;
+  }
+
+  function fillRegistration(form, body) {
+    Array.from(form.elements).forEach((field) => {
+      if (!field.name || !(field.name in body)) return;
+      if (field.type === "checkbox") field.checked = Boolean(body[field.name]);
+      else if (field.type === "radio") field.checked = field.value === body[field.name];
+      else field.value = body[field.name] === 0 && field.type === "number" ? "" : body[field.name];
+    });
+  }
+
+  // Errors beside their fields, as Django renders them (ul.errorlist#id_<field>_error, aria-invalid).
+  function showFieldErrors(form, errors) {
+    form.querySelectorAll(".errorlist").forEach((node) => node.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+    const summary = $("#register-summary");
+    const other = [];
+    Object.entries(errors).forEach(([field, messages]) => {
+      const list = element("ul", { class: "errorlist", id: field === "household_size" ? "members_error" : `id_${field}_error` },
+        messagesOf(messages).map((text) => element("li", { text })));
+      if (field === "household_size") {
+        const counts = form.querySelector("fieldset.counts");
+        counts.querySelector("legend").after(list);
+        counts.setAttribute("aria-describedby", "members_error");
+        return;
+      }
+      const inputs = form.querySelectorAll(`[name="${field}"]`);
+      if (!inputs.length) { other.push(...messagesOf(messages)); return; }
+      inputs.forEach((input) => {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", list.id);
       });
+      const group = form.querySelector(`#id_${field}`);
+      const anchor = field === "consent_given" ? inputs[0].closest(".check") : (group && group.tagName === "DIV" ? group : inputs[0]);
+      if (field === "consent_given") anchor.after(list); else anchor.before(list);
+    });
+    if (summary) {
+      summary.hidden = !Object.keys(errors).length;
+      summary.querySelectorAll(".extra").forEach((node) => node.remove());
+      other.forEach((text) => summary.appendChild(element("p", { class: "extra", text })));
+    }
+    const first = form.querySelector("[aria-invalid]");
+    if (first) first.focus();
+  }
+
+  function afterRegistration(form, key, body, label) {
+    const distribution = Number((form.elements.distribution || {}).value);
+    return all("lists").then((lists) => lists.find((entry) => entry.distribution === distribution)).then((entry) => {
+      const size = Object.keys(body).filter((name) => /^(fe)?males_/.test(name)).reduce((sum, name) => sum + body[name], 0);
+      const panel = element("section", { class: "offline-household" }, [element("h2", { text: label }),
+        element("p", { class: "ok", role: "status", text: i18n.queued })]);
+      if (entry) {
+        panel.appendChild(receiptForm(entry.kits, size, [], (kits, method, proxyName) =>
+          queueReceipts(entry.distribution, "pending:" + key, label, kits, method, proxyName)));
+      }
+      form.replaceWith(panel);
+    });
+  }
+
+  function enhanceRegisterForm(form) {
+    const rules = readRules();
+    const drafts = $("#drafts");
+    let draft = null;
+
+    function openDraft() {
+      const match = location.hash.match(/^#draft=([\w-]+)$/);
+      if (!match) return Promise.resolve();
+      return mine().then((queue) => {
+        draft = queue.find((item) => item.id === match[1] && item.state === "refused") || null;
+        if (!draft) return;
+        fillRegistration(form, draft.body);
+        showFieldErrors(form, draft.errors || {});
+        const discard = element("button", { type: "button", class: "secondary", text: i18n.discardDraft });
+        discard.addEventListener("click", () => {
+          if (!window.confirm(i18n.discardConfirm)) return;
+          const gone = draft.id;
+          mine().then((queue) => Promise.all([remove("queue", gone), ...queue.filter((item) => item.household === "pending:" + gone).map((item) => remove("queue", item.id))]))
+            .then(() => { location.hash = ""; location.reload(); });
+        });
+        drafts.replaceChildren(element("p", { class: "error", role: "alert", text: format(i18n.draftNotice, { household: draft.body.head_name || "" }) }), discard);
+        drafts.hidden = false;
+      });
+    }
+
+    form.addEventListener("submit", (event) => {
+      const body = readRegistration(form);
+      const errors = validateRegistration(rules, body);
+      if (Object.keys(errors).length) { event.preventDefault(); showFieldErrors(form, errors); return; }
+      // A draft is always sent through the queue: its receipts wait for it there.
+      if ((navigator.onLine && !draft) || !form.dataset.site) return;
+      event.preventDefault();
       const key = newUuid();
       const label = `${body.head_name} (${i18n.registered})`;
-      const size = Object.keys(body).filter((name) => /^(fe)?males_/.test(name)).reduce((sum, name) => sum + body[name], 0);
-      put("queue", { id: key, kind: "household", body, label }).then(() => refreshStatus()).then(() => {
-        const distribution = Number((form.elements.distribution || {}).value);
-        return all("lists").then((lists) => lists.find((entry) => entry.distribution === distribution));
-      }).then((entry) => {
-        const panel = element("section", { class: "offline-household" }, [element("h2", { text: label })]);
-        if (entry) {
-          panel.appendChild(receiptForm(entry.kits, size, [], (kits, method, proxyName) =>
-            queueReceipts(entry.distribution, "pending:" + key, label, kits, method, proxyName)));
-        }
-        form.replaceWith(panel);
+      const item = { id: key, kind: "household", owner: user, body, label, page: location.pathname + location.search };
+      let saved = put("queue", item);
+      if (draft) {
+        // Corrected: a new Idempotency-Key (the body changed), the draft's receipts follow it.
+        const old = draft.id;
+        saved = saved.then(mine).then((queue) => Promise.all([
+          remove("queue", old),
+          ...queue.filter((other) => other.household === "pending:" + old).map((other) => put("queue", Object.assign(other, { household: "pending:" + key, label }))),
+        ]));
+      }
+      saved.then(() => refreshStatus()).then(() => afterRegistration(form, key, body, label)).then(() => {
+        if (draft) history.replaceState(null, "", location.pathname + location.search);
+        return sync();
       });
+    });
+    // The draft's link from this very page (its form replaced by the queued panel): open it afresh.
+    window.addEventListener("hashchange", () => (document.contains(form) ? openDraft() : location.reload()));
+    return openDraft();
+  }
+
+  // ---- Sign-out wipes the phone: the household lists, drafts and queue (after one last sync, and only
+  // once the officer confirms losing what could not be sent). Session expiry: see static/field/signed-out.js.
+  function enhanceSignOut(form) {
+    let confirmed = false;
+    form.addEventListener("submit", (event) => {
+      if (confirmed) return;
+      event.preventDefault();
+      const go = () => wipe().then(() => (window.caches ? caches.delete("field-pages") : null)).catch(() => {}).then(() => {
+        confirmed = true;
+        form.submit();
+      });
+      sync().then(mine).then((queue) => {
+        const waiting = householdsWaiting(queue) + queue.filter((item) => item.state === "refused").length;
+        if (waiting && !window.confirm(format(i18n.signOutUnsent, { count: waiting.toLocaleString(lang) }))) return null;
+        return go();
+      }).catch(go);
     });
   }
 
@@ -405,14 +664,19 @@
       navigator.serviceWorker.register(script.dataset.sw, { scope: "/field/" }).catch(() => {});
     }
     const logout = $('form[action$="/logout/"]');
-    if (logout && window.caches) logout.addEventListener("submit", () => { caches.delete("field-pages"); });
-    if (screen) { enhanceSearch(); loadList(true); }
-    document.querySelectorAll("form.receive[data-household]").forEach(enhanceReceiveForm);
-    const register = $("#register-form");
-    if (register) enhanceRegisterForm(register);
-    window.addEventListener("online", sync);
-    window.addEventListener("offline", () => refreshStatus());
-    sync();
+    if (logout) enhanceSignOut(logout);
+    claim().then(() => {
+      const open = $("[data-open-distributions]");
+      if (open) pruneLists(open.dataset.openDistributions.split(",").filter(Boolean).map(Number));
+      if (screen) { enhanceSearch(); loadList(true); }
+      document.querySelectorAll("form.receive[data-household]").forEach(enhanceReceiveForm);
+      const register = $("#register-form");
+      return register ? enhanceRegisterForm(register) : null;
+    }).then(() => {
+      window.addEventListener("online", sync);
+      window.addEventListener("offline", () => refreshStatus());
+      return sync();
+    });
   }
 
   if (!window.indexedDB) return;

@@ -100,6 +100,8 @@ def test_void_needs_a_reason_and_shows_in_the_history(officer_client, mopti, hou
         verification_method="thumbprint",
     ).receipt
     url = screen(mopti, "distributions:void", receipt_pk=receipt.pk)
+    # The code inside the sentence is isolated (read as written in Arabic too), not escaped.
+    assert f'to <bdi dir="ltr">{household.display_code}</bdi> on' in officer_client.get(url).content.decode()
     assert officer_client.post(url, {"reason": " "}).status_code == 400
     assert officer_client.post(url, {"reason": "Wrong household"}).status_code == 302
     history = officer_client.get(reverse("beneficiaries:history", kwargs={"pk": household.pk})).content.decode()
@@ -120,7 +122,9 @@ def test_registration_errors_are_shown_beside_the_fields_then_it_registers(offic
     }
     response = officer_client.post(url, data)
     assert response.status_code == 400
+    # Every error at once: the form's (consent) and the service's rules (birth year) in one round.
     assert 'id="id_consent_given_error"' in response.content.decode()
+    assert 'id="id_head_birth_year_error"' in response.content.decode()
     data["consent_given"] = "on"
     response = officer_client.post(url, data)  # the service's rule, shown beside its field
     assert response.status_code == 400
@@ -137,6 +141,29 @@ def test_cards_carry_the_code_as_text_and_qr_svg(officer_client, mopti, househol
     page = officer_client.get(reverse("beneficiaries:cards"), {"site": mopti["site"].pk}).content.decode()
     assert household.display_code in page
     assert "<svg" in page
+
+
+def test_cards_give_the_household_size_and_the_head_name_only_where_the_project_allows_it(
+    officer_client, mopti, household
+):
+    url = reverse("beneficiaries:cards")
+    page = officer_client.get(url, {"site": mopti["site"].pk}).content.decode()
+    assert 'class="card-size">4 people<' in page
+    assert household.head_name not in page  # off by default
+    mopti["project"].cards_show_head_name = True
+    mopti["project"].save()
+    page = officer_client.get(url, {"household": household.pk}).content.decode()
+    assert f'class="card-name">{household.head_name}<' in page
+    # Another project at the same site that does not allow it: the strictest wins.
+    factories.distribution(factories.project("OTHER"), mopti["site"])
+    assert household.head_name not in officer_client.get(url, {"household": household.pk}).content.decode()
+
+
+def test_cards_page_defaults_to_the_officers_current_site(officer_client, mopti):
+    other = factories.site("AAA", name="Aaa first by name")
+    mopti["officer"].assigned_sites.add(other)
+    page = officer_client.get(reverse("beneficiaries:cards")).content.decode()
+    assert f'<option value="{mopti["site"].pk}" selected>' in page
 
 
 def test_offline_list_is_answered_304_when_nothing_changed(officer_client, mopti, household):
@@ -170,3 +197,119 @@ def test_donor_viewer_sees_no_household(client, mopti, household):
     donor = factories.user(Role.DONOR_VIEWER, projects=[mopti["project"]])
     client.force_login(donor)
     assert client.get(reverse("beneficiaries:history", kwargs={"pk": household.pk})).status_code == 404
+
+
+def test_field_pages_show_the_sites_local_time_day_first(officer_client, mopti, household):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sites.models import Site
+
+    Site.objects.filter(pk=mopti["site"].pk).update(time_zone="Asia/Baghdad")  # UTC+3
+    record_receipt(
+        recorded_by=mopti["officer"],
+        distribution=mopti["distribution"],
+        household=household,
+        kit_type=mopti["shelter"],
+        verification_method="thumbprint",
+        received_at=timezone.make_aware(dt.datetime(2024, 7, 3, 9, 5), dt.UTC),
+    )
+    page = officer_client.get(screen(mopti, "distributions:household", household_pk=household.pk)).content.decode()
+    assert "3 July 2024, 12:05" in page  # 09:05 UTC at the site, day first
+    assert "July 3" not in page
+
+
+def test_a_sites_time_zone_comes_from_its_country_unless_set(mopti):
+    assert mopti["site"].admin_area.country_code == "MLI" and mopti["site"].zone.key == "Africa/Bamako"
+    mopti["site"].time_zone = "Africa/Niamey"
+    assert mopti["site"].zone.key == "Africa/Niamey"
+
+
+def test_kit_and_distribution_names_are_shown_in_the_users_language(officer_client, mopti):
+    mopti["shelter"].name_fr = "Kit d'abri d'urgence"
+    mopti["shelter"].save()
+    mopti["distribution"].name_ar = "توزيع والردي"
+    mopti["distribution"].save()
+    officer_client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    page = officer_client.get(screen(mopti)).content.decode()
+    assert "Kit d&#x27;abri d&#x27;urgence" in page
+    assert mopti["distribution"].name in page  # no French name: the English one stands in
+    officer_client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    page = officer_client.get(screen(mopti)).content.decode()
+    assert "توزيع والردي" in page
+    assert mopti["shelter"].name in page
+
+
+def test_registration_shows_required_fields_and_rules_in_one_round(officer_client, mopti):
+    url = reverse("beneficiaries:register") + f"?distribution={mopti['distribution'].pk}"
+    data = {"distribution": mopti["distribution"].pk, "head_birth_year": "2090", "displacement_status": "idp"}
+    page = officer_client.post(url, data).content.decode()
+    for error_id in ("id_head_name_error", "id_head_sex_error", "id_head_birth_year_error", "members_error"):
+        assert f'id="{error_id}"' in page, error_id
+    assert 'id="registration-rules"' in page  # the phone's copy of the rules, in the same page
+
+
+def test_the_manager_sees_late_syncs_and_refusals_on_the_distribution_page(client, mopti):
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from distributions.services import record_receipts_bulk
+
+    distribution = mopti["distribution"]
+    today = timezone.localdate()
+    distribution.planned_start, distribution.planned_end = today, today
+    distribution.save()
+    late, refused = factories.household(mopti["site"]), factories.household(mopti["site"])
+    distribution.status = "completed"
+    distribution.save()
+    items = [
+        {
+            "distribution": distribution,
+            "household": household,
+            "kit_type": mopti["shelter"],
+            "verification_method": "thumbprint",
+            "client_uuid": uuid.uuid4(),
+            "received_at": when,
+        }
+        for household, when in ((late, timezone.now() - dt.timedelta(minutes=5)), (refused, timezone.now()))
+    ]
+    record_receipts_bulk(recorded_by=mopti["officer"], items=items)
+    manager = factories.user(Role.PROGRAMME_MANAGER, projects=[mopti["project"]])
+    client.force_login(manager)
+    page = client.get(screen(mopti)).content.decode()
+    assert "1 late sync" in page and late.display_code in page
+    assert "1 receipt refused when it synced" in page and refused.display_code in page
+    assert "closed on" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "3 July 2024, 09:05"), ("fr", "3 juillet 2024 09:05"), ("ar", "3 يوليو 2024، 09:05")],
+)
+def test_dates_are_day_first_in_three_languages(officer_client, mopti, household, language, expected):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    record_receipt(
+        recorded_by=mopti["officer"],
+        distribution=mopti["distribution"],
+        household=household,
+        kit_type=mopti["shelter"],
+        verification_method="thumbprint",
+        received_at=timezone.make_aware(dt.datetime(2024, 7, 3, 9, 5), dt.UTC),  # Mopti: UTC all year
+    )
+    officer_client.post(reverse("set_language"), {"language": language, "next": "/"})
+    page = officer_client.get(screen(mopti, "distributions:household", household_pk=household.pk)).content.decode()
+    assert expected in page
+    assert "01/07/2024" in officer_client.get(screen(mopti)).content.decode()  # the planned dates, short
+
+
+def test_an_empty_registration_post_shows_the_errors_not_a_server_error(officer_client, mopti):
+    url = reverse("beneficiaries:register") + f"?distribution={mopti['distribution'].pk}"
+    response = officer_client.post(url, {})
+    assert response.status_code == 400
+    assert 'id="id_head_name_error"' in response.content.decode()

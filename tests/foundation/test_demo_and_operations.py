@@ -99,3 +99,20 @@ def test_a_task_goes_through_redis_to_a_real_worker(celery_worker_process):
     distribution = Distribution.objects.get(name="Mopti urban, July 2024: Walirdé")
     result = distribution_progress_task.delay(distribution.pk).get(timeout=30)
     assert {row["kit_type"]: row["given"] for row in result} == {"ESK-ML": 40, "NFI-ML": 30}
+
+
+def test_demo_gives_the_mopti_officer_a_round_under_way_today_with_households_to_serve(db):
+    from django.utils import timezone
+
+    from accounts.models import User
+    from distributions.selectors import open_distributions_for
+
+    load_demo()
+    officer = User.objects.get(username="officer")
+    today = timezone.localdate()
+    open_rounds = [d for d in open_distributions_for(officer) if d.planned_start <= today <= d.planned_end]
+    assert {d.site.name for d in open_rounds} == {"Walirdé", "Takouti"}
+    for distribution in open_rounds:
+        assert distribution.status == "ongoing"
+        to_serve = distribution.site.households.filter(is_active=True).exclude(receipts__distribution=distribution)
+        assert to_serve.count() > 0

@@ -17,6 +17,21 @@ def test_registration_code_has_a_check_character_that_catches_typos():
     assert code[0] == code[1] or not codes.is_valid(swapped)
 
 
+def test_new_codes_are_typed_on_the_letters_and_digits_keyboard_and_old_codes_still_pass():
+    drawn = [codes.new_code() for _ in range(2000)] + codes.new_codes(2000)
+    assert all(set(code) <= set(codes.ALPHABET + "U") for code in drawn)
+    assert all(codes.is_valid(code) for code in drawn)
+    # A code issued before, whose check character is a symbol, stays valid: find one body of each symbol.
+    for symbol in "*~$=":
+        body = next(
+            candidate
+            for candidate in (f"{number:08d}" for number in range(100000))
+            if codes.check_character(candidate) == symbol
+        )
+        assert codes.is_valid(body + symbol)
+        assert codes.is_valid(codes.display(body + symbol).lower())
+
+
 def test_register_household_computes_size_and_draws_a_valid_code(mopti):
     household = factories.household(mopti["site"], registered_by=mopti["officer"])
     assert household.household_size == 4

@@ -16,7 +16,9 @@ from tests.progress.conftest import at
 
 def target_cells(html: str) -> dict[str, tuple[str, str]]:
     rows = re.findall(
-        r'<td>([^<]+)</td>\s*<td class="num achieved">([^<]+)</td>\s*<td class="num target">([^<]+)</td>', html
+        r'<td data-label="[^"]*">([^<]+)</td>\s*<td class="num achieved" data-label="[^"]*">([^<]+)</td>\s*'
+        r'<td class="num target" data-label="[^"]*">([^<]+)</td>',
+        html,
     )
     return {label: (achieved, target) for label, achieved, target in rows}
 

@@ -8,6 +8,7 @@ from tests import factories
 
 # Fixtures of the field app's browser tests: Chromium's settings and a live server with production static files.
 from tests.field.conftest import (  # noqa: F401
+    ARTIFACTS,
     AXE,
     browser_context_args,
     browser_type_launch_args,
@@ -50,3 +51,42 @@ def test_dashboard_passes_axe_in_english_and_arabic(field_server, page, progress
         assert page.locator("#sites tbody tr").count() == 2  # Walirdé and Ségou centre
         found[language] = serious_violations(page)
     assert not any(found.values()), found
+
+
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const outside = (box) => box.width && (box.right > width + 1 || box.left < -1);
+  const describe = (node, box) => `${node.tagName}.${node.className} ${Math.round(box.left)}-${Math.round(box.right)}`;
+  return Array.from(document.querySelectorAll("main *"))
+    .filter((node) => !node.closest(".table-scroll") || node.matches(".table-scroll"))
+    .map((node) => [node, node.getBoundingClientRect()])
+    .filter(([, box]) => outside(box))
+    .map(([node, box]) => describe(node, box))
+    .slice(0, 10);
+}"""
+
+
+def test_dashboard_is_usable_at_360_px_in_three_languages(field_server, page, progress_fixture):  # noqa: F811
+    factories.user(Role.PROGRAMME_MANAGER, projects=[progress_fixture["project"]], username="manager")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{field_server.url}/accounts/login/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    url = f"{field_server.url}{reverse('dashboard:project', args=[progress_fixture['project'].pk])}"
+    for language in ("en", "fr", "ar"):
+        page.goto(url)
+        page.click(f"footer button[lang={language}]")
+        page.wait_for_load_state()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, (language, page.evaluate(OVERFLOWING))
+        # The progress and status of each target on screen, not in a scrolled-away column.
+        for cell in ("td.progress", "td.status"):
+            box = page.locator(f"table.targets {cell}").first.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, (language, cell, box)
+        # Chart text readable: at least 10 CSS px high once the chart is scaled to the screen.
+        heights = page.evaluate(
+            "() => Array.from(document.querySelectorAll('svg.chart text'), (t) => t.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 10, (language, min(heights))
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-360-{language}.png"), full_page=True)
