@@ -283,7 +283,7 @@ def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, dj
     assert summary[2][1] == "2024-07-01 au 2024-07-31"
     header = next(row for row in summary if row[0] == "Indicateur")
     assert header[:4] == ("Indicateur", "Quoi", "Cible", "Atteint à ce jour")
-    shelter = next(row for row in summary if row[1] == "Emergency shelter kit (green)")  # a name: data, as entered
+    shelter = next(row for row in summary if row[1] == "Kit d'abri d'urgence (vert)")  # the kit's French name
     assert (shelter[0], shelter[2], shelter[3]) == ("Kits distribués", 450, 100)
     assert shelter[7] in ("Dans les temps", "En retard")
     assert [row[0] for row in workbook["Par sexe et âge"].iter_rows(max_row=2, values_only=True)] == [
