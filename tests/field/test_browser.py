@@ -683,7 +683,7 @@ def test_cards_show_the_size_the_head_name_where_allowed_and_one_prints_from_the
     )
 
 
-@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("language", ["en", "fr", "ar"])
 def test_field_screens_show_the_sites_local_time_with_day_first_dates(field_server, page, mopti, language):
     import datetime as dt
 
@@ -714,6 +714,7 @@ def test_field_screens_show_the_sites_local_time_with_day_first_dates(field_serv
 
     page.goto(f"{screen_url(field_server, distribution)}households/{household.pk}/")
     received = page.locator("main .ok").first.inner_text()
-    # Day, month's name in the language, year, then the site's time: "3 July 2024, 01:30", "3 يوليو 2024، 01:30".
+    # Day, month's name in the language, year, then the site's time: "3 July 2024, 01:30", "3 juillet 2024 01:30",
+    # "3 يوليو 2024، 01:30".
     assert re.search(r"(?<!\d)3\s+\S+\s+2024\W{1,3}01:30", received), received
     assert "22:30" not in received and not re.search(r"(?<!\d)2\s+\S+\s+2024", received), received
