@@ -436,7 +436,7 @@ def target_progress(
             TargetProgress(
                 target_id=target.pk,
                 indicator=target.indicator,
-                label=str(target.kit_type or target.get_kit_category_display() or target.get_indicator_display()),
+                label=_target_label(target),
                 kit_type_id=target.kit_type_id,
                 kit_category=target.kit_category,
                 admin_area_id=target.admin_area_id,
@@ -449,6 +449,15 @@ def target_progress(
             )
         )
     return results
+
+
+def _target_label(target: Target) -> str:
+    """What a target counts, in the active language: its kit type's name (config.names), else its category
+    or indicator, translated. The donor report freezes its figures in the default language
+    (projects/reports/__init__.py), so the IATI narratives built from this label stay English."""
+    if target.kit_type_id:
+        return target.kit_type.local_name
+    return str(target.get_kit_category_display() or target.get_indicator_display())
 
 
 def _kits_in_area(project: Project, filters: ProgressFilter, target: Target) -> int:

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import translation
 
+from kits.models import KitType
 from projects.models import ProgressReport
 from projects.progress import kits_by, project_progress, reach_by
 from projects.reports import hxl, iati, pdf, xlsx
@@ -88,12 +89,25 @@ def frozen_figures(report: ProgressReport) -> dict:
                 "end_date": project.end_date,
                 "status": project.status,
             },
-            "period": period.as_json(),
-            "cumulative": cumulative.as_json(),
+            "period": _with_kit_names(period.as_json()),
+            "cumulative": _with_kit_names(cumulative.as_json()),
             "by_site_and_kit": by_site_and_kit,
             "distributions": distributions,
         }
     )
+
+
+def _with_kit_names(progress: dict) -> dict:
+    """Each kit target also carries its kit's French and Arabic names (`label_fr`, `label_ar`), so the
+    XLSX and PDF name it in the report's language while `label` (frozen in the default language) feeds
+    the machine-read outputs (IATI narratives are English)."""
+    kit_ids = {target["kit_type_id"] for target in progress["targets"] if target["kit_type_id"]}
+    names = {kit.pk: kit for kit in KitType.objects.filter(pk__in=kit_ids).only("name_fr", "name_ar")}
+    for target in progress["targets"]:
+        kit = names.get(target["kit_type_id"])
+        if kit:
+            target["label_fr"], target["label_ar"] = kit.name_fr, kit.name_ar
+    return progress
 
 
 def _jsonable(value):

@@ -3,15 +3,17 @@
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import HouseholdFigures
+from config.names import row_in_language
 from distributions.models import Distribution
 from kits.models import KitCategory
 from projects.models import Target
 
 
 def target_what(target: dict) -> str:
-    """What a frozen target counts: its kit type's name (data), else its category or indicator, translated."""
+    """What a frozen target counts: its kit type's name in the active language (config.names; the English
+    name where none is given), else its category or indicator, translated."""
     if target["kit_type_id"]:
-        return target["label"]
+        return row_in_language(target, "label")
     if target["kit_category"] in KitCategory.values:
         return str(KitCategory(target["kit_category"]).label)
     return indicator(target)

@@ -302,6 +302,24 @@ def _today_distribution(mopti):
     return distribution
 
 
+def choose_language(page, language: str) -> None:
+    """Switch the screen to `language` with the footer's buttons (English is the browser's)."""
+    if language != "en":
+        page.click(f"footer button[lang={language}]")
+        page.wait_for_load_state()
+
+
+def field_word(page, key: str, **values) -> str:
+    """A status message of the field script, as the page carries it in its language (templates/field/_sync.html)."""
+    text = page.locator("#field-i18n").get_attribute(f"data-{key}")
+    for name, value in values.items():
+        text = text.replace(f"%({name})s", str(value))
+    return text
+
+
+SIGN_OUT = "header form.inline button[type=submit]"
+
+
 def _ready_offline(page, server, distribution) -> None:
     """Open the distribution (its household list kept on the phone) and the register page, online."""
     page.goto(screen_url(server, distribution))
@@ -421,29 +439,35 @@ def test_offline_registration_refused_by_the_server_is_kept_as_a_draft_and_fixed
     assert not phone_db(page)["queue"]
 
 
-def test_a_receipt_recorded_offline_before_closing_syncs_late_and_shows_on_the_page(field_server, page, mopti, shoot):
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_receipt_recorded_offline_before_closing_syncs_late_and_shows_on_the_page(
+    field_server, page, mopti, shoot, language
+):
     distribution = _today_distribution(mopti)
     household = factories.household(mopti["site"], head_name="Famille Guindo")
     sign_in(page, field_server, "officer")
+    choose_language(page, language)
     _ready_offline(page, field_server, distribution)
     page.context.set_offline(True)
     page.fill("#q", household.registration_code)
     page.click(f"#results >> text={household.display_code}")
     page.uncheck(".offline-household input[value=NFI]")
-    page.click("button:has-text('Record receipt')")
-    expect(page.locator("#sync")).to_contain_text("Households waiting to sync: 1")
+    page.click(".offline-household button[type=submit]")
+    expect(page.locator("#sync")).to_contain_text(field_word(page, "waiting", count=1))
 
     # A manager closes the distribution while the phone is offline.
     distribution.status = "completed"
     distribution.save()
     page.context.set_offline(False)
-    expect(page.locator("#sync")).to_contain_text("Synced: 1")
+    expect(page.locator("#sync")).to_contain_text(field_word(page, "synced", count=1))
     receipt = Receipt.objects.get(household=household)
     assert receipt.late_sync
     page.goto(screen_url(field_server, distribution))
-    expect(page.locator(".sync-report")).to_contain_text("1 late sync")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator(".sync-report h3")).to_contain_text("1")
+    expect(page.locator(".late-syncs li")).to_have_count(1)
     expect(page.locator(".late-syncs")).to_contain_text(household.display_code)
-    shoot(page, "19-late-sync-on-the-page")
+    shoot(page, "19-late-sync-on-the-page" if language == "en" else f"19-late-sync-on-the-page-{language}")
     # The phone keeps only what current work needs: the closed distribution's list goes at the picker.
     page.goto(f"{field_server.url}/field/")
     page.wait_for_load_state("networkidle")
@@ -451,11 +475,14 @@ def test_a_receipt_recorded_offline_before_closing_syncs_late_and_shows_on_the_p
     assert [entry["distribution"] for entry in phone_db(page)["lists"]] == []
 
 
-def test_sign_out_and_session_expiry_wipe_the_household_lists(field_server, page, mopti):
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_sign_out_and_session_expiry_wipe_the_household_lists(field_server, page, mopti, language):
     _today_distribution(mopti)
     household = factories.household(mopti["site"], head_name="Famille Kassogué")
     sign_in(page, field_server, "officer")
+    choose_language(page, language)
     _ready_offline(page, field_server, mopti["distribution"])
+    expect(page.locator("html")).to_have_attribute("lang", language)
     assert phone_db(page)["lists"][0]["households"]
 
     # Session expiry: the list goes at the next answer that says so; what waits to be sent stays.
@@ -469,16 +496,16 @@ def test_sign_out_and_session_expiry_wipe_the_household_lists(field_server, page
         assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 12, (box, label)
         banner = page.locator("#sync").bounding_box()
         assert banner["y"] + banner["height"] <= box["y"] or banner["y"] >= box["y"] + box["height"]
-    page.click("button:has-text('Record receipt')")
+    page.click(".offline-household button[type=submit]")
     # Every kit given: opened again, no record button.
     page.fill("#q", "")
     page.fill("#q", household.registration_code)
     page.click(f"#results .results >> text={household.display_code}")
-    expect(page.locator(".offline-household")).to_contain_text("received every kit")
+    expect(page.locator(".offline-household")).to_contain_text(field_word(page, "every-kit"))
     expect(page.locator(".offline-household button[type=submit]")).to_have_count(0)
     page.context.clear_cookies()
     page.context.set_offline(False)
-    expect(page.locator("#sync")).to_contain_text("session has expired")
+    expect(page.locator("#sync")).to_contain_text(field_word(page, "expired"))
     stored = phone_db(page)
     assert stored["lists"] == [] and len(stored["queue"]) == 2
     page.goto(f"{field_server.url}/accounts/login/")
@@ -488,9 +515,9 @@ def test_sign_out_and_session_expiry_wipe_the_household_lists(field_server, page
     # Signed in again: the receipts are sent; signing out leaves no database on the phone.
     sign_in(page, field_server, "officer")
     page.goto(screen_url(field_server, mopti["distribution"]))
-    expect(page.locator("#sync")).to_contain_text("Synced: 1")
+    expect(page.locator("#sync")).to_contain_text(field_word(page, "synced", count=1))
     assert household.receipts.count() == 2
-    page.click("header button:has-text('Sign out')")
+    page.click(SIGN_OUT)
     page.wait_for_url(f"{field_server.url}/accounts/login/")
     page.wait_for_load_state("networkidle")
     stored = phone_db(page)
@@ -577,10 +604,13 @@ def test_a_household_with_a_card_is_served_in_two_taps_on_one_screen(field_serve
     (ARTIFACTS / f"taps-per-household-{language}.json").write_text(json.dumps({"taps": taps}))
 
 
-def test_proxy_name_only_when_proxy_is_the_method(field_server, page, mopti):
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_proxy_name_only_when_proxy_is_the_method(field_server, page, mopti, language):
     household = factories.household(mopti["site"])
     sign_in(page, field_server, "officer")
     page.goto(f"{screen_url(field_server, mopti['distribution'])}households/{household.pk}/")
+    choose_language(page, language)
+    expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator("#id_proxy_name")).to_be_hidden()
     page.check("input[name=verification_method][value=proxy]")
     expect(page.locator("#id_proxy_name")).to_be_visible()
@@ -599,3 +629,92 @@ def test_void_reads_invalider_in_french(field_server, page, mopti):
     page.goto(f"{screen_url(field_server, mopti['distribution'])}households/{household.pk}/")
     page.click("footer button[lang=fr]")
     expect(page.locator("a.void")).to_have_text("Invalider")
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_cards_show_the_size_the_head_name_where_allowed_and_one_prints_from_the_household_page(
+    field_server, page, mopti, shoot, language
+):
+    import io
+
+    from pypdf import PdfReader
+
+    household = factories.household(mopti["site"], head_name="Mariam Dembélé")
+    smaller = factories.household(mopti["site"], head_name="Oumou Sangaré", males_0_5=0)
+    sign_in(page, field_server, "officer")
+    choose_language(page, language)
+
+    # From the picker, the cards page opens on the officer's current site.
+    page.goto(f"{field_server.url}/field/")
+    page.click("main a[href$='/cards/']")
+    expect(page.locator("#site")).to_have_value(str(mopti["site"].pk))
+    page.click("main form button[type=submit]")
+    cards = page.locator(".card")
+    expect(cards).to_have_count(2)
+    card = cards.filter(has_text=household.display_code)
+    expect(card.locator(".card-size")).to_contain_text(str(household.household_size))
+    assert (household.household_size, smaller.household_size) == (4, 3)
+    expect(cards.filter(has_text=smaller.display_code).locator(".card-size")).to_contain_text("3")
+    # The project does not allow the head's name on cards (the default): no name on any card.
+    expect(page.locator(".card-name")).to_have_count(0)
+    assert household.head_name not in page.locator(".cards").inner_text()
+
+    mopti["project"].cards_show_head_name = True
+    mopti["project"].save()
+    page.reload()
+    expect(card.locator(".card-name")).to_have_text(household.head_name)
+    shoot(page, f"23-cards-{language}")
+
+    # One card printed from the household page: only that card, the page's chrome hidden on paper.
+    page.goto(f"{screen_url(field_server, mopti['distribution'])}households/{household.pk}/")
+    page.click(f"main a[href$='/cards/?household={household.pk}']")
+    expect(page.locator(".card")).to_have_count(1)
+    expect(page.locator(".card")).to_contain_text(household.display_code)
+    page.emulate_media(media="print")
+    expect(page.locator("header.topbar")).to_be_hidden()
+    expect(page.locator("h1.noprint")).to_be_hidden()
+    expect(page.locator(".card")).to_be_visible()
+    printed = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    assert len(printed.pages) == 1
+    text = printed.pages[0].extract_text()
+    assert household.head_name.split()[0] in text
+    assert "".join(char for char in household.display_code if char.isdigit()) in "".join(
+        char for char in text if char.isdigit()
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ar"])
+def test_field_screens_show_the_sites_local_time_with_day_first_dates(field_server, page, mopti, language):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sites.models import Site
+
+    Site.objects.filter(pk=mopti["site"].pk).update(time_zone="Asia/Baghdad")  # UTC+3; the server's is Bamako (UTC)
+    distribution = mopti["distribution"]
+    distribution.planned_start, distribution.planned_end = dt.date(2024, 7, 3), dt.date(2024, 7, 13)
+    distribution.save()
+    household = factories.household(mopti["site"])
+    # 22:30 UTC on 2 July is 01:30 on 3 July at the site.
+    record_receipt(
+        recorded_by=mopti["officer"],
+        distribution=distribution,
+        household=household,
+        kit_type=mopti["shelter"],
+        verification_method="thumbprint",
+        received_at=timezone.make_aware(dt.datetime(2024, 7, 2, 22, 30), dt.UTC),
+    )
+    sign_in(page, field_server, "officer")
+    choose_language(page, language)
+    page.goto(f"{field_server.url}/field/")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    dates = page.locator(f"main a[href*='/field/{distribution.pk}/'] bdi").inner_text()
+    assert re.sub(r"\s", "", dates) == "03/07/2024–13/07/2024", dates  # day first: 13 is no month
+
+    page.goto(f"{screen_url(field_server, distribution)}households/{household.pk}/")
+    received = page.locator("main .ok").first.inner_text()
+    # Day, month's name in the language, year, then the site's time: "3 July 2024, 01:30", "3 juillet 2024 01:30",
+    # "3 يوليو 2024، 01:30".
+    assert re.search(r"(?<!\d)3\s+\S+\s+2024\W{1,3}01:30", received), received
+    assert "22:30" not in received and not re.search(r"(?<!\d)2\s+\S+\s+2024", received), received

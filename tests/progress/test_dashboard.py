@@ -82,6 +82,23 @@ def test_numbers_are_localised_and_strings_translatable(client, demo):
     assert "1\u202f090" in html or "1 090" in html or "1\xa0090" in html  # French grouping, not "1,090"
 
 
+@pytest.mark.parametrize(
+    ("language", "shelter_kit"),
+    [("fr", "Kit d'abri d'urgence (vert)"), ("ar", None)],
+)
+def test_targets_name_kits_in_the_users_language(client, demo, language, shelter_kit):
+    from kits.models import KitType
+
+    shelter_kit = shelter_kit or KitType.objects.get(name="Emergency shelter kit (green)").name_ar
+    assert shelter_kit
+    client.force_login(User.objects.get(username="manager"))
+    with translation.override(language):
+        response = client.get(reverse("dashboard:project", args=[demo.pk]), HTTP_ACCEPT_LANGUAGE=language)
+    cells = target_cells(response.content.decode())
+    assert cells[shelter_kit.replace("'", "&#x27;")][1] == "450"
+    assert "Emergency shelter kit (green)" not in cells
+
+
 def test_dashboard_query_count_is_constant(client, progress_fixture, django_assert_max_num_queries):
     manager = factories.user(Role.PROGRAMME_MANAGER, projects=[progress_fixture["project"]])
     client.force_login(manager)

@@ -11,6 +11,7 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from accounts.models import User
+from kits.models import KitType
 from projects.demo import load_demo
 from projects.models import ProgressReport, Project
 from projects.reports import iati
@@ -283,7 +284,7 @@ def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, dj
     assert summary[2][1] == "2024-07-01 au 2024-07-31"
     header = next(row for row in summary if row[0] == "Indicateur")
     assert header[:4] == ("Indicateur", "Quoi", "Cible", "Atteint à ce jour")
-    shelter = next(row for row in summary if row[1] == "Emergency shelter kit (green)")  # a name: data, as entered
+    shelter = next(row for row in summary if row[1] == "Kit d'abri d'urgence (vert)")  # the kit's French name
     assert (shelter[0], shelter[2], shelter[3]) == ("Kits distribués", 450, 100)
     assert shelter[7] in ("Dans les temps", "En retard")
     assert [row[0] for row in workbook["Par sexe et âge"].iter_rows(max_row=2, values_only=True)] == [
@@ -305,7 +306,11 @@ def test_an_arabic_report_has_arabic_xlsx_and_english_pdf_headings(
 ):
     report = request_in(client, "ar", django_capture_on_commit_callbacks)
     assert (report.language, report.status) == ("ar", ProgressReport.Status.DONE), report.error
-    assert load_workbook(io.BytesIO(read(report, "xlsx"))).sheetnames[0] == "الملخص"
+    workbook = load_workbook(io.BytesIO(read(report, "xlsx")))
+    assert workbook.sheetnames[0] == "الملخص"
+    arabic_name = KitType.objects.get(name="Emergency shelter kit (green)").name_ar
+    assert arabic_name and arabic_name in [row[1] for row in workbook["الملخص"].iter_rows(values_only=True)]
+    assert b"Kits distributed: Emergency shelter kit (green)" in read(report, "xml")  # IATI stays English
     # reportlab cannot shape Arabic without extra libraries: the PDF keeps its English headings.
     assert "Progress against targets" in pdf_text(report)
 
