@@ -9,7 +9,7 @@ the phone keeps what the server refuses as a draft, with the server's reason bes
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaries.models import SADD_FIELDS, Household
+from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, Household
 
 # The oldest head of household accepted: born at most this many years before the current year.
 BIRTH_YEAR_SPAN = 120
@@ -20,12 +20,7 @@ REGISTRATION_FIELDS = (
     "head_birth_year",
     "displacement_status",
     *SADD_FIELDS,
-    "woman_headed",
-    "person_with_disability",
-    "older_person_headed",
-    "child_headed",
-    "chronic_illness",
-    "pregnant_or_lactating",
+    *VULNERABILITY_FIELDS,
     "phone",
     "consent_given",
 )

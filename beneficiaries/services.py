@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from accounts import audit, selectors
 from accounts.models import User
 from beneficiaries import codes, duplicates, identity, rules
-from beneficiaries.models import SADD_FIELDS, DuplicateReview, Household, ImportRow
+from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, DuplicateReview, Household, ImportRow
 from sites.models import Site
 
 EDITABLE_FIELDS = (
@@ -23,12 +23,7 @@ EDITABLE_FIELDS = (
     "site",
     "displacement_status",
     *SADD_FIELDS,
-    "woman_headed",
-    "person_with_disability",
-    "older_person_headed",
-    "child_headed",
-    "chronic_illness",
-    "pregnant_or_lactating",
+    *VULNERABILITY_FIELDS,
     "phone",
     "id_document_type",
     "id_document_number",

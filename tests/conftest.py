@@ -56,7 +56,23 @@ def celery_worker_process(transactional_db):
     """
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
     name = f"test-{os.getpid()}-{time.monotonic_ns()}@localhost"
-    command = [
+    command = worker_command(name)
+    worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)  # noqa: S603 - our own command line
+    try:
+        _wait_until_ready(worker, name)
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def worker_command(name: str) -> list[str]:
+    """A real Celery worker (one process, no gossip): the worker of celery_worker_process and of tests/faults."""
+    return [
         sys.executable,
         "-m",
         "celery",
@@ -71,17 +87,6 @@ def celery_worker_process(transactional_db):
         "-n",
         name,
     ]
-    worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)  # noqa: S603 - our own command line
-    try:
-        _wait_until_ready(worker, name)
-        yield worker
-    finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
 
 
 def _test_database_url() -> str:

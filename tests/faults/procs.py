@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT, _test_database_url
+from tests.conftest import PROJECT_ROOT, _test_database_url, worker_command
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -37,25 +37,7 @@ def start_web(port: int, *flags: str, env: dict[str, str] | None = None) -> subp
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 - our own command line
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel=WARNING",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"faults-{os.getpid()}@localhost",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-    )
+    return subprocess.Popen(worker_command(f"faults-{os.getpid()}@localhost"), cwd=PROJECT_ROOT, env=env)  # noqa: S603
 
 
 def stop(process: subprocess.Popen | None) -> None:
