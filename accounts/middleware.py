@@ -16,9 +16,13 @@ class PreferredLanguageMiddleware:
         user = getattr(request, "user", None)
         language = getattr(user, "preferred_language", "") if user is not None and user.is_authenticated else ""
         if language in self.available:
-            translation.activate(language)
             request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+            # override, not activate: the thread speaks its previous language again after this request
+            # (a worker thread, or a test's next step, would otherwise keep this user's language).
+            with translation.override(language):
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
         if language in self.available and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
             # Pages cached by the phone for offline use, and the sign-in page next time, speak it too.
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from accounts.models import Role
 from beneficiaries import identity
@@ -24,6 +25,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs REDIS_URL: a real Celery worker through Redis"))
         if "browser" in item.keywords and not CHROMIUM:
             item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)"))
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request's language (LocaleMiddleware's cookie) must
+    not leak into the next test's services and messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
