@@ -23,10 +23,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
+from projects.disclosure import is_small_count, sites_withheld, suppressed_marker
 from projects.reports import labels
-from projects.reports.disclosure import sites_withheld
 
 AGE_BANDS = (("0_5", "0-5"), ("6_17", "6-17"), ("18_59", "18-59"), ("60_plus", "60+"))
 KITS_BLUE, HOUSEHOLDS_ORANGE = colors.HexColor("#1f5fa8"), colors.HexColor("#b35900")
@@ -120,7 +119,10 @@ def _build(figures: dict) -> bytes:
         Paragraph(escape(_("Cumulative progress in the period")), styles["Heading3"]),
         _cumulative_chart(period),
         Paragraph(escape(_("Individuals reached by sex and age (period)")), styles["Heading3"]),
-        _pyramid(period["reach"]),
+        # A period reaching fewer households than the threshold: no pyramid (projects/disclosure.py).
+        Paragraph(escape(suppressed_marker()), styles["Normal"])
+        if is_small_count(period["reach"]["households"])
+        else _pyramid(period["reach"]),
         Paragraph(escape(_("By site (period)")), styles["Heading3"]),
         _sites_table(period),
     ]

@@ -13,8 +13,8 @@ from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
 from config.spreadsheets import xlsx_row
+from projects.disclosure import regions_withheld, sites_withheld
 from projects.reports import labels
-from projects.reports.disclosure import regions_withheld, sites_withheld
 
 BOLD = Font(bold=True)
 
