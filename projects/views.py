@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
 from projects import charts
-from projects.disclosure import disclosed_progress, suppressed_marker
+from projects.disclosure import disclosed_progress, shows_personal_data, suppressed_marker
 from projects.forms import ProgressFilterForm, ReportRequestForm
 from projects.models import ProgressReport
 from projects.progress import headline_progress, project_progress
@@ -159,6 +159,8 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 def _reports_context(request: HttpRequest, project) -> dict:
     start, end = previous_month(timezone.localdate())
     return {
+        # Who asked for a report is a staff name: only for roles that see personal data (projects/disclosure.py).
+        "staff_names": shows_personal_data(request.user),
         # The frozen figures (JSON of every site and kit) are not shown here: not read either.
         "reports": list(visible_reports(request.user).filter(project=project).defer("figures")[:10]),
         "may_request_reports": may_request_reports(request.user),
