@@ -29,6 +29,7 @@ __all__ = [
     "disclosed_progress",
     "is_small_count",
     "may_list_rows",
+    "reach_figure",
     "regions_withheld",
     "shows_exact_figures",
     "shows_personal_data",
@@ -73,6 +74,14 @@ def regions_withheld(period: dict) -> list[bool]:
 def sites_withheld(period: dict) -> list[bool]:
     """Sites whose counts are withheld; each region's total is published, so a region's sites are a group."""
     return withheld_rows(period["by_site"], group=lambda row: row["admin1__name"])
+
+
+def reach_figure(reach: dict, name: str):
+    """A donor report's reach figure (period or to date): the marker when the reach counts fewer households
+    than the threshold, or when the figure itself is a small household count (a vulnerability)."""
+    if is_small_count(reach["households"]) or (name in VULNERABILITY_FIELDS and is_small_count(reach[name])):
+        return suppressed_marker()
+    return reach[name]
 
 
 def withheld_export_rows(

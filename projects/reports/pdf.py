@@ -24,7 +24,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from config.names import row_in_language
-from projects.disclosure import is_small_count, sites_withheld, suppressed_marker
+from projects.disclosure import is_small_count, reach_figure, sites_withheld, suppressed_marker
 from projects.reports import labels
 
 AGE_BANDS = (("0_5", "0-5"), ("6_17", "6-17"), ("18_59", "18-59"), ("60_plus", "60+"))
@@ -82,6 +82,12 @@ def _cumulative_chart(period: dict) -> Drawing:
         String(8 * cm, 5 * cm + 10, _("Households reached (cumulative)"), fillColor=HOUSEHOLDS_ORANGE, fontSize=9)
     )
     return drawing
+
+
+def _reach_number(reach: dict, name: str) -> str:
+    """A headline reach figure, or the marker where projects/disclosure.py withholds it."""
+    figure = reach_figure(reach, name)
+    return figure if isinstance(figure, str) else _number(figure)
 
 
 def _pyramid(reach: dict) -> Drawing:
@@ -157,10 +163,10 @@ def _opening(figures: dict, styles) -> list[Paragraph]:
         "To date: %(households_to_date)s households, %(individuals_to_date)s individuals, "
         "each household counted once."
     ) % {
-        "households": _number(period["reach"]["households"]),
-        "individuals": _number(period["reach"]["individuals"]),
-        "households_to_date": _number(cumulative["reach"]["households"]),
-        "individuals_to_date": _number(cumulative["reach"]["individuals"]),
+        "households": _reach_number(period["reach"], "households"),
+        "individuals": _reach_number(period["reach"], "individuals"),
+        "households_to_date": _reach_number(cumulative["reach"], "households"),
+        "individuals_to_date": _reach_number(cumulative["reach"], "individuals"),
     }
     return [
         Paragraph(escape(row_in_language(project, "title")), styles["Title"]),
