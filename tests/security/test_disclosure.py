@@ -114,3 +114,35 @@ def test_whole_project_withholds_only_the_small_cells(demo):
     shown = [row["cumulative_households"] for row in progress["reach_over_time"] if not row["withheld"]]
     steps = [b - a for a, b in zip([0, *shown], shown, strict=False)]
     assert all(step == 0 or step >= settings.SMALL_COUNT_THRESHOLD for step in steps)
+
+
+def test_donor_report_of_one_small_day_withholds_reach_in_pdf_and_xlsx(demo, tmp_path, settings):
+    """Every donor report format: a period reaching fewer households than the threshold shows the marker."""
+    import datetime
+
+    from django.core.files.storage import default_storage
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from projects.models import ProgressReport
+    from projects.services import build_report, request_report
+
+    settings.MEDIA_ROOT = tmp_path
+    report = request_report(
+        project=demo,
+        requested_by=User.objects.get(username="manager"),
+        period_start=datetime.date(2024, 7, 17),
+        period_end=datetime.date(2024, 7, 17),
+    )
+    build_report(report.pk)
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.DONE, report.error
+    assert 0 < report.figures["period"]["reach"]["households"] < settings.SMALL_COUNT_THRESHOLD
+    marker = f"<{settings.SMALL_COUNT_THRESHOLD}"
+    with default_storage.open(report.outputs["xlsx"], "rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
+    period_column = [row[1] for row in workbook["By sex and age"].iter_rows(min_row=2, values_only=True)]
+    assert period_column and set(period_column) == {marker}
+    with default_storage.open(report.outputs["pdf"], "rb") as handle:
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+    assert f"Households reached in the period: {marker}" in " ".join(text.split())
