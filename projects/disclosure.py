@@ -31,6 +31,7 @@ __all__ = [
     "may_list_rows",
     "reach_figure",
     "regions_withheld",
+    "shown_running_totals",
     "shows_exact_figures",
     "shows_personal_data",
     "sites_withheld",
@@ -106,6 +107,14 @@ def _withhold_places(rows: list[dict], group: Callable[[dict], Hashable]) -> Non
         if small:
             row.update(households=None, individuals=None, kits=None)
             row["kits_by_type"] = dict.fromkeys(row["kits_by_type"])
+
+
+def shown_running_totals(rows: list[dict], *names: str) -> list[dict]:
+    """A copy of a timeline (rows with `bucket`, each name and `cumulative_<name>`) with the running totals
+    a roles-without-personal-data output may show: see _withhold_running_totals. For donor reports."""
+    rows = copy.deepcopy(rows)
+    _withhold_running_totals(rows, *names)
+    return rows
 
 
 def _withhold_running_totals(rows: list[dict], *names: str) -> None:

@@ -24,7 +24,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from config.names import row_in_language
-from projects.disclosure import is_small_count, reach_figure, sites_withheld, suppressed_marker
+from projects.disclosure import is_small_count, reach_figure, shown_running_totals, sites_withheld, suppressed_marker
 from projects.reports import labels
 
 AGE_BANDS = (("0_5", "0-5"), ("6_17", "6-17"), ("18_59", "18-59"), ("60_plus", "60+"))
@@ -57,11 +57,14 @@ def _table(rows: list[list], widths=None) -> Table:
 def _cumulative_chart(period: dict) -> Drawing:
     drawing = Drawing(16 * cm, 6 * cm)
     lines = []
+    # Households: only running totals that grew by none or by at least the threshold (projects/disclosure.py).
     for rows, key in (
         (period["kits_over_time"], "cumulative_kits"),
-        (period["reach_over_time"], "cumulative_households"),
+        (shown_running_totals(period["reach_over_time"], "households", "individuals"), "cumulative_households"),
     ):
-        lines.append([(datetime.date.fromisoformat(row["bucket"]).toordinal(), row[key]) for row in rows])
+        lines.append(
+            [(datetime.date.fromisoformat(row["bucket"]).toordinal(), row[key]) for row in rows if row[key] is not None]
+        )
     if not any(lines):
         drawing.add(String(10, 80, _("Nothing distributed in this period.")))
         return drawing
