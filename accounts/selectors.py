@@ -30,6 +30,14 @@ def can_see_personal_data(user: User) -> bool:
     return user.role == Role.PARTNER_SYSTEM and user.personal_data_grant
 
 
+def can_see_rows(user: User) -> bool:
+    """Row-level data (households, receipts, import jobs), pseudonymous or not: every role but donor
+    viewers, who are promised aggregated figures only (projects/disclosure.py applies it)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role != Role.DONOR_VIEWER
+
+
 def visible_projects(user: User) -> QuerySet[Project]:
     if _is_anonymous(user):
         return Project.objects.none()
@@ -109,6 +117,7 @@ def visible_households(user: User) -> QuerySet[Household]:
 
 
 def visible_receipts(user: User) -> QuerySet[Receipt]:
+    """Receipts in the user's scope, to count (aggregates); listing them row by row is can_see_rows's."""
     if _is_anonymous(user):
         return Receipt.objects.none()
     if user.is_administrator:

@@ -27,9 +27,9 @@ from rest_framework.views import APIView
 from accounts import selectors as scope
 from api.base import PartnerApiMixin
 from api.filters import BoundedModelChoiceField
-from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
 from config.spreadsheets import csv_row
 from kits.models import KitType
+from projects.disclosure import suppressed_marker, withheld_export_rows
 from projects.models import Project, Target
 from sites.models import AdminArea, Site
 
@@ -188,18 +188,19 @@ SUPPRESSIBLE = ("reached_hh", "reached_ind", "reached_f_children", "reached_m_ad
 
 def export_rows(user, filters: dict) -> Iterator[dict]:
     names = _Names(user)
-    suppress = not scope.can_see_personal_data(user)
     # Rows come ordered by project and region: one region's rows at a time are held, to withhold a
     # small cell's complement among the region's sites (same kit and month) before they are sent.
     for _region, rows in itertools.groupby(aggregate_rows(user, filters), key=lambda row: row[:2]):
         region_rows = [_export_row(names, row) for row in rows]
-        withheld = withheld_rows(
-            region_rows, group=lambda row: (row["item"], row["date_start"]), households="reached_hh"
+        withheld = withheld_export_rows(
+            user,
+            region_rows,
+            group=lambda row: (row["item"], row["date_start"]),
+            households="reached_hh",
+            numbers=SUPPRESSIBLE,
         )
         for row, small in zip(region_rows, withheld, strict=True):
-            row["suppressed"] = suppress and small
-            if row["suppressed"]:
-                row.update(dict.fromkeys(SUPPRESSIBLE))
+            row["suppressed"] = small
             yield row
 
 

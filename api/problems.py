@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from distributions.services import ClientUuidConflict, DuplicateReceipt
+from projects.disclosure import staff_name
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://distribution-tracker.example.org/problems/"
@@ -86,11 +87,12 @@ def django_validation_errors(error: DjangoValidationError) -> dict[str, list[str
     return {"non_field_errors": list(error.messages)}
 
 
-def duplicate_receipt_extra(error: DuplicateReceipt) -> dict:
+def duplicate_receipt_extra(error: DuplicateReceipt, user) -> dict:
+    """The stored receipt a duplicate collides with; the officer's name only for roles that see staff names."""
     existing = error.existing
     return {
         "received_at": timezone.localtime(existing.received_at).isoformat(),
-        "recorded_by": existing.recorded_by.get_full_name() or existing.recorded_by.get_username(),
+        "recorded_by": staff_name(existing.recorded_by, user),
         "receipt_id": existing.pk,
     }
 
@@ -103,7 +105,9 @@ def exception_handler(exc, context) -> Response | None:
         return problem_response(400, "The request has invalid fields.", "invalid", errors)
     if isinstance(exc, DuplicateReceipt):
         set_rollback()
-        return problem_response(409, str(exc), "duplicate_receipt", existing=duplicate_receipt_extra(exc))
+        return problem_response(
+            409, str(exc), "duplicate_receipt", existing=duplicate_receipt_extra(exc, context["request"].user)
+        )
     if isinstance(exc, ClientUuidConflict):
         set_rollback()
         errors = {"client_uuid": [str(exc)]}

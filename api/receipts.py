@@ -142,7 +142,7 @@ def record_bulk(user, payload, context: dict) -> list[dict]:
                 ),
             }
         elif isinstance(outcome.error, DuplicateReceipt):
-            existing = duplicate_receipt_extra(outcome.error)
+            existing = duplicate_receipt_extra(outcome.error, user)
             results[index] = _refused(
                 index, client_uuid, "duplicate_receipt", {"household": [str(outcome.error)]}, existing=existing
             )

@@ -10,6 +10,7 @@ from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, Displacement
 from beneficiaries.pseudonyms import household_pseudonym
 from distributions.models import Distribution, DistributionItem, Receipt, VerificationMethod
 from kits.models import KitType
+from projects.disclosure import staff_name
 from projects.models import Project, Target, TargetPeriod
 from sites.models import AdminArea, Site
 
@@ -350,7 +351,8 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_recorded_by(self, receipt: Receipt) -> str:
-        return receipt.recorded_by.get_full_name() or receipt.recorded_by.get_username()
+        """A staff member's name: blank for roles without personal data (projects.disclosure.staff_name)."""
+        return staff_name(receipt.recorded_by, self.context["request"].user)
 
 
 class ReceiptCreateSerializer(StrictSerializer):

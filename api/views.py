@@ -3,6 +3,7 @@
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -10,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,8 +25,21 @@ from api.receipts import record_bulk, record_one
 from beneficiaries.models import Household
 from beneficiaries.services import register_household, update_household
 from distributions.services import create_distribution, update_distribution, void_receipt
+from projects.disclosure import may_list_rows
 
 ID_PATTERN = r"[0-9]{1,18}"
+
+
+class MayListRows(BasePermission):
+    """Row-level endpoints: 403 for donor viewers, promised aggregated figures only (projects/disclosure.py)."""
+
+    message = gettext_lazy("Your role sees aggregated figures only: progress, exports and reports.")
+
+    def has_permission(self, request, view) -> bool:
+        return may_list_rows(request.user)
+
+
+ROW_PERMISSIONS = [IsAuthenticated, MayListRows]
 CODE_PATTERN = r"[A-Za-z0-9_.\-]{1,40}"
 
 
@@ -170,6 +184,8 @@ class HouseholdViewSet(
 ):
     """Households in your scope. Personal fields only for roles that may see personal data."""
 
+    permission_classes = ROW_PERMISSIONS
+
     filterset_class = filters.HouseholdFilter
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["id", "registered_at"]
@@ -236,6 +252,8 @@ class HouseholdViewSet(
 )
 class ReceiptViewSet(PartnerApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Receipts in your scope, newest first. Never deleted: voided with a reason."""
+
+    permission_classes = ROW_PERMISSIONS
 
     serializer_class = api.ReceiptSerializer
     filterset_class = filters.ReceiptFilter

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import PartnerApiMixin
+from projects.disclosure import disclosed_progress
 from projects.forms import ProgressFilterForm
 from projects.models import ProgressReport
 from projects.progress import headline_progress, project_progress
@@ -51,6 +52,7 @@ class ProjectProgressView(PartnerApiMixin, APIView):
             raise ValidationError(form.errors.get_json_data())
         filters = form.progress_filter() if form.is_bound else None
         progress = project_progress(project, filters, bucket=form.bucket_value() if form.is_bound else "week")
+        progress = disclosed_progress(progress, request.user)
         return Response(progress.as_json())
 
 

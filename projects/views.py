@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
 from projects import charts
+from projects.disclosure import disclosed_progress, shows_personal_data, suppressed_marker
 from projects.forms import ProgressFilterForm, ReportRequestForm
 from projects.models import ProgressReport
 from projects.progress import headline_progress, project_progress
@@ -37,6 +38,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/project_list.html", {"rows": rows})
 
 
+def figure(number: int | None) -> str:
+    """A count as shown on a page: grouped digits, or the marker where projects/disclosure.py withheld it."""
+    return suppressed_marker() if number is None else number_format(number, force_grouping=True)
+
+
 # Sites listed before "show all": a project may have hundreds, and the page must stay fast.
 TOP_SITES = 20
 
@@ -51,7 +57,7 @@ def _place_rows(places: list[dict], kit_codes: list[str], name: str, code: str, 
                 "name": place[name],
                 "code": place[code] or "",
                 "area": (place["admin2__name"] or place["admin1__name"]) if area else None,
-                "cells": [number_format(number, force_grouping=True) for number in numbers],
+                "cells": [figure(number) for number in numbers],
             }
         )
     return rows
@@ -62,7 +68,9 @@ def _sites_context(request: HttpRequest, by_site: list[dict], kit_codes: list[st
     show_all = request.GET.get("sites") == "all"
     shown = by_site
     if not show_all:
-        busiest = sorted(by_site, key=lambda place: (-place["kits"], -place["households"], place["site__name"] or ""))
+        busiest = sorted(
+            by_site, key=lambda place: (-(place["kits"] or 0), -(place["households"] or 0), place["site__name"] or "")
+        )
         shown = busiest[:TOP_SITES]
     query = request.GET.copy()
     query.pop("sites", None)
@@ -95,7 +103,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
     filters = form.progress_filter() if form.is_bound else None
     bucket = form.bucket_value() if form.is_bound else "week"
-    progress = project_progress(project, filters, bucket=bucket)
+    progress = disclosed_progress(project_progress(project, filters, bucket=bucket), request.user)
     kit_codes = sorted({row["kit_type__code"] for row in progress.kits_by_type})
     context = {
         "project": project,
@@ -108,25 +116,40 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "progress": progress,
         "targets": [
-            {"row": target, "bar": charts.progress_bar(target.percent, target.expected_percent)}
+            {
+                "row": target,
+                "bar": charts.progress_bar(target.percent, target.expected_percent)
+                if target.percent is not None
+                else "",
+            }
             for target in progress.targets
         ],
         "cumulative_chart": charts.cumulative_chart(
             [
                 charts.Series(
                     _("Kits"),
-                    [(row["bucket"], row["cumulative_kits"]) for row in progress.kits_over_time],
+                    [
+                        (row["bucket"], row["cumulative_kits"])
+                        for row in progress.kits_over_time
+                        if row["cumulative_kits"] is not None
+                    ],
                     "kits",
                 ),
                 charts.Series(
                     _("Households"),
-                    [(row["bucket"], row["cumulative_households"]) for row in progress.reach_over_time],
+                    [
+                        (row["bucket"], row["cumulative_households"])
+                        for row in progress.reach_over_time
+                        if row["cumulative_households"] is not None
+                    ],
                     "households",
                 ),
             ]
         ),
-        "pyramid": charts.pyramid(progress.reach),
+        # Withheld with the households it counts (projects/disclosure.py): no bars, no numbers.
+        "pyramid": charts.pyramid(progress.reach) if progress.reach["households"] is not None else None,
         "vulnerability": _vulnerability_rows(progress.reach),
+        "withheld_marker": suppressed_marker(),
     }
     context.update(_sites_context(request, progress.by_site, kit_codes))
     context.update(_reports_context(request, project))
@@ -136,6 +159,8 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 def _reports_context(request: HttpRequest, project) -> dict:
     start, end = previous_month(timezone.localdate())
     return {
+        # Who asked for a report is a staff name: only for roles that see personal data (projects/disclosure.py).
+        "staff_names": shows_personal_data(request.user),
         # The frozen figures (JSON of every site and kit) are not shown here: not read either.
         "reports": list(visible_reports(request.user).filter(project=project).defer("figures")[:10]),
         "may_request_reports": may_request_reports(request.user),

@@ -1,10 +1,12 @@
 import re
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from beneficiaries.pseudonyms import suppressed_marker
 from distributions.models import VerificationMethod
 
 register = template.Library()
@@ -39,3 +41,11 @@ def kit_name(row: dict) -> str:
 @register.simple_tag
 def verification_methods() -> list[tuple[str, str]]:
     return VerificationMethod.choices
+
+
+@register.filter
+def figure(number) -> str:
+    """A count with grouped digits, or the small-count marker where projects/disclosure.py withheld it (None)."""
+    if number is None:
+        return suppressed_marker()
+    return intcomma(number)

@@ -23,10 +23,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
+from projects.disclosure import is_small_count, reach_figure, shown_running_totals, sites_withheld, suppressed_marker
 from projects.reports import labels
-from projects.reports.disclosure import sites_withheld
 
 AGE_BANDS = (("0_5", "0-5"), ("6_17", "6-17"), ("18_59", "18-59"), ("60_plus", "60+"))
 KITS_BLUE, HOUSEHOLDS_ORANGE = colors.HexColor("#1f5fa8"), colors.HexColor("#b35900")
@@ -58,11 +57,14 @@ def _table(rows: list[list], widths=None) -> Table:
 def _cumulative_chart(period: dict) -> Drawing:
     drawing = Drawing(16 * cm, 6 * cm)
     lines = []
+    # Households: only running totals that grew by none or by at least the threshold (projects/disclosure.py).
     for rows, key in (
         (period["kits_over_time"], "cumulative_kits"),
-        (period["reach_over_time"], "cumulative_households"),
+        (shown_running_totals(period["reach_over_time"], "households", "individuals"), "cumulative_households"),
     ):
-        lines.append([(datetime.date.fromisoformat(row["bucket"]).toordinal(), row[key]) for row in rows])
+        lines.append(
+            [(datetime.date.fromisoformat(row["bucket"]).toordinal(), row[key]) for row in rows if row[key] is not None]
+        )
     if not any(lines):
         drawing.add(String(10, 80, _("Nothing distributed in this period.")))
         return drawing
@@ -83,6 +85,12 @@ def _cumulative_chart(period: dict) -> Drawing:
         String(8 * cm, 5 * cm + 10, _("Households reached (cumulative)"), fillColor=HOUSEHOLDS_ORANGE, fontSize=9)
     )
     return drawing
+
+
+def _reach_number(reach: dict, name: str) -> str:
+    """A headline reach figure, or the marker where projects/disclosure.py withholds it."""
+    figure = reach_figure(reach, name)
+    return figure if isinstance(figure, str) else _number(figure)
 
 
 def _pyramid(reach: dict) -> Drawing:
@@ -120,7 +128,10 @@ def _build(figures: dict) -> bytes:
         Paragraph(escape(_("Cumulative progress in the period")), styles["Heading3"]),
         _cumulative_chart(period),
         Paragraph(escape(_("Individuals reached by sex and age (period)")), styles["Heading3"]),
-        _pyramid(period["reach"]),
+        # A period reaching fewer households than the threshold: no pyramid (projects/disclosure.py).
+        Paragraph(escape(suppressed_marker()), styles["Normal"])
+        if is_small_count(period["reach"]["households"])
+        else _pyramid(period["reach"]),
         Paragraph(escape(_("By site (period)")), styles["Heading3"]),
         _sites_table(period),
     ]
@@ -155,10 +166,10 @@ def _opening(figures: dict, styles) -> list[Paragraph]:
         "To date: %(households_to_date)s households, %(individuals_to_date)s individuals, "
         "each household counted once."
     ) % {
-        "households": _number(period["reach"]["households"]),
-        "individuals": _number(period["reach"]["individuals"]),
-        "households_to_date": _number(cumulative["reach"]["households"]),
-        "individuals_to_date": _number(cumulative["reach"]["individuals"]),
+        "households": _reach_number(period["reach"], "households"),
+        "individuals": _reach_number(period["reach"], "individuals"),
+        "households_to_date": _reach_number(cumulative["reach"], "households"),
+        "individuals_to_date": _reach_number(cumulative["reach"], "individuals"),
     }
     return [
         Paragraph(escape(row_in_language(project, "title")), styles["Title"]),

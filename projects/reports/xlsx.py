@@ -13,8 +13,8 @@ from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
 from config.spreadsheets import xlsx_row
+from projects.disclosure import reach_figure, regions_withheld, sites_withheld
 from projects.reports import labels
-from projects.reports.disclosure import regions_withheld, sites_withheld
 
 BOLD = Font(bold=True)
 
@@ -115,14 +115,25 @@ def build(figures: dict) -> bytes:
         workbook,
         _("By sex and age"),
         [_("Sex and age"), _("Individuals reached in period"), _("Individuals reached to date")],
-        [[labels.household_figure(name), period["reach"][name], cumulative["reach"][name]] for name in SADD_FIELDS],
+        [
+            [
+                labels.household_figure(name),
+                reach_figure(period["reach"], name),
+                reach_figure(cumulative["reach"], name),
+            ]
+            for name in SADD_FIELDS
+        ],
     )
     _sheet(
         workbook,
         _("By vulnerability"),
         [_("Households with"), _("In period"), _("To date")],
         [
-            [labels.household_figure(name), period["reach"][name], cumulative["reach"][name]]
+            [
+                labels.household_figure(name),
+                reach_figure(period["reach"], name),
+                reach_figure(cumulative["reach"], name),
+            ]
             for name in VULNERABILITY_FIELDS
         ],
     )

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from distributions.services import record_receipt
+from distributions.services import record_receipt, void_receipt
 from tests import factories
 from tests.api.conftest import client_for
 
@@ -46,9 +46,11 @@ def test_household_list_shows_personal_data_to_officer(officer_api, household):
 
 
 def test_donor_and_partner_without_grant_see_no_households(donor_api, partner_api, household):
-    for api in (donor_api, partner_api):
-        assert api.get("/api/v1/households/").json()["results"] == []
-        assert api.get(f"/api/v1/households/{household.pk}/").status_code == 404
+    assert partner_api.get("/api/v1/households/").json()["results"] == []
+    assert partner_api.get(f"/api/v1/households/{household.pk}/").status_code == 404
+    # Donor viewers have no row-level endpoint at all (projects/disclosure.py).
+    assert donor_api.get("/api/v1/households/").status_code == 403
+    assert donor_api.get(f"/api/v1/households/{household.pk}/").status_code == 403
 
 
 def test_partner_with_grant_sees_households_of_its_projects(mopti, household, elsewhere):
@@ -57,11 +59,27 @@ def test_partner_with_grant_sees_households_of_its_projects(mopti, household, el
     assert codes == [household.display_code]
 
 
-def test_receipts_hide_household_code_from_roles_without_personal_data(mopti, household, donor_api):
+def test_receipts_hide_household_code_from_roles_without_personal_data(mopti, household, partner_api):
     _receipts(mopti, [household])
-    row = donor_api.get("/api/v1/receipts/").json()["results"][0]
+    receipt = household.receipts.get()
+    void_receipt(receipt, voided_by=mopti["officer"], reason="Wrong household: it was Aïssata's sister")
+    row = partner_api.get("/api/v1/receipts/").json()["results"][0]
     assert row["household"] is None and row["kit_type"] == "ESK" and row["household_size"] == 4
-    assert "Traoré" not in donor_api.get("/api/v1/receipts/").content.decode()
+    assert row["household_pseudonym"].startswith("hh-")
+    # No free text typed by staff, no staff name, for a partner without the personal-data grant.
+    assert row["void_reason"] == "" and row["recorded_by"] == "" and row["is_voided"] is True
+    text = partner_api.get(f"/api/v1/receipts/{receipt.pk}/").content.decode()
+    assert "Traoré" not in text and "sister" not in text and mopti["officer"].get_username() not in text
+
+
+def test_no_row_level_endpoint_for_donor_viewers(mopti, household, donor_api):
+    """Case outputs/README.md, "rows for a donor": aggregated figures only, never receipts row by row."""
+    _receipts(mopti, [household])
+    receipt = household.receipts.get()
+    for url in ("/api/v1/receipts/", f"/api/v1/receipts/{receipt.pk}/", "/api/v1/households/"):
+        answer = donor_api.get(url)
+        assert answer.status_code == 403, url
+        assert "Traoré" not in answer.content.decode()
 
 
 def test_officer_sees_only_its_sites(officer_api, mopti, household, elsewhere):

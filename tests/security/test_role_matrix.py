@@ -16,7 +16,9 @@ rule cannot slip through. The matrix data (the demo, scoped accounts and one obj
 on both sides) is built once per module inside a transaction rolled back at the end.
 """
 
+import csv
 import html
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -37,10 +39,12 @@ from accounts.models import Role, User
 from beneficiaries.imports import jobs
 from beneficiaries.models import DuplicateReview, Household, ImportJob, ImportRow
 from distributions.models import Distribution, Receipt
+from distributions.services import void_receipt
 from projects.demo import load_demo
 from projects.models import ProgressReport, Project
 from tests import factories
 
+VOID_REASON = "Wrong household: it was Awa Maïga's sister"
 ROLES = ("anonymous", "administrator", "manager", "officer", "donor", "partner", "partner_grant")
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 ADMIN = frozenset({"administrator"})
@@ -56,6 +60,10 @@ PLANNERS = frozenset({"administrator", "manager", "partner", "partner_grant"})
 NOBODY = frozenset()
 # Roles that must never receive any household's personal data or registration code.
 NO_PERSONAL_DATA = frozenset({"anonymous", "donor", "partner"})
+# Row-level data (households, receipts), pseudonymous or not: everyone but donor viewers (aggregates only).
+ROWS = SIGNED_IN - {"donor"}
+# Roles that get aggregated figures with small counts withheld, and no staff names or free text.
+AGGREGATE_ONLY = ("donor", "partner")
 
 
 @dataclass(frozen=True)
@@ -137,16 +145,16 @@ ROUTE_RULES: dict[str, Rule] = {
     "v1:kit-type-detail": Rule(read=SIGNED_IN, objects={"code": "kit_code"}),
     "v1:site-list": Rule(read=SIGNED_IN),
     "v1:site-detail": scoped(SIGNED_IN, pk="site"),
-    "v1:household-list": Rule(read=SIGNED_IN, write=PERSONAL),
+    "v1:household-list": Rule(read=ROWS, write=PERSONAL),
     "v1:household-detail": scoped(PERSONAL, PERSONAL, "patch", pk="household"),
     "v1:project-list": Rule(read=SIGNED_IN),
     "v1:project-detail": scoped(PROGRESS, pk="project"),
     "v1:project-progress": scoped(PROGRESS, pk="project"),
     "v1:distribution-list": Rule(read=SIGNED_IN, write=PLANNERS),
     "v1:distribution-detail": scoped(SIGNED_IN, PLANNERS, "patch", pk="distribution"),
-    "v1:receipt-list": Rule(read=SIGNED_IN, write=FIELD),
+    "v1:receipt-list": Rule(read=ROWS, write=FIELD),
     "v1:receipt-bulk": Rule(write=FIELD),
-    "v1:receipt-detail": scoped(SIGNED_IN, pk="receipt"),
+    "v1:receipt-detail": scoped(ROWS, pk="receipt"),
     "v1:receipt-void": scoped(NOBODY, FIELD, pk="receipt"),
     "v1:export-3w-csv": Rule(read=SIGNED_IN),
     "v1:export-3w-json": Rule(read=SIGNED_IN),
@@ -242,6 +250,7 @@ class World:
         self.import_jobs = {username: self._import_job(user) for username, user in self.users.items()}
         self.objects["out"]["import_job"] = self._import_job(iraq_officer).pk
         self.personal_strings = self._personal_strings(Household.objects.all())
+        self.staff_strings = self._staff_strings(mali)
         self.foreign_strings = self._personal_strings(Household.objects.filter(site__distributions__project=iraq))
 
     def _side(self, project: Project, media_root) -> dict:
@@ -282,6 +291,16 @@ class World:
         )
         ImportJob.objects.filter(pk=job.pk).update(invalid_rows=1)
         return job
+
+    @staticmethod
+    def _staff_strings(project: Project) -> re.Pattern:
+        """Staff names and free text typed by staff: a receipt of the project voided with a reason to find."""
+        receipt = Receipt.objects.filter(distribution__project=project).order_by("-pk").first()
+        void_receipt(receipt, voided_by=User.objects.get(username="officer"), reason=VOID_REASON)
+        staff = User.objects.filter(role__in=[Role.FIELD_OFFICER, Role.PROGRAMME_MANAGER]).exclude(first_name="")
+        values = {VOID_REASON, *(user.get_full_name() for user in staff)}
+        values = {form for value in values for form in (value, html.escape(value), json.dumps(value)[1:-1])}
+        return re.compile("|".join(re.escape(value) for value in sorted(values, key=len, reverse=True)))
 
     @staticmethod
     def _personal_strings(households) -> re.Pattern:
@@ -455,3 +474,75 @@ def test_every_route_has_a_rule():
     assert not missing, f"routes without a rule in the role matrix: {missing}"
     stale = set(ROUTE_RULES) - {route.key for route in ROUTES}
     assert not stale, f"rules for routes that no longer exist: {sorted(stale)}"
+
+
+# --- the field-level half: what the aggregate-only roles receive -------------------------------------
+
+# The day of the case "small counts" (../shared/cases/outputs/README.md): Takouti reached 1 household.
+FIGURE_QUERIES = ("", "?start=2024-07-17&end=2024-07-17&received_after=2024-07-17&received_before=2024-07-17")
+# JSON keys that count households (projects.progress, the 3W export).
+HOUSEHOLD_KEYS = {"households", "cumulative_households", "reached_hh"}
+# Household counts on the dashboard: the headline, the place tables' last two columns, the small tables.
+HTML_COUNTS = (
+    re.compile(r"(?:Households|Individuals) reached<strong>([^<]*)</strong>"),
+    re.compile(r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td></tr>'),
+    re.compile(r'<td class="num">([^<]*)</td></tr>'),
+)
+
+
+def small_counts(body: str, content_type: str) -> list[str]:
+    """Household counts from 1 to SMALL_COUNT_THRESHOLD - 1 in a JSON answer or on a dashboard page."""
+    from django.conf import settings
+
+    small = []
+    if content_type.startswith("application/json"):
+
+        def walk(value, key=None):
+            if isinstance(value, dict):
+                for name, item in value.items():
+                    walk(item, name)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item, key)
+            elif key in HOUSEHOLD_KEYS and isinstance(value, int) and 0 < value < settings.SMALL_COUNT_THRESHOLD:
+                small.append(f"{key}={value}")
+
+        walk(json.loads(body or "null"))
+    elif content_type.startswith("text/csv"):  # the 3W export: its "Households reached" column
+        rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+        if rows and "Households reached" in rows[0]:
+            column = rows[0].index("Households reached")
+            cells = [row[column] for row in rows[1:] if len(row) > column]
+            small += [cell for cell in cells if cell.isdigit() and 0 < int(cell) < settings.SMALL_COUNT_THRESHOLD]
+    elif content_type.startswith("text/html"):
+        for pattern in HTML_COUNTS:
+            for match in pattern.finditer(body):
+                cells = match.groups()
+                small += [
+                    cell for cell in cells if cell.strip().isdigit() and 0 < int(cell) < settings.SMALL_COUNT_THRESHOLD
+                ]
+    return small
+
+
+READ_ROUTES = [route for route in ROUTES if not route.is_admin and route.key != "api/^[\\s\\S]*$"]
+
+
+@pytest.mark.parametrize("route", READ_ROUTES, ids=[route.key for route in READ_ROUTES])
+def test_route_gives_aggregate_roles_no_personal_field_and_no_small_count(route: Route, world: World, db):
+    """Donor viewers and partners without the grant: no name, phone, code, staff name or free text, and no
+    household count below the threshold, on every route, with and without the case's one-day filter."""
+    rule = rule_for(route)
+    problems = []
+    for role in AGGREGATE_ONLY:
+        client = Client()
+        client.force_login(world.users[role])
+        url = url_for(route, rule, world, role, "in")
+        for query in FIGURE_QUERIES:
+            response = client.get(url + query)
+            body = body_of(response)
+            where = f"GET {url + query} as {role} -> {response.status_code}"
+            if (found := world.personal_strings.search(body)) or (found := world.staff_strings.search(body)):
+                problems.append(f"{where}: personal field in the body ({found.group(0)!r})")
+            if counts := small_counts(body, response.get("Content-Type", "")):
+                problems.append(f"{where}: small counts {counts}")
+    assert not problems, "\n".join(problems)

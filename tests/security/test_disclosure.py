@@ -1,0 +1,148 @@
+"""Disclosure, the one step between the figures and each audience (projects/disclosure.py).
+
+The cases of ../shared/cases/outputs/README.md ("small counts", "rows for a donor"), on the demo: a
+donor viewer and a partner without the personal-data grant get the figures with small counts withheld,
+identically on the dashboard, in the progress API and in the 3W export; managers get exact figures.
+"""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from projects.demo import load_demo
+from projects.models import Project
+
+CASES = Path(settings.BASE_DIR).parent / "shared" / "cases" / "outputs" / "README.md"
+DAY = {"start": "2024-07-17", "end": "2024-07-17"}
+
+
+@pytest.fixture(autouse=True)
+def _case_file():
+    if not CASES.is_file():
+        pytest.skip("../shared/cases/outputs is not beside the project")
+    text = CASES.read_text()
+    assert "GET /api/v1/projects/1/progress/?start=2024-07-17&end=2024-07-17" in text
+    cache.clear()  # throttle counters
+
+
+@pytest.fixture
+def demo(db):
+    load_demo()
+    return Project.objects.get(code="MLI-JPN-2024-SNFI")
+
+
+def api_as(username: str) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=username))
+    return client
+
+
+def _site(progress: dict, name: str) -> dict:
+    return next(row for row in progress["by_site"] if row["site__name"] == name)
+
+
+def test_progress_api_withholds_takouti_for_donor_and_partner(demo):
+    """Case "small counts": Takouti's 1 household, 3 individuals on 17 July are withheld, as in the 3W export."""
+    url = f"/api/v1/projects/{demo.pk}/progress/"
+    exact = api_as("manager").get(url, DAY).json()
+    takouti = _site(exact, "Takouti")
+    assert (takouti["households"], takouti["individuals"]) == (1, 3)  # the manager sees exact figures
+    assert exact["reach"]["households"] < settings.SMALL_COUNT_THRESHOLD
+    for username in ("donor", "partner"):
+        answer = api_as(username).get(url, DAY)
+        assert answer.status_code == 200
+        progress = answer.json()
+        takouti = _site(progress, "Takouti")
+        assert takouti["withheld"] is True
+        assert takouti["households"] is None and takouti["individuals"] is None and takouti["kits"] is None
+        # The whole day reached fewer households than the threshold: the totals and the pyramid go too.
+        assert set(progress["reach"].values()) == {None}
+        assert all(row["kits"] is None for row in progress["kits_by_type"])
+        assert all(target["achieved"] is None for target in progress["targets"])
+        numbers = [
+            value
+            for row in (*progress["by_site"], *progress["by_region"], *progress["reach_by_displacement"])
+            for key, value in row.items()
+            if key in ("households", "individuals")
+        ]
+        assert all(value is None for value in numbers)
+
+
+def test_3w_export_withholds_the_same_day(demo):
+    lines = api_as("donor").get(
+        "/api/v1/exports/3w.csv", {"received_after": "2024-07-17", "received_before": "2024-07-17"}
+    )
+    text = b"".join(lines.streaming_content).decode("utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(text)) if any("Takouti" in cell for cell in row)]
+    assert rows and all(f"<{settings.SMALL_COUNT_THRESHOLD}" in row for row in rows)
+
+
+def test_dashboard_withholds_takouti_for_donor_shows_it_to_manager(client, demo):
+    """Case "small counts", the dashboard page: the same rule as the API (one function applies both)."""
+    url = reverse("dashboard:project", args=[demo.pk])
+    marker = f"&lt;{settings.SMALL_COUNT_THRESHOLD}"
+    client.force_login(User.objects.get(username="donor"))
+    html = client.get(url, DAY).content.decode()
+    takouti = re.search(r"<th scope=\"row\">Takouti .*?</tr>", html, re.S).group(0)
+    assert marker in takouti and not re.search(r">\s*[1-4]\s*<", takouti)
+    assert 'class="female"' not in html  # no sex-and-age pyramid of one household
+    assert "withheld" in html
+    client.force_login(User.objects.get(username="manager"))
+    html = client.get(url, DAY).content.decode()
+    takouti = re.search(r"<th scope=\"row\">Takouti .*?</tr>", html, re.S).group(0)
+    assert ">1<" in takouti and ">3<" in takouti and marker not in takouti
+    assert 'class="female"' in html
+
+
+def test_whole_project_withholds_only_the_small_cells(demo):
+    """Over the whole project, the headline reach is published and small sites with their complement withheld."""
+    progress = api_as("donor").get(f"/api/v1/projects/{demo.pk}/progress/").json()
+    assert progress["reach"]["households"] == 100
+    for row in progress["by_site"]:
+        if row["withheld"]:
+            assert row["households"] is None
+        else:
+            assert row["households"] == 0 or row["households"] >= settings.SMALL_COUNT_THRESHOLD
+    shown = [row["cumulative_households"] for row in progress["reach_over_time"] if not row["withheld"]]
+    steps = [b - a for a, b in zip([0, *shown], shown, strict=False)]
+    assert all(step == 0 or step >= settings.SMALL_COUNT_THRESHOLD for step in steps)
+
+
+def test_donor_report_of_one_small_day_withholds_reach_in_pdf_and_xlsx(demo, tmp_path, settings):
+    """Every donor report format: a period reaching fewer households than the threshold shows the marker."""
+    import datetime
+
+    from django.core.files.storage import default_storage
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from projects.models import ProgressReport
+    from projects.services import build_report, request_report
+
+    settings.MEDIA_ROOT = tmp_path
+    report = request_report(
+        project=demo,
+        requested_by=User.objects.get(username="manager"),
+        period_start=datetime.date(2024, 7, 17),
+        period_end=datetime.date(2024, 7, 17),
+    )
+    build_report(report.pk)
+    report.refresh_from_db()
+    assert report.status == ProgressReport.Status.DONE, report.error
+    assert 0 < report.figures["period"]["reach"]["households"] < settings.SMALL_COUNT_THRESHOLD
+    marker = f"<{settings.SMALL_COUNT_THRESHOLD}"
+    with default_storage.open(report.outputs["xlsx"], "rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
+    period_column = [row[1] for row in workbook["By sex and age"].iter_rows(min_row=2, values_only=True)]
+    assert period_column and set(period_column) == {marker}
+    with default_storage.open(report.outputs["pdf"], "rb") as handle:
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+    assert f"Households reached in the period: {marker}" in " ".join(text.split())
