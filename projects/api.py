@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 from api.base import PartnerApiMixin
 from projects.forms import ProgressFilterForm
 from projects.models import ProgressReport
-from projects.progress import headline_progress, project_progress
+from projects.progress import project_progress
+from projects.targets import headline_progress
 from projects.selectors import (
     dashboard_project,
     dashboard_projects,

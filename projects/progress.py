@@ -18,7 +18,8 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
@@ -26,7 +27,10 @@ from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
-from projects.models import Project, Target
+from projects.models import Project
+
+if TYPE_CHECKING:
+    from projects.targets import TargetProgress
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
 
@@ -336,129 +340,6 @@ def _cumulate(rows, *names: str) -> list[dict]:
     return result
 
 
-# --- targets ----------------------------------------------------------------------------------
-
-
-@dataclass
-class TargetProgress:
-    target_id: int
-    indicator: str
-    label: str
-    kit_type_id: int | None
-    kit_category: str
-    admin_area_id: int | None
-    target: int
-    achieved: int
-    expected: int
-    percent: Decimal
-    expected_percent: Decimal
-    on_track: bool
-
-
-def expected_by(target: Target, project: Project, as_of: datetime.date) -> int:
-    """The share of a target expected by a date: its periods (the current one pro rata), else linear."""
-    periods = list(target.periods.all())
-    if periods:
-        return round(sum(value * _elapsed(start, end, as_of) for start, end, value in _period_values(periods)))
-    return round(target.target_value * _elapsed(project.start_date, project.end_date, as_of))
-
-
-def _period_values(periods):
-    return [(period.period_start, period.period_end, period.target_value) for period in periods]
-
-
-def _elapsed(start: datetime.date, end: datetime.date, as_of: datetime.date) -> Decimal:
-    if as_of < start:
-        return Decimal(0)
-    if as_of >= end:
-        return Decimal(1)
-    return Decimal((as_of - start).days + 1) / Decimal((end - start).days + 1)
-
-
-def _percent(part: int, whole: int) -> Decimal:
-    if not whole:
-        return Decimal(0)
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def project_targets(project: Project) -> list[Target]:
-    return list(
-        Target.objects.filter(project=project)
-        .select_related("kit_type", "admin_area")
-        .prefetch_related("periods")
-        .order_by("indicator", "kit_type__code", "kit_category", "id")
-    )
-
-
-def target_progress(
-    project: Project,
-    filters: ProgressFilter,
-    targets: list[Target],
-    reach: dict,
-    as_of: datetime.date,
-    kits_by_type: list[dict] | None = None,
-) -> list[TargetProgress]:
-    """Achieved against each target. `reach` and `kits_by_type` are the dashboard's, under the same filter."""
-    if kits_by_type is None:
-        kits_by_type = kits_by([project.pk], filters, "kit_type_id", "kit_category")
-    kits = {row["kit_type_id"]: row for row in kits_by_type}
-    results = []
-    for target in targets:
-        if target.indicator == Target.Indicator.KITS_DISTRIBUTED:
-            achieved = sum(
-                row["kits"]
-                for row in kits.values()
-                if (target.kit_type_id and row["kit_type_id"] == target.kit_type_id)
-                or (target.kit_category and row["kit_category"] == target.kit_category)
-            )
-            if target.admin_area_id:
-                achieved = _kits_in_area(project, filters, target)
-        else:
-            narrowed = target.kit_type_id or target.kit_category or target.admin_area_id
-            totals = (
-                reach_totals(
-                    reach_by(
-                        [project.pk],
-                        filters,
-                        kit_type_id=target.kit_type_id,
-                        kit_category=target.kit_category,
-                        area_id=target.admin_area_id,
-                    )
-                )
-                if narrowed
-                else reach
-            )
-            achieved = totals[
-                "households" if target.indicator == Target.Indicator.HOUSEHOLDS_REACHED else "individuals"
-            ]
-        expected = expected_by(target, project, as_of)
-        results.append(
-            TargetProgress(
-                target_id=target.pk,
-                indicator=target.indicator,
-                label=str(target.kit_type or target.get_kit_category_display() or target.get_indicator_display()),
-                kit_type_id=target.kit_type_id,
-                kit_category=target.kit_category,
-                admin_area_id=target.admin_area_id,
-                target=target.target_value,
-                achieved=achieved,
-                expected=expected,
-                percent=_percent(achieved, target.target_value),
-                expected_percent=_percent(expected, target.target_value),
-                on_track=achieved >= expected,
-            )
-        )
-    return results
-
-
-def _kits_in_area(project: Project, filters: ProgressFilter, target: Target) -> int:
-    narrowed = kits_queryset([project.pk], filters).filter(
-        _scope_q(ProgressFilter(), kit_type_id=target.kit_type_id, kit_category=target.kit_category)
-        & (Q(admin1_id=target.admin_area_id) | Q(admin2_id=target.admin_area_id))
-    )
-    return narrowed.aggregate(total=Sum("kits"))["total"] or 0
-
-
 # --- the whole dashboard ------------------------------------------------------------------------
 
 
@@ -468,7 +349,7 @@ class ProjectProgress:
     project_code: str
     as_of: datetime.date
     filters: dict
-    targets: list[TargetProgress]
+    targets: list["TargetProgress"]
     kits_by_type: list[dict]
     reach: dict
     reach_by_displacement: list[dict]
@@ -501,6 +382,9 @@ def project_progress(
     project: Project, filters: ProgressFilter | None = None, *, bucket: str = "week", as_of: datetime.date | None = None
 ) -> ProjectProgress:
     """Every figure of a project's dashboard and report: a dozen small queries whatever the data's size."""
+    # Targets build on this module's queries (projects/targets.py imports it): imported when called.
+    from projects.targets import target_progress
+
     filters = filters or ProgressFilter()
     today = timezone.localdate()
     as_of = as_of or min(filter(None, [filters.period_end, today]))
@@ -509,13 +393,12 @@ def project_progress(
     reach_rows = reach_by([project.pk], filters, *PLACES, "displacement_status", names=names)
     reach = reach_totals(reach_rows)
     kits_by_type = _roll_up(kit_rows, KIT_TYPE, ["kits"])
-    targets = project_targets(project)
     return ProjectProgress(
         project_id=project.pk,
         project_code=project.code,
         as_of=as_of,
         filters=filters.as_query(),
-        targets=target_progress(project, filters, targets, reach, as_of, kits_by_type),
+        targets=target_progress(project, filters, as_of, kit_rows=kit_rows, reach=reach),
         kits_by_type=kits_by_type,
         reach=reach,
         reach_by_displacement=_roll_up(reach_rows, ("displacement_status",), REACH_NUMBERS),
@@ -589,32 +472,3 @@ def _places(kit_rows: list[dict], reach_rows: list[dict], keys: tuple[str, ...])
     for place in ordered:
         place["kits_by_type"] = dict(place["kits_by_type"])
     return ordered
-
-
-# --- the project list's headline ------------------------------------------------------------------
-
-
-def headline_progress(projects: QuerySet[Project]) -> dict[int, dict]:
-    """Per project: kits against the kits targets, and households reached. Three queries for any number."""
-    project_ids = list(projects.values_list("pk", flat=True))
-    kits = kits_by(project_ids, ProgressFilter(), "project_id", "kit_type_id", "kit_category")
-    reach = {row["project_id"]: row for row in reach_by(project_ids, ProgressFilter(), "project_id")}
-    targets = Target.objects.filter(project_id__in=project_ids, indicator=Target.Indicator.KITS_DISTRIBUTED)
-    headline = {pk: {"kits": 0, "kits_target": 0, "households": 0, "individuals": 0} for pk in project_ids}
-    for target in targets.order_by("project_id", "id"):
-        achieved = sum(
-            row["kits"]
-            for row in kits
-            if row["project_id"] == target.project_id
-            and (
-                row["kit_type_id"] == target.kit_type_id
-                or (target.kit_category and row["kit_category"] == target.kit_category)
-            )
-        )
-        headline[target.project_id]["kits"] += min(achieved, target.target_value)
-        headline[target.project_id]["kits_target"] += target.target_value
-    for pk, values in headline.items():
-        values["households"] = reach.get(pk, {}).get("households", 0)
-        values["individuals"] = reach.get(pk, {}).get("individuals", 0)
-        values["percent"] = _percent(values["kits"], values["kits_target"])
-    return headline

@@ -16,7 +16,8 @@ from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, House
 from projects import charts
 from projects.forms import ProgressFilterForm, ReportRequestForm
 from projects.models import ProgressReport
-from projects.progress import headline_progress, project_progress
+from projects.progress import project_progress
+from projects.targets import headline_progress
 from projects.selectors import (
     dashboard_project,
     dashboard_projects,
