@@ -17,7 +17,6 @@ from api.base import PartnerApiMixin
 from projects.forms import ProgressFilterForm
 from projects.models import ProgressReport
 from projects.progress import project_progress
-from projects.targets import headline_progress
 from projects.selectors import (
     dashboard_project,
     dashboard_projects,
@@ -27,6 +26,7 @@ from projects.selectors import (
     visible_reports,
 )
 from projects.services import request_report
+from projects.targets import headline_progress
 from projects.views import CONTENT_TYPES
 
 FILTER_PARAMETERS = [

@@ -17,7 +17,6 @@ from projects import charts
 from projects.forms import ProgressFilterForm, ReportRequestForm
 from projects.models import ProgressReport
 from projects.progress import project_progress
-from projects.targets import headline_progress
 from projects.selectors import (
     dashboard_project,
     dashboard_projects,
@@ -27,6 +26,7 @@ from projects.selectors import (
     visible_reports,
 )
 from projects.services import previous_month, request_report
+from projects.targets import headline_progress
 
 
 @login_required
