@@ -27,36 +27,13 @@ from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
+from projects.filters import ProgressFilter
 from projects.models import Project
 
 if TYPE_CHECKING:
     from projects.targets import TargetProgress
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
-
-
-@dataclass(frozen=True)
-class ProgressFilter:
-    """What the figures are narrowed to; every field optional. Dates are inclusive, in TIME_ZONE."""
-
-    period_start: datetime.date | None = None
-    period_end: datetime.date | None = None
-    area_id: int | None = None  # an admin 1 or admin 2 area
-    site_id: int | None = None
-    kit_type_id: int | None = None
-    kit_category: str = ""
-
-    def as_query(self) -> dict:
-        """The filter as query-string parameters (for shareable URLs and report records)."""
-        values = {
-            "start": self.period_start.isoformat() if self.period_start else "",
-            "end": self.period_end.isoformat() if self.period_end else "",
-            "area": self.area_id or "",
-            "site": self.site_id or "",
-            "kit_type": self.kit_type_id or "",
-            "kit_category": self.kit_category,
-        }
-        return {key: str(value) for key, value in values.items() if value}
 
 
 def _scope_q(filters: ProgressFilter, *, kit_type_id=None, kit_category="", area_id=None) -> Q:
