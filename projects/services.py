@@ -51,7 +51,8 @@ def _validate_request(project: Project, period_start, period_end, filters: dict)
         try:
             ProgressFilter.from_query(filters)
         except ValidationError as error:
-            errors.update(error.message_dict)
+            # Named as in the request body: {"filters": {"area": …}} -> "filters.area".
+            errors.update((f"filters.{name}", messages) for name, messages in error.message_dict.items())
     if errors:
         raise ValidationError(errors)
 
