@@ -18,7 +18,7 @@ from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary
+from distributions.models import REACH_FIGURES, REACH_SCOPES, HouseholdReach, ReachSummary, Receipt, ReceiptSummary
 
 FIGURE_FIELDS = ("household_size", "displacement_status", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
@@ -133,16 +133,7 @@ def _add_to_one_row(model, key: dict, deltas: dict) -> None:
 
 # --- reach per day: where each household is counted once, for each scope --------------------------
 
-# For each scope, the reach-row column whose value a household's first receipt is taken within.
-REACH_SCOPES = {
-    ReachSummary.Scope.PROJECT: None,
-    ReachSummary.Scope.KIT_TYPE: "kit_type_id",
-    ReachSummary.Scope.KIT_CATEGORY: "kit_category",
-    ReachSummary.Scope.ADMIN1: "admin1_id",
-    ReachSummary.Scope.ADMIN2: "admin2_id",
-    ReachSummary.Scope.SITE: "site_id",
-}
-REACH_SUM_FIELDS = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
+REACH_SUM_FIELDS = REACH_FIGURES  # the summed columns of ReachSummary
 _REACH_ROW_FIELDS = (
     "received_at",
     "first_receipt_id",

@@ -26,7 +26,7 @@ from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
+from distributions.models import REACH_FIGURES, REACH_SCOPES, HouseholdReach, ReachSummary, ReceiptSummary
 from projects.filters import ProgressFilter
 from projects.models import Project
 
@@ -196,11 +196,9 @@ def _reach_summary_rows(
         return None
     elif len(areas) == 1 and not filters.site_id:
         (area,) = areas
-        rows = rows.filter(
-            Q(scope=ReachSummary.Scope.ADMIN1, admin1_id=area) | Q(scope=ReachSummary.Scope.ADMIN2, admin2_id=area)
-        )
+        rows = rows.filter(_in_scope(ReachSummary.Scope.ADMIN1, area) | _in_scope(ReachSummary.Scope.ADMIN2, area))
     elif filters.site_id and not areas:
-        rows = rows.filter(scope=ReachSummary.Scope.SITE, site_id=filters.site_id)
+        rows = rows.filter(_in_scope(ReachSummary.Scope.SITE, filters.site_id))
     elif not areas and not filters.site_id:
         rows = rows.filter(scope=ReachSummary.Scope.PROJECT)
     else:
@@ -212,8 +210,13 @@ def _reach_summary_rows(
     return rows
 
 
+def _in_scope(scope: str, value) -> Q:
+    """ReachSummary rows of households counted once within one value of a scope (REACH_SCOPES)."""
+    return Q(scope=scope, **{REACH_SCOPES[scope]: value})
+
+
 def _reach_summary_aggregates() -> dict:
-    return {f"sum_{name}": Sum(name) for name in REACH_NUMBERS}
+    return {f"sum_{name}": Sum(name) for name in REACH_FIGURES}
 
 
 def _from_summary_sums(row: dict) -> dict:
@@ -280,8 +283,7 @@ def reach_by(
 
 def reach_totals(rows: list[dict]) -> dict:
     """Adds up reach rows of disjoint groups (each household is in exactly one group)."""
-    names = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
-    return {name: sum(row[name] or 0 for row in rows) for name in names}
+    return {name: sum(row[name] or 0 for row in rows) for name in REACH_FIGURES}
 
 
 def reach_timeline(project: Project, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
@@ -378,7 +380,7 @@ def project_progress(
         targets=target_progress(project, filters, as_of, kit_rows=kit_rows, reach=reach),
         kits_by_type=kits_by_type,
         reach=reach,
-        reach_by_displacement=_roll_up(reach_rows, ("displacement_status",), REACH_NUMBERS),
+        reach_by_displacement=_roll_up(reach_rows, ("displacement_status",), list(REACH_FIGURES)),
         by_region=_places(kit_rows, reach_rows, ("admin1_id", "admin1__name", "admin1__pcode")),
         by_area=_places(
             kit_rows, reach_rows, ("admin1__name", "admin2_id", "admin2__name", "admin2__pcode", "admin1__pcode")
@@ -407,7 +409,6 @@ PLACES = (
     "site__code",
 )
 KIT_TYPE = ("kit_type_id", "kit_type__code", "kit_type__name", "kit_type__name_fr", "kit_type__name_ar", "kit_category")
-REACH_NUMBERS = ["households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS]
 
 
 def _roll_up(rows: list[dict], keys: tuple[str, ...], numbers: list[str]) -> list[dict]:
