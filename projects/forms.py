@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from kits.models import KitCategory
 from projects.filters import ProgressFilter
 from projects.progress import BUCKETS
+from projects.selectors import project_areas, project_kit_types, project_sites
 
 
 class PlainSelect(forms.Select):
@@ -70,8 +71,6 @@ class ProgressFilterForm(forms.Form):
 
         `data`: the query string (unbound when empty, so the dashboard opens unfiltered).
         """
-        from projects.selectors import project_areas, project_kit_types, project_sites
-
         return cls(
             data or None,
             areas=project_areas(project),
