@@ -388,3 +388,15 @@ REACH_SCOPES = {
     ReachSummary.Scope.ADMIN2: "admin2_id",
     ReachSummary.Scope.SITE: "site_id",
 }
+
+# Which receipt of a household is its first (within a kit type, and within every scope above): the
+# earliest received_at, ties broken by the receipt's id. Reach rows carry the receipt's
+# (received_at, first_receipt_id); every writer and reader orders by these columns.
+FIRST_RECEIPT_ORDER = ("received_at", "first_receipt_id")
+
+
+def first_receipt_key(row) -> tuple:
+    """The sort key of a reach row (a dict or a HouseholdReach) in FIRST_RECEIPT_ORDER."""
+    if isinstance(row, dict):
+        return tuple(row[name] for name in FIRST_RECEIPT_ORDER)
+    return tuple(getattr(row, name) for name in FIRST_RECEIPT_ORDER)

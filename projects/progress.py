@@ -26,7 +26,14 @@ from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import REACH_FIGURES, REACH_SCOPES, HouseholdReach, ReachSummary, ReceiptSummary
+from distributions.models import (
+    FIRST_RECEIPT_ORDER,
+    REACH_FIGURES,
+    REACH_SCOPES,
+    HouseholdReach,
+    ReachSummary,
+    ReceiptSummary,
+)
 from projects.filters import ProgressFilter
 from projects.models import Project
 
@@ -237,7 +244,7 @@ def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("
                 rank_in_household=Window(
                     RowNumber(),
                     partition_by=[F(name) for name in (*per, "household_id")],
-                    order_by=["received_at", "first_receipt_id"],
+                    order_by=list(FIRST_RECEIPT_ORDER),
                 )
             )
             .filter(rank_in_household=1)
