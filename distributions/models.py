@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditedRecords
-from beneficiaries.models import HouseholdFigures
+from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, HouseholdFigures
 from config.names import in_language
 
 
@@ -292,6 +292,11 @@ class HouseholdReach(HouseholdFigures):
         return f"{self.household_id} first got {self.kit_type_id} on {self.received_at:%Y-%m-%d}"
 
 
+# The reach figures, in one place: ReachSummary's summed columns, the engine's reach rows and totals
+# (projects/progress.py), the dashboard's, API's and reports' "reach" (households reached, each once).
+REACH_FIGURES = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
+
+
 class ReachSummary(models.Model):
     """Households first reached per day, for each way the dashboards count a household once.
 
@@ -371,3 +376,27 @@ class SyncRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_uuid}: {self.reason}"
+
+
+# The scope rule, in one place: for each scope, the reach-row column whose value a household's first receipt is taken
+# within (distributions/summary.py writes ReachSummary by it, projects/progress.py reads by it).
+REACH_SCOPES = {
+    ReachSummary.Scope.PROJECT: None,
+    ReachSummary.Scope.KIT_TYPE: "kit_type_id",
+    ReachSummary.Scope.KIT_CATEGORY: "kit_category",
+    ReachSummary.Scope.ADMIN1: "admin1_id",
+    ReachSummary.Scope.ADMIN2: "admin2_id",
+    ReachSummary.Scope.SITE: "site_id",
+}
+
+# Which receipt of a household is its first (within a kit type, and within every scope above): the
+# earliest received_at, ties broken by the receipt's id. Reach rows carry the receipt's
+# (received_at, first_receipt_id); every writer and reader orders by these columns.
+FIRST_RECEIPT_ORDER = ("received_at", "first_receipt_id")
+
+
+def first_receipt_key(row) -> tuple:
+    """The sort key of a reach row (a dict or a HouseholdReach) in FIRST_RECEIPT_ORDER."""
+    if isinstance(row, dict):
+        return tuple(row[name] for name in FIRST_RECEIPT_ORDER)
+    return tuple(getattr(row, name) for name in FIRST_RECEIPT_ORDER)

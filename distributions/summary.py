@@ -18,7 +18,16 @@ from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary
+from distributions.models import (
+    FIRST_RECEIPT_ORDER,
+    REACH_FIGURES,
+    REACH_SCOPES,
+    HouseholdReach,
+    ReachSummary,
+    Receipt,
+    ReceiptSummary,
+    first_receipt_key,
+)
 
 FIGURE_FIELDS = ("household_size", "displacement_status", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
@@ -65,7 +74,7 @@ def apply_receipt(receipt: Receipt) -> None:
             kit_type_id=receipt.kit_type_id,
             **_reach_values(receipt),
         )
-    elif (receipt.received_at, receipt.pk) < (reach.received_at, reach.first_receipt_id):
+    elif (receipt.received_at, receipt.pk) < first_receipt_key(reach):
         # A receipt recorded late (offline sync) for an earlier moment becomes the first one.
         HouseholdReach.objects.filter(pk=reach.pk).update(**_reach_values(receipt))
     else:
@@ -77,7 +86,7 @@ def apply_receipt(receipt: Receipt) -> None:
 def _mark_household_first(project_id: int, household_id: int) -> None:
     """Flag the household's earliest reach row in the project (same order as the engine's window)."""
     rows = HouseholdReach.objects.filter(project_id=project_id, household_id=household_id)
-    first = rows.order_by("received_at", "first_receipt_id").values_list("pk", flat=True).first()
+    first = rows.order_by(*FIRST_RECEIPT_ORDER).values_list("pk", flat=True).first()
     rows.filter(is_household_first=True).exclude(pk=first).update(is_household_first=False)
     if first is not None:
         rows.filter(pk=first, is_household_first=False).update(is_household_first=True)
@@ -133,16 +142,7 @@ def _add_to_one_row(model, key: dict, deltas: dict) -> None:
 
 # --- reach per day: where each household is counted once, for each scope --------------------------
 
-# For each scope, the reach-row column whose value a household's first receipt is taken within.
-REACH_SCOPES = {
-    ReachSummary.Scope.PROJECT: None,
-    ReachSummary.Scope.KIT_TYPE: "kit_type_id",
-    ReachSummary.Scope.KIT_CATEGORY: "kit_category",
-    ReachSummary.Scope.ADMIN1: "admin1_id",
-    ReachSummary.Scope.ADMIN2: "admin2_id",
-    ReachSummary.Scope.SITE: "site_id",
-}
-REACH_SUM_FIELDS = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
+REACH_SUM_FIELDS = REACH_FIGURES  # the summed columns of ReachSummary
 _REACH_ROW_FIELDS = (
     "received_at",
     "first_receipt_id",
@@ -182,7 +182,7 @@ def _reach_contribution(project_id: int, rows: list[dict]) -> dict[tuple, Counte
         firsts: dict = {}
         for row in rows:
             scope_value = row[column] if column else None
-            order = (row["received_at"], row["first_receipt_id"])
+            order = first_receipt_key(row)
             if scope_value not in firsts or order < firsts[scope_value][0]:
                 firsts[scope_value] = (order, row)
         for _order, row in firsts.values():
@@ -304,7 +304,7 @@ def _reach_rows_after(before: list[dict], new_receipts: list[Receipt]) -> list[d
     moved = False
     for receipt in new_receipts:
         row = after.get(receipt.kit_type_id)
-        if row is None or (receipt.received_at, receipt.pk) < (row["received_at"], row["first_receipt_id"]):
+        if row is None or (receipt.received_at, receipt.pk) < first_receipt_key(row):
             project_id, household_id = receipt.distribution.project_id, receipt.household_id
             base = row or {"pk": None, "project_id": project_id, "household_id": household_id}
             after[receipt.kit_type_id] = {**base, **_reach_row(receipt)}
@@ -314,7 +314,7 @@ def _reach_rows_after(before: list[dict], new_receipts: list[Receipt]) -> list[d
 
 def _flag_household_first(rows: list[dict]) -> None:
     """The earliest row (any kit type) carries is_household_first, as _mark_household_first does."""
-    first = min(rows, key=lambda row: (row["received_at"], row["first_receipt_id"]))
+    first = min(rows, key=first_receipt_key)
     for row in rows:
         row["is_household_first"] = row is first
 
@@ -423,18 +423,18 @@ def _reach_rebuild_sql() -> str:
     """  # noqa: S608
 
 
-FLAG_FIRSTS_SQL = """
+FLAG_FIRSTS_SQL = f"""
     UPDATE distributions_householdreach SET is_household_first = TRUE
     WHERE id IN (
         SELECT id FROM (
             SELECT id, ROW_NUMBER() OVER (
-                PARTITION BY project_id, household_id ORDER BY received_at, first_receipt_id
+                PARTITION BY project_id, household_id ORDER BY {", ".join(FIRST_RECEIPT_ORDER)}
             ) AS rank_in_household
             FROM distributions_householdreach
         ) ranked
         WHERE rank_in_household = 1
     )
-"""
+"""  # noqa: S608 (a constant's column names)
 
 SUMMARY_COLUMNS = (
     "day",
@@ -462,7 +462,7 @@ def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
         rank = Window(
             RowNumber(),
             partition_by=[F("project_id"), F("household_id"), F(column)],
-            order_by=["received_at", "first_receipt_id"],
+            order_by=list(FIRST_RECEIPT_ORDER),
         )
     firsts = HouseholdReach.objects.annotate(reach_day=TruncDate("received_at"), rank_in_scope=rank).values(
         "reach_day",

@@ -17,16 +17,15 @@ from api.base import PartnerApiMixin
 from projects.disclosure import disclosed_progress
 from projects.forms import ProgressFilterForm
 from projects.models import ProgressReport
-from projects.progress import headline_progress, project_progress
+from projects.progress import project_progress
 from projects.selectors import (
     dashboard_project,
     dashboard_projects,
     may_request_reports,
-    project_areas,
-    project_sites,
     visible_reports,
 )
 from projects.services import request_report
+from projects.targets import headline_progress
 from projects.views import CONTENT_TYPES
 
 FILTER_PARAMETERS = [
@@ -34,6 +33,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("end", OpenApiTypes.DATE, description="Period end (inclusive)"),
     OpenApiParameter("area", OpenApiTypes.INT, description="Admin 1 or admin 2 area id"),
     OpenApiParameter("site", OpenApiTypes.INT, description="Site id"),
+    OpenApiParameter("kit_type", OpenApiTypes.INT, description="Kit type id"),
     OpenApiParameter("kit_category", OpenApiTypes.STR, description="Kit category"),
     OpenApiParameter("bucket", OpenApiTypes.STR, enum=["week", "month"], description="Time series step"),
 ]
@@ -45,13 +45,11 @@ class ProjectProgressView(PartnerApiMixin, APIView):
     @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         project = dashboard_project(request.user, pk)
-        form = ProgressFilterForm(
-            request.query_params or None, areas=project_areas(project), sites=project_sites(request.user, project)
-        )
+        form = ProgressFilterForm.for_project(request.query_params, project, request.user)
         if form.is_bound and not form.is_valid():
             raise ValidationError(form.errors.get_json_data())
-        filters = form.progress_filter() if form.is_bound else None
-        progress = project_progress(project, filters, bucket=form.bucket_value() if form.is_bound else "week")
+        filters, bucket = form.filters_and_bucket()
+        progress = project_progress(project, filters, bucket=bucket)
         progress = disclosed_progress(progress, request.user)
         return Response(progress.as_json())
 

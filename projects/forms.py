@@ -6,7 +6,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from kits.models import KitCategory
-from projects.progress import BUCKETS, ProgressFilter
+from projects.filters import ProgressFilter
+from projects.progress import BUCKETS
+from projects.selectors import project_areas, project_kit_types, project_sites
 
 
 class PlainSelect(forms.Select):
@@ -47,6 +49,9 @@ class ProgressFilterForm(forms.Form):
     site = forms.ModelChoiceField(
         label=_("Site"), queryset=None, required=False, empty_label=_("All"), widget=PlainSelect
     )
+    kit_type = forms.ModelChoiceField(
+        label=_("Kit type"), queryset=None, required=False, empty_label=_("All"), widget=PlainSelect
+    )
     kit_category = forms.ChoiceField(
         label=_("Kit category"), choices=[("", _("All")), *KitCategory.choices], required=False
     )
@@ -54,10 +59,30 @@ class ProgressFilterForm(forms.Form):
         label=_("Chart by"), choices=[("week", _("Week")), ("month", _("Month"))], required=False
     )
 
-    def __init__(self, data, *, areas, sites):
+    def __init__(self, data, *, areas, sites, kit_types):
         super().__init__(data)
         self.fields["area"].queryset = areas
         self.fields["site"].queryset = sites
+        self.fields["kit_type"].queryset = kit_types
+
+    @classmethod
+    def for_project(cls, data, project, user) -> "ProgressFilterForm":
+        """The filters of a project's dashboard (page and API): its areas, the user's sites, its kit types.
+
+        `data`: the query string (unbound when empty, so the dashboard opens unfiltered).
+        """
+        return cls(
+            data or None,
+            areas=project_areas(project),
+            sites=project_sites(user, project),
+            kit_types=project_kit_types(project),
+        )
+
+    def filters_and_bucket(self) -> tuple[ProgressFilter, str]:
+        """The filter and chart step to compute; unbound: no filter, by week."""
+        if not self.is_bound:
+            return ProgressFilter(), "week"
+        return self.progress_filter(), self.bucket_value()
 
     def clean(self):
         cleaned = super().clean()
@@ -78,6 +103,7 @@ class ProgressFilterForm(forms.Form):
             period_end=data.get("end") if "end" not in self.errors else None,
             area_id=data["area"].pk if data.get("area") else None,
             site_id=data["site"].pk if data.get("site") else None,
+            kit_type_id=data["kit_type"].pk if data.get("kit_type") else None,
             kit_category=data.get("kit_category") or "",
         )
 
@@ -91,9 +117,9 @@ class ReportRequestForm(forms.Form):
     period_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     area = forms.IntegerField(required=False, widget=forms.HiddenInput)
     site = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kit_type = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kit_category = forms.ChoiceField(choices=[("", ""), *KitCategory.choices], required=False, widget=forms.HiddenInput)
 
     def cleaned_filters(self) -> dict:
-        return {
-            name: self.cleaned_data[name] for name in ("area", "site", "kit_category") if self.cleaned_data.get(name)
-        }
+        """The dashboard's narrowing filters carried by the form (names: ProgressFilter.NARROWING_NAMES)."""
+        return {name: self.cleaned_data[name] for name in ProgressFilter.NARROWING_NAMES if self.cleaned_data.get(name)}

@@ -18,41 +18,29 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
-from projects.models import Project, Target
+from distributions.models import (
+    FIRST_RECEIPT_ORDER,
+    REACH_FIGURES,
+    REACH_SCOPES,
+    HouseholdReach,
+    ReachSummary,
+    ReceiptSummary,
+)
+from projects.filters import ProgressFilter
+from projects.models import Project
+
+if TYPE_CHECKING:
+    from projects.targets import TargetProgress
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
-
-
-@dataclass(frozen=True)
-class ProgressFilter:
-    """What the figures are narrowed to; every field optional. Dates are inclusive, in TIME_ZONE."""
-
-    period_start: datetime.date | None = None
-    period_end: datetime.date | None = None
-    area_id: int | None = None  # an admin 1 or admin 2 area
-    site_id: int | None = None
-    kit_type_id: int | None = None
-    kit_category: str = ""
-
-    def as_query(self) -> dict:
-        """The filter as query-string parameters (for shareable URLs and report records)."""
-        values = {
-            "start": self.period_start.isoformat() if self.period_start else "",
-            "end": self.period_end.isoformat() if self.period_end else "",
-            "area": self.area_id or "",
-            "site": self.site_id or "",
-            "kit_type": self.kit_type_id or "",
-            "kit_category": self.kit_category,
-        }
-        return {key: str(value) for key, value in values.items() if value}
 
 
 def _scope_q(filters: ProgressFilter, *, kit_type_id=None, kit_category="", area_id=None) -> Q:
@@ -215,11 +203,9 @@ def _reach_summary_rows(
         return None
     elif len(areas) == 1 and not filters.site_id:
         (area,) = areas
-        rows = rows.filter(
-            Q(scope=ReachSummary.Scope.ADMIN1, admin1_id=area) | Q(scope=ReachSummary.Scope.ADMIN2, admin2_id=area)
-        )
+        rows = rows.filter(_in_scope(ReachSummary.Scope.ADMIN1, area) | _in_scope(ReachSummary.Scope.ADMIN2, area))
     elif filters.site_id and not areas:
-        rows = rows.filter(scope=ReachSummary.Scope.SITE, site_id=filters.site_id)
+        rows = rows.filter(_in_scope(ReachSummary.Scope.SITE, filters.site_id))
     elif not areas and not filters.site_id:
         rows = rows.filter(scope=ReachSummary.Scope.PROJECT)
     else:
@@ -231,8 +217,13 @@ def _reach_summary_rows(
     return rows
 
 
+def _in_scope(scope: str, value) -> Q:
+    """ReachSummary rows of households counted once within one value of a scope (REACH_SCOPES)."""
+    return Q(scope=scope, **{REACH_SCOPES[scope]: value})
+
+
 def _reach_summary_aggregates() -> dict:
-    return {f"sum_{name}": Sum(name) for name in REACH_NUMBERS}
+    return {f"sum_{name}": Sum(name) for name in REACH_FIGURES}
 
 
 def _from_summary_sums(row: dict) -> dict:
@@ -253,7 +244,7 @@ def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("
                 rank_in_household=Window(
                     RowNumber(),
                     partition_by=[F(name) for name in (*per, "household_id")],
-                    order_by=["received_at", "first_receipt_id"],
+                    order_by=list(FIRST_RECEIPT_ORDER),
                 )
             )
             .filter(rank_in_household=1)
@@ -299,8 +290,7 @@ def reach_by(
 
 def reach_totals(rows: list[dict]) -> dict:
     """Adds up reach rows of disjoint groups (each household is in exactly one group)."""
-    names = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
-    return {name: sum(row[name] or 0 for row in rows) for name in names}
+    return {name: sum(row[name] or 0 for row in rows) for name in REACH_FIGURES}
 
 
 def reach_timeline(project: Project, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
@@ -336,138 +326,6 @@ def _cumulate(rows, *names: str) -> list[dict]:
     return result
 
 
-# --- targets ----------------------------------------------------------------------------------
-
-
-@dataclass
-class TargetProgress:
-    target_id: int
-    indicator: str
-    label: str
-    kit_type_id: int | None
-    kit_category: str
-    admin_area_id: int | None
-    target: int
-    achieved: int
-    expected: int
-    percent: Decimal
-    expected_percent: Decimal
-    on_track: bool
-
-
-def expected_by(target: Target, project: Project, as_of: datetime.date) -> int:
-    """The share of a target expected by a date: its periods (the current one pro rata), else linear."""
-    periods = list(target.periods.all())
-    if periods:
-        return round(sum(value * _elapsed(start, end, as_of) for start, end, value in _period_values(periods)))
-    return round(target.target_value * _elapsed(project.start_date, project.end_date, as_of))
-
-
-def _period_values(periods):
-    return [(period.period_start, period.period_end, period.target_value) for period in periods]
-
-
-def _elapsed(start: datetime.date, end: datetime.date, as_of: datetime.date) -> Decimal:
-    if as_of < start:
-        return Decimal(0)
-    if as_of >= end:
-        return Decimal(1)
-    return Decimal((as_of - start).days + 1) / Decimal((end - start).days + 1)
-
-
-def _percent(part: int, whole: int) -> Decimal:
-    if not whole:
-        return Decimal(0)
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def project_targets(project: Project) -> list[Target]:
-    return list(
-        Target.objects.filter(project=project)
-        .select_related("kit_type", "admin_area")
-        .prefetch_related("periods")
-        .order_by("indicator", "kit_type__code", "kit_category", "id")
-    )
-
-
-def target_progress(
-    project: Project,
-    filters: ProgressFilter,
-    targets: list[Target],
-    reach: dict,
-    as_of: datetime.date,
-    kits_by_type: list[dict] | None = None,
-) -> list[TargetProgress]:
-    """Achieved against each target. `reach` and `kits_by_type` are the dashboard's, under the same filter."""
-    if kits_by_type is None:
-        kits_by_type = kits_by([project.pk], filters, "kit_type_id", "kit_category")
-    kits = {row["kit_type_id"]: row for row in kits_by_type}
-    results = []
-    for target in targets:
-        if target.indicator == Target.Indicator.KITS_DISTRIBUTED:
-            achieved = sum(
-                row["kits"]
-                for row in kits.values()
-                if (target.kit_type_id and row["kit_type_id"] == target.kit_type_id)
-                or (target.kit_category and row["kit_category"] == target.kit_category)
-            )
-            if target.admin_area_id:
-                achieved = _kits_in_area(project, filters, target)
-        else:
-            narrowed = target.kit_type_id or target.kit_category or target.admin_area_id
-            totals = (
-                reach_totals(
-                    reach_by(
-                        [project.pk],
-                        filters,
-                        kit_type_id=target.kit_type_id,
-                        kit_category=target.kit_category,
-                        area_id=target.admin_area_id,
-                    )
-                )
-                if narrowed
-                else reach
-            )
-            achieved = totals[
-                "households" if target.indicator == Target.Indicator.HOUSEHOLDS_REACHED else "individuals"
-            ]
-        expected = expected_by(target, project, as_of)
-        results.append(
-            TargetProgress(
-                target_id=target.pk,
-                indicator=target.indicator,
-                label=_target_label(target),
-                kit_type_id=target.kit_type_id,
-                kit_category=target.kit_category,
-                admin_area_id=target.admin_area_id,
-                target=target.target_value,
-                achieved=achieved,
-                expected=expected,
-                percent=_percent(achieved, target.target_value),
-                expected_percent=_percent(expected, target.target_value),
-                on_track=achieved >= expected,
-            )
-        )
-    return results
-
-
-def _target_label(target: Target) -> str:
-    """What a target counts, in the active language: its kit type's name (config.names), else its category
-    or indicator, translated. The donor report freezes its figures in the default language
-    (projects/reports/__init__.py), so the IATI narratives built from this label stay English."""
-    if target.kit_type_id:
-        return target.kit_type.local_name
-    return str(target.get_kit_category_display() or target.get_indicator_display())
-
-
-def _kits_in_area(project: Project, filters: ProgressFilter, target: Target) -> int:
-    narrowed = kits_queryset([project.pk], filters).filter(
-        _scope_q(ProgressFilter(), kit_type_id=target.kit_type_id, kit_category=target.kit_category)
-        & (Q(admin1_id=target.admin_area_id) | Q(admin2_id=target.admin_area_id))
-    )
-    return narrowed.aggregate(total=Sum("kits"))["total"] or 0
-
-
 # --- the whole dashboard ------------------------------------------------------------------------
 
 
@@ -477,7 +335,7 @@ class ProjectProgress:
     project_code: str
     as_of: datetime.date
     filters: dict
-    targets: list[TargetProgress]
+    targets: list["TargetProgress"]
     kits_by_type: list[dict]
     reach: dict
     reach_by_displacement: list[dict]
@@ -510,6 +368,9 @@ def project_progress(
     project: Project, filters: ProgressFilter | None = None, *, bucket: str = "week", as_of: datetime.date | None = None
 ) -> ProjectProgress:
     """Every figure of a project's dashboard and report: a dozen small queries whatever the data's size."""
+    # Targets build on this module's queries (projects/targets.py imports it): imported when called.
+    from projects.targets import target_progress
+
     filters = filters or ProgressFilter()
     today = timezone.localdate()
     as_of = as_of or min(filter(None, [filters.period_end, today]))
@@ -518,16 +379,15 @@ def project_progress(
     reach_rows = reach_by([project.pk], filters, *PLACES, "displacement_status", names=names)
     reach = reach_totals(reach_rows)
     kits_by_type = _roll_up(kit_rows, KIT_TYPE, ["kits"])
-    targets = project_targets(project)
     return ProjectProgress(
         project_id=project.pk,
         project_code=project.code,
         as_of=as_of,
         filters=filters.as_query(),
-        targets=target_progress(project, filters, targets, reach, as_of, kits_by_type),
+        targets=target_progress(project, filters, as_of, kit_rows=kit_rows, reach=reach),
         kits_by_type=kits_by_type,
         reach=reach,
-        reach_by_displacement=_roll_up(reach_rows, ("displacement_status",), REACH_NUMBERS),
+        reach_by_displacement=_roll_up(reach_rows, ("displacement_status",), list(REACH_FIGURES)),
         by_region=_places(kit_rows, reach_rows, ("admin1_id", "admin1__name", "admin1__pcode")),
         by_area=_places(
             kit_rows, reach_rows, ("admin1__name", "admin2_id", "admin2__name", "admin2__pcode", "admin1__pcode")
@@ -556,7 +416,6 @@ PLACES = (
     "site__code",
 )
 KIT_TYPE = ("kit_type_id", "kit_type__code", "kit_type__name", "kit_type__name_fr", "kit_type__name_ar", "kit_category")
-REACH_NUMBERS = ["households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS]
 
 
 def _roll_up(rows: list[dict], keys: tuple[str, ...], numbers: list[str]) -> list[dict]:
@@ -598,32 +457,3 @@ def _places(kit_rows: list[dict], reach_rows: list[dict], keys: tuple[str, ...])
     for place in ordered:
         place["kits_by_type"] = dict(place["kits_by_type"])
     return ordered
-
-
-# --- the project list's headline ------------------------------------------------------------------
-
-
-def headline_progress(projects: QuerySet[Project]) -> dict[int, dict]:
-    """Per project: kits against the kits targets, and households reached. Three queries for any number."""
-    project_ids = list(projects.values_list("pk", flat=True))
-    kits = kits_by(project_ids, ProgressFilter(), "project_id", "kit_type_id", "kit_category")
-    reach = {row["project_id"]: row for row in reach_by(project_ids, ProgressFilter(), "project_id")}
-    targets = Target.objects.filter(project_id__in=project_ids, indicator=Target.Indicator.KITS_DISTRIBUTED)
-    headline = {pk: {"kits": 0, "kits_target": 0, "households": 0, "individuals": 0} for pk in project_ids}
-    for target in targets.order_by("project_id", "id"):
-        achieved = sum(
-            row["kits"]
-            for row in kits
-            if row["project_id"] == target.project_id
-            and (
-                row["kit_type_id"] == target.kit_type_id
-                or (target.kit_category and row["kit_category"] == target.kit_category)
-            )
-        )
-        headline[target.project_id]["kits"] += min(achieved, target.target_value)
-        headline[target.project_id]["kits_target"] += target.target_value
-    for pk, values in headline.items():
-        values["households"] = reach.get(pk, {}).get("households", 0)
-        values["individuals"] = reach.get(pk, {}).get("individuals", 0)
-        values["percent"] = _percent(values["kits"], values["kits_target"])
-    return headline

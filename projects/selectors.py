@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 from accounts.selectors import progress_projects, visible_sites
+from distributions.models import DistributionItem
+from kits.models import KitType
 from projects.models import ProgressReport, Project
 from sites.models import AdminArea, Site
 
@@ -28,6 +30,13 @@ def project_areas(project: Project) -> QuerySet[AdminArea]:
 
 def project_sites(user: User, project: Project) -> QuerySet[Site]:
     return visible_sites(user).filter(distributions__project=project).distinct().order_by("name")
+
+
+def project_kit_types(project: Project) -> QuerySet[KitType]:
+    """Kit types planned at the project's distributions: the dashboard's kit type filter."""
+    return KitType.objects.filter(
+        pk__in=DistributionItem.objects.filter(distribution__project=project).values("kit_type_id")
+    ).order_by("code")
 
 
 def visible_reports(user: User) -> QuerySet[ProgressReport]:

@@ -14,6 +14,7 @@ import datetime
 import logging
 import threading
 import uuid
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,8 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from projects.filters import ProgressFilter
 from projects.models import ProgressReport, Project
-from projects.progress import ProgressFilter
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ LEASE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_LEASE_SECO
 QUEUED_GRACE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_RESEND_SECONDS", 300))
 # A queued report never handed to the broker (it was away) is sent again by the sweep after this.
 UNSENT_GRACE = datetime.timedelta(seconds=getattr(settings, "PROGRESS_REPORT_UNSENT_SECONDS", 60))
-FILTER_KEYS = {"area", "site", "kit_type", "kit_category"}
 
 
 def _validate_request(project: Project, period_start, period_end, filters: dict) -> None:
@@ -44,9 +44,15 @@ def _validate_request(project: Project, period_start, period_end, filters: dict)
         errors["period_end"] = [_("Give the end of the period.")]
     if period_start and period_end and period_end < period_start:
         errors["period_end"] = [_("The end of the period cannot be before its start.")]
-    unknown = set(filters) - FILTER_KEYS
+    unknown = sorted(set(filters) - set(ProgressFilter.NARROWING_NAMES))
     if unknown:
-        errors["filters"] = [_("Unknown filters: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+        errors["filters"] = [_("Unknown filters: %(names)s.") % {"names": ", ".join(unknown)}]
+    else:
+        try:
+            ProgressFilter.from_query(filters)
+        except ValidationError as error:
+            # Named as in the request body: {"filters": {"area": …}} -> "filters.area".
+            errors.update((f"filters.{name}", messages) for name, messages in error.message_dict.items())
     if errors:
         raise ValidationError(errors)
 
@@ -115,14 +121,11 @@ def send_report(report_id: int) -> bool:
 
 
 def report_filter(report: ProgressReport) -> ProgressFilter:
-    filters = report.filters or {}
-    return ProgressFilter(
+    """The filter a report was asked with: its period and its stored narrowing filters (checked when asked)."""
+    return replace(
+        ProgressFilter.from_query(report.filters or {}),
         period_start=report.period_start,
         period_end=report.period_end,
-        area_id=int(filters["area"]) if filters.get("area") else None,
-        site_id=int(filters["site"]) if filters.get("site") else None,
-        kit_type_id=int(filters["kit_type"]) if filters.get("kit_type") else None,
-        kit_category=filters.get("kit_category", ""),
     )
 
 

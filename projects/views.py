@@ -17,16 +17,15 @@ from projects import charts
 from projects.disclosure import disclosed_progress, shows_personal_data, suppressed_marker
 from projects.forms import ProgressFilterForm, ReportRequestForm
 from projects.models import ProgressReport
-from projects.progress import headline_progress, project_progress
+from projects.progress import project_progress
 from projects.selectors import (
     dashboard_project,
     dashboard_projects,
     may_request_reports,
-    project_areas,
-    project_sites,
     visible_reports,
 )
 from projects.services import previous_month, request_report
+from projects.targets import headline_progress
 
 
 @login_required
@@ -98,11 +97,8 @@ def _vulnerability_rows(reach: dict) -> list[dict]:
 @require_safe
 def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     project = dashboard_project(request.user, pk)
-    form = ProgressFilterForm(
-        request.GET or None, areas=project_areas(project), sites=project_sites(request.user, project)
-    )
-    filters = form.progress_filter() if form.is_bound else None
-    bucket = form.bucket_value() if form.is_bound else "week"
+    form = ProgressFilterForm.for_project(request.GET, project, request.user)
+    filters, bucket = form.filters_and_bucket()
     progress = disclosed_progress(project_progress(project, filters, bucket=bucket), request.user)
     kit_codes = sorted({row["kit_type__code"] for row in progress.kits_by_type})
     context = {

@@ -103,3 +103,59 @@ def test_project_serializer_carries_headline_progress(demo, django_assert_max_nu
     mopti = next(p for p in projects if p["code"] == "MLI-JPN-2024-SNFI")
     assert (mopti["progress"]["kits"], mopti["progress"]["kits_target"]) == (175, 1090)
     assert mopti["progress"]["households"] == 100
+
+
+def test_progress_twin_filters_by_kit_type_and_names_a_bad_one(demo):
+    from kits.models import KitType
+
+    client = api_as("partner")
+    nfi = KitType.objects.get(code="NFI-ML")
+    narrowed = client.get(f"/api/v1/projects/{demo.pk}/progress/", {"kit_type": nfi.pk})
+    assert narrowed.status_code == 200
+    assert [row["kit_type__code"] for row in narrowed.json()["kits_by_type"]] == ["NFI-ML"]
+    assert narrowed.json()["filters"] == {"kit_type": str(nfi.pk)}
+    winter = KitType.objects.get(code="WINTER-IQ")  # a kit type of another project
+    for value in ("abc", winter.pk):
+        bad = client.get(f"/api/v1/projects/{demo.pk}/progress/", {"kit_type": value})
+        assert bad.status_code == 400
+        assert {name.split(".")[0] for name in bad.json()["errors"]} == {"kit_type"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"area": "Mopti"}, "filters.area"),
+        ({"kit_category": "food"}, "filters.kit_category"),
+        ({"colour": "red"}, "filters"),
+    ],
+)
+def test_report_request_refuses_a_bad_filter_naming_it(demo, filters, field):
+    response = api_as("manager").post(
+        "/api/v1/reports/",
+        {"project": demo.pk, "period_start": "2024-07-01", "period_end": "2024-07-31", "filters": filters},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert not ProgressReport.objects.exists()  # nothing half-written
+
+
+def test_report_built_with_a_kit_type_filter_counts_that_kit_only(demo, django_capture_on_commit_callbacks):
+    from kits.models import KitType
+
+    nfi = KitType.objects.get(code="NFI-ML")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as("manager").post(
+            "/api/v1/reports/",
+            {
+                "project": demo.pk,
+                "period_start": "2024-07-01",
+                "period_end": "2024-07-31",
+                "filters": {"kit_type": str(nfi.pk)},
+            },
+            format="json",
+        )
+    assert response.status_code == 202
+    report = ProgressReport.objects.get()
+    assert report.status == ProgressReport.Status.DONE, report.error
+    assert [row["kit_type__code"] for row in report.figures["period"]["kits_by_type"]] == ["NFI-ML"]

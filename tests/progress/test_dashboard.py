@@ -168,3 +168,18 @@ def test_site_table_shows_the_busiest_sites_and_links_to_every_site(client, prog
     assert f'<option value="{segou.pk}" selected>Ségou centre (SEG)</option>' in narrowed
     assert site_rows(narrowed) == ["Ségou centre"]
     assert "of 4" not in narrowed  # one site: no link
+
+
+def test_kit_type_filter_narrows_the_page_and_a_foreign_one_is_a_form_error(client, demo):
+    from kits.models import KitType
+
+    client.force_login(User.objects.get(username="manager"))
+    url = reverse("dashboard:project", args=[demo.pk])
+    nfi = KitType.objects.get(code="NFI-ML")
+    response = client.get(url, {"kit_type": nfi.pk})
+    assert [row["kit_type__code"] for row in response.context["progress"].kits_by_type] == ["NFI-ML"]
+    assert f'<option value="{nfi.pk}" selected>' in response.content.decode()
+    foreign = client.get(url, {"kit_type": KitType.objects.get(code="WINTER-IQ").pk})
+    assert foreign.status_code == 200
+    assert foreign.context["form"].errors.keys() == {"kit_type"}
+    assert foreign.context["progress"].filters == {}  # the bad filter is shown as an error, not applied

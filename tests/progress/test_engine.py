@@ -8,7 +8,8 @@ from django.db.models import Sum
 from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
 from distributions.services import record_receipt, void_receipt
 from distributions.summary import FIGURE_FIELDS, REACH_SUM_FIELDS, rebuild_summaries
-from projects.progress import ProgressFilter, headline_progress, project_progress
+from projects.progress import ProgressFilter, project_progress
+from projects.targets import headline_progress
 from tests import factories
 from tests.progress.conftest import at
 
