@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import re
 import uuid
 
 import pytest
@@ -317,12 +318,34 @@ def test_the_admin_delete_page_is_refused(client, superuser, household):
     assert Household.objects.filter(pk=household.pk).exists()
 
 
-# Deleting a planned kit type nobody received yet is editing a plan, not losing a record: it is audited (history '-').
-ALLOWED_DELETES = {"distributions/services.py": 1}
+# Every `.delete(` in the application's code (migrations aside), with why it loses no record. A new one
+# anywhere (a view, a task, a selector, a service) fails until it is reviewed and listed here.
+ALLOWED_DELETES = {
+    # an import's uploaded file, once the job is done or refused (retention of personal data)
+    "beneficiaries/api.py": 1,
+    "beneficiaries/imports/jobs.py": 2,  # the file, and a job's row outcomes recomputed when it is revalidated
+    "projects/reports/__init__.py": 1,  # a report's previous output files, rebuilt from frozen figures
+    # a planned kit type nobody received yet: editing a plan, audited (history '-')
+    "distributions/services.py": 1,
+    # derived figures: summary and reach rows moved, recounted or rebuilt from the receipts
+    "distributions/summary.py": 5,
+    "api/idempotency.py": 1,  # a request key's record whose request failed, so a retry does the work
+}
+APPS = ("accounts", "sites", "beneficiaries", "kits", "projects", "distributions", "api", "config")
+DOMAIN_MODELS = ("Household", "Receipt", "Distribution", "Project", "Target", "Site", "KitType", "User")
 
 
-def test_services_never_delete_domain_records():
-    for path in PROJECT_ROOT.glob("*/services.py"):
-        relative = str(path.relative_to(PROJECT_ROOT))
-        source = path.read_text()
-        assert source.count(".delete(") <= ALLOWED_DELETES.get(relative, 0), relative
+def test_no_code_deletes_a_domain_record_and_every_delete_is_reviewed():
+    found = {}
+    for app in APPS:
+        for path in (PROJECT_ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            source = path.read_text()
+            relative = str(path.relative_to(PROJECT_ROOT))
+            if source.count(".delete("):
+                found[relative] = source.count(".delete(")
+            for model in DOMAIN_MODELS:
+                assert f"{model}.objects.all().delete(" not in source, relative
+                assert not re.search(rf"\b{model}\.objects\.filter\([^)]*\)\.delete\(", source), relative
+    assert found == ALLOWED_DELETES
