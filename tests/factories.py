@@ -117,3 +117,21 @@ def household(site: Site, *, registered_by: User | None = None, **fields) -> Hou
     # duplicate check (tests/imports/test_duplicates.py) does not hold them. Pass False to exercise it.
     confirmed_distinct = defaults.pop("confirmed_distinct", True)
     return register_household(registered_by=registered_by, site=site, confirmed_distinct=confirmed_distinct, **defaults)
+
+
+def served(operation: dict, **fields):
+    """A new household of the `mopti` fixture's site that received its shelter kit: the stored Receipt.
+
+    `operation` is the fixture's dict (site, officer, distribution, shelter); `fields` go to record_receipt.
+    """
+    from distributions.services import record_receipt
+
+    new_household = household(operation["site"], registered_by=operation["officer"])
+    return record_receipt(
+        recorded_by=operation["officer"],
+        distribution=operation["distribution"],
+        household=new_household,
+        kit_type=operation["shelter"],
+        verification_method="registration_code",
+        **fields,
+    ).receipt

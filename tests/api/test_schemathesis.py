@@ -22,7 +22,6 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import Role
 from config.wsgi import application
-from distributions.services import record_receipt
 from tests import factories
 from tests.api.conftest import client_for
 
@@ -33,14 +32,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture
 def api_data(mopti):
     """Data for the generated requests to hit: a household, a receipt, a target."""
-    household = factories.household(mopti["site"], registered_by=mopti["officer"])
-    receipt = record_receipt(
-        recorded_by=mopti["officer"],
-        distribution=mopti["distribution"],
-        household=household,
-        kit_type=mopti["shelter"],
-        verification_method="registration_code",
-    ).receipt
+    receipt = factories.served(mopti)
     factories.target(mopti["project"], kit_type=mopti["shelter"], value=450)
     return {"receipt": receipt, **mopti}
 

@@ -5,21 +5,14 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Role
 from distributions.models import Distribution, Receipt, ReceiptSummary
-from distributions.services import record_receipt, void_receipt
+from distributions.services import void_receipt
 from tests import factories
 from tests.api.conftest import client_for
 
 
 @pytest.fixture
 def received(mopti):
-    household = factories.household(mopti["site"], registered_by=mopti["officer"])
-    receipt = record_receipt(
-        recorded_by=mopti["officer"],
-        distribution=mopti["distribution"],
-        household=household,
-        kit_type=mopti["shelter"],
-        verification_method="registration_code",
-    ).receipt
+    receipt = factories.served(mopti)
     other_project = factories.project("IRQ-TEST")
     other_site = factories.site("CHA", admin_area=factories.area("IQ01", "Duhok"), name="Chamishku")
     factories.distribution(other_project, other_site, kits=[mopti["shelter"]])  # the site is in the manager's scope

@@ -7,7 +7,7 @@ test_bulk_registration.py; sign-in locks per account and address: tests/security
 import pytest
 
 from accounts.models import Role
-from distributions.services import record_receipt, void_receipt
+from distributions.services import void_receipt
 from tests import factories
 from tests.api.conftest import client_for
 
@@ -16,14 +16,7 @@ REASON = "Wrong household: it was Awa Diarra's sister, phone +223 70 11 11 11"
 
 @pytest.fixture
 def voided(mopti):
-    household = factories.household(mopti["site"], registered_by=mopti["officer"])
-    receipt = record_receipt(
-        recorded_by=mopti["officer"],
-        distribution=mopti["distribution"],
-        household=household,
-        kit_type=mopti["shelter"],
-        verification_method="registration_code",
-    ).receipt
+    receipt = factories.served(mopti)
     return void_receipt(receipt, voided_by=mopti["officer"], reason=REASON)
 
 

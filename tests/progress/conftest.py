@@ -129,10 +129,9 @@ def start_worker(transactional_db, tmp_path, settings):
     import os
     import signal
     import subprocess
-    import sys
     import time
 
-    from tests.conftest import PROJECT_ROOT, _test_database_url, _wait_until_ready
+    from tests.conftest import PROJECT_ROOT, _test_database_url, _wait_until_ready, worker_command
 
     settings.MEDIA_ROOT = tmp_path
     workers: list[subprocess.Popen] = []
@@ -140,8 +139,7 @@ def start_worker(transactional_db, tmp_path, settings):
     def start(*include: str) -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": _test_database_url(), "DJANGO_MEDIA_ROOT": str(tmp_path)}
         name = f"progress-{os.getpid()}-{time.monotonic_ns()}@localhost"
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING", "--pool=solo"]
-        command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-n", name]
+        command = worker_command(name)
         if include:
             command += ["--include", ",".join(include)]
         worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)  # noqa: S603 - our own command line
