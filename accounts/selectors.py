@@ -6,13 +6,28 @@ partner systems see their assigned projects; administrators see everything. Dono
 never see personal data; partner systems only under a personal-data grant.
 """
 
+from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
-from beneficiaries.models import DuplicateReview, Household, ImportJob
-from distributions.models import Distribution, Receipt
-from projects.models import Project
-from sites.models import Site
+
+# `accounts` is the lowest app: every other app's models name their users, so it imports none of them.
+# Its scope rules reach the domain models the way foreign keys do, by app label, resolved when called
+# (docs/architecture.md, "Apps and their layers").
+_MODELS = {
+    "DuplicateReview": "beneficiaries.DuplicateReview",
+    "Household": "beneficiaries.Household",
+    "ImportJob": "beneficiaries.ImportJob",
+    "Distribution": "distributions.Distribution",
+    "Receipt": "distributions.Receipt",
+    "Project": "projects.Project",
+    "Site": "sites.Site",
+}
+
+
+def _model(name: str):
+    return apps.get_model(_MODELS[name])
+
 
 PROJECT_ROLES = (Role.PROGRAMME_MANAGER, Role.DONOR_VIEWER, Role.PARTNER_SYSTEM)
 
@@ -38,24 +53,24 @@ def can_see_rows(user: User) -> bool:
     return user.is_administrator or user.role != Role.DONOR_VIEWER
 
 
-def visible_projects(user: User) -> QuerySet[Project]:
+def visible_projects(user: User) -> QuerySet:
     if _is_anonymous(user):
-        return Project.objects.none()
+        return _model("Project").objects.none()
     if user.is_administrator:
-        return Project.objects.all()
+        return _model("Project").objects.all()
     if user.role == Role.FIELD_OFFICER:
-        return Project.objects.filter(distributions__site__in=user.assigned_sites.all()).distinct()
-    return Project.objects.filter(pk__in=_assigned_project_ids(user))
+        return _model("Project").objects.filter(distributions__site__in=user.assigned_sites.all()).distinct()
+    return _model("Project").objects.filter(pk__in=_assigned_project_ids(user))
 
 
-def progress_projects(user: User) -> QuerySet[Project]:
+def progress_projects(user: User) -> QuerySet:
     """Projects whose dashboards, progress figures and reports the user may see.
 
     Managers, donor viewers, partner systems and administrators; field officers work on households
     and receipts at their sites, not on project figures.
     """
     if not can_see_progress(user):
-        return Project.objects.none()
+        return _model("Project").objects.none()
     return visible_projects(user)
 
 
@@ -66,14 +81,14 @@ def can_see_progress(user: User) -> bool:
     return user.is_administrator or user.role != Role.FIELD_OFFICER
 
 
-def visible_distributions(user: User) -> QuerySet[Distribution]:
+def visible_distributions(user: User) -> QuerySet:
     if _is_anonymous(user):
-        return Distribution.objects.none()
+        return _model("Distribution").objects.none()
     if user.is_administrator:
-        return Distribution.objects.all()
+        return _model("Distribution").objects.all()
     if user.role == Role.FIELD_OFFICER:
-        return Distribution.objects.filter(site__in=user.assigned_sites.values("pk"))
-    return Distribution.objects.filter(project__in=_assigned_project_ids(user))
+        return _model("Distribution").objects.filter(site__in=user.assigned_sites.values("pk"))
+    return _model("Distribution").objects.filter(project__in=_assigned_project_ids(user))
 
 
 def _assigned_project_ids(user: User) -> QuerySet:
@@ -89,49 +104,49 @@ def _project_sites_filter(user: User) -> Q:
     subqueries nested twice (bench/api_bench.py data, EXPLAIN ANALYZE).
     """
     projects = _assigned_project_ids(user)
-    distributes = Distribution.objects.filter(site=OuterRef("pk"), project__in=projects)
-    covered = Project.admin_areas.through.objects.filter(
+    distributes = _model("Distribution").objects.filter(site=OuterRef("pk"), project__in=projects)
+    covered = _model("Project").admin_areas.through.objects.filter(
         Q(adminarea=OuterRef("admin_area")) | Q(adminarea=OuterRef("admin1")) | Q(adminarea=OuterRef("admin2")),
         project__in=projects,
     )
     return Q(Exists(distributes)) | Q(Exists(covered))
 
 
-def visible_sites(user: User) -> QuerySet[Site]:
+def visible_sites(user: User) -> QuerySet:
     if _is_anonymous(user):
-        return Site.objects.none()
+        return _model("Site").objects.none()
     if user.is_administrator:
-        return Site.objects.all()
+        return _model("Site").objects.all()
     if user.role == Role.FIELD_OFFICER:
-        return Site.objects.filter(pk__in=user.assigned_sites.values("pk"))
-    return Site.objects.filter(_project_sites_filter(user))
+        return _model("Site").objects.filter(pk__in=user.assigned_sites.values("pk"))
+    return _model("Site").objects.filter(_project_sites_filter(user))
 
 
-def visible_households(user: User) -> QuerySet[Household]:
+def visible_households(user: User) -> QuerySet:
     """Households with their personal data: none for roles that may not see it."""
     if not can_see_personal_data(user):
-        return Household.objects.none()
+        return _model("Household").objects.none()
     if user.is_administrator:
-        return Household.objects.all()
-    return Household.objects.filter(site__in=visible_sites(user).values("pk"))
+        return _model("Household").objects.all()
+    return _model("Household").objects.filter(site__in=visible_sites(user).values("pk"))
 
 
-def visible_receipts(user: User) -> QuerySet[Receipt]:
+def visible_receipts(user: User) -> QuerySet:
     """Receipts in the user's scope, to count (aggregates); listing them row by row is can_see_rows's."""
     if _is_anonymous(user):
-        return Receipt.objects.none()
+        return _model("Receipt").objects.none()
     if user.is_administrator:
-        return Receipt.objects.all()
-    return Receipt.objects.filter(distribution__in=visible_distributions(user).values("pk"))
+        return _model("Receipt").objects.all()
+    return _model("Receipt").objects.filter(distribution__in=visible_distributions(user).values("pk"))
 
 
-def households_in_scope(user: User) -> QuerySet[Household]:
+def households_in_scope(user: User) -> QuerySet:
     """Households at the user's sites, to link a receipt to: never to show their personal data."""
     if _is_anonymous(user) or user.role == Role.DONOR_VIEWER:
-        return Household.objects.none()
+        return _model("Household").objects.none()
     if user.is_administrator:
-        return Household.objects.all()
-    return Household.objects.filter(site__in=visible_sites(user).values("pk"))
+        return _model("Household").objects.all()
+    return _model("Household").objects.filter(site__in=visible_sites(user).values("pk"))
 
 
 def can_see_change_history(user: User) -> bool:
@@ -150,14 +165,14 @@ def can_record_receipts(user: User) -> bool:
     return not _is_anonymous(user) and (user.is_administrator or user.role != Role.DONOR_VIEWER)
 
 
-def field_distributions(user: User) -> QuerySet[Distribution]:
+def field_distributions(user: User) -> QuerySet:
     """Distributions whose field screens the user may open: those it may record receipts in (not donors)."""
     if not can_record_receipts(user):
-        return Distribution.objects.none()
+        return _model("Distribution").objects.none()
     return visible_distributions(user)
 
 
-def field_receipts(user: User) -> QuerySet[Receipt]:
+def field_receipts(user: User) -> QuerySet:
     """Receipts shown on field pages, next to their household's code: only where the household is visible."""
     return (
         visible_receipts(user)
@@ -184,13 +199,13 @@ def can_import_households(user: User) -> bool:
     return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.FIELD_OFFICER)
 
 
-def visible_import_jobs(user: User) -> QuerySet[ImportJob]:
+def visible_import_jobs(user: User) -> QuerySet:
     """A user's own import jobs (their files hold personal data); administrators see all."""
     if not can_import_households(user):
-        return ImportJob.objects.none()
+        return _model("ImportJob").objects.none()
     if user.is_administrator:
-        return ImportJob.objects.all()
-    return ImportJob.objects.filter(created_by=user)
+        return _model("ImportJob").objects.all()
+    return _model("ImportJob").objects.filter(created_by=user)
 
 
 def can_review_duplicates(user: User) -> bool:
@@ -200,11 +215,11 @@ def can_review_duplicates(user: User) -> bool:
     return user.is_administrator or user.role == Role.PROGRAMME_MANAGER
 
 
-def visible_duplicate_reviews(user: User) -> QuerySet[DuplicateReview]:
+def visible_duplicate_reviews(user: User) -> QuerySet:
     """Probable duplicates at the manager's sites, where both households are in scope."""
     if not can_review_duplicates(user):
-        return DuplicateReview.objects.none()
+        return _model("DuplicateReview").objects.none()
     if user.is_administrator:
-        return DuplicateReview.objects.all()
+        return _model("DuplicateReview").objects.all()
     sites = visible_sites(user).values("pk")
-    return DuplicateReview.objects.filter(site__in=sites, candidate__site__in=sites)
+    return _model("DuplicateReview").objects.filter(site__in=sites, candidate__site__in=sites)

@@ -24,7 +24,8 @@ from api.problems import ApiProblem
 from api.receipts import record_bulk, record_one
 from beneficiaries.models import Household
 from beneficiaries.services import register_household, update_household
-from distributions.services import create_distribution, update_distribution, void_receipt
+from distributions.plans import create_distribution, update_distribution
+from distributions.services import void_receipt
 from projects.disclosure import may_list_rows
 
 ID_PATTERN = r"[0-9]{1,18}"

@@ -37,7 +37,7 @@ from accounts.models import Role, User  # noqa: E402
 from beneficiaries.models import SADD_FIELDS  # noqa: E402
 from projects.models import ProgressReport, Project  # noqa: E402
 from projects.progress import project_progress  # noqa: E402
-from projects.services import build_report  # noqa: E402
+from projects.report_jobs import build_report  # noqa: E402
 
 BARE_KITS = """
     SELECT r.kit_type_id, r.admin1_id, SUM(r.quantity)

@@ -2,19 +2,16 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
 from accounts.models import User
 from beneficiaries.duplicates import Match
 from beneficiaries.models import DuplicateReview, Household, HouseholdMerge
 from beneficiaries.services import register_household, submitted_fields
-from distributions.models import Receipt
-from distributions.services import allow_moving_receipts, void_receipt
-from distributions.summary import recount_households_reach
+from beneficiaries.signals import household_merging
 from sites.models import Site
 
 
@@ -102,25 +99,7 @@ def merge_households(*, kept: Household, duplicate: Household, merged_by: User, 
     kept, duplicate = locked[kept.pk], locked[duplicate.pk]
     if duplicate.merged_into_id or kept.merged_into_id:
         raise ValidationError({"household": [_("One of these households was already merged.")]})
-    received_by_kept = set(
-        Receipt.objects.filter(household=kept, voided_at__isnull=True).values_list("distribution_id", "kit_type_id")
-    )
-    voided = 0
-    for receipt in Receipt.objects.filter(household=duplicate, voided_at__isnull=True):
-        if (receipt.distribution_id, receipt.kit_type_id) in received_by_kept:
-            void_receipt(
-                receipt,
-                voided_by=merged_by,
-                reason=_("Merged: household %(duplicate)s is a duplicate of %(kept)s, which received this kit.")
-                % {"duplicate": duplicate.display_code, "kept": kept.display_code},
-            )
-            voided += 1
-    allow_moving_receipts()  # the one service allowed to move receipts to another household
-    moving = list(Receipt.objects.filter(household=duplicate))
-    for receipt in moving:
-        receipt.household = kept
-    moved = audit.bulk_update_with_history(moving, Receipt, ["household"], user=merged_by)
-    recount_households_reach([kept.pk, duplicate.pk])  # the dashboards count the kept household once
+    moved, voided = _move_receipts(kept=kept, duplicate=duplicate, merged_by=merged_by)
     duplicate.is_active = False
     duplicate.merged_into = kept
     duplicate.save(update_fields=["is_active", "merged_into", "updated_at"])
@@ -130,3 +109,16 @@ def merge_households(*, kept: Household, duplicate: Household, merged_by: User, 
     return HouseholdMerge.objects.create(
         kept=kept, merged=duplicate, merged_by=merged_by, receipts_moved=moved, receipts_voided=voided, note=note[:500]
     )
+
+
+def _move_receipts(*, kept: Household, duplicate: Household, merged_by: User) -> tuple[int, int]:
+    """The receipts' part of a merge, done by `distributions` (which owns receipts and their figures) through
+    the `household_merging` signal, in this transaction. Returns (receipts moved, receipts voided).
+
+    Exactly one receiver must answer: a merge that moved no receipts would leave them counted for a household
+    that no longer exists, so a missing receiver stops the merge instead.
+    """
+    answers = household_merging.send(sender=Household, kept=kept, duplicate=duplicate, merged_by=merged_by)
+    if len(answers) != 1:
+        raise ImproperlyConfigured(f"household_merging needs exactly one receiver, it has {len(answers)}.")
+    return answers[0][1]

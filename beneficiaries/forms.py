@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, Household
 from beneficiaries.rules import REGISTRATION_FIELDS
-from distributions.templatetags.field import isolate_numbers
+from config.bidi import isolate_numbers
 
 WIDGETS = {
     "head_sex": forms.RadioSelect,

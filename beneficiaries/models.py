@@ -155,7 +155,7 @@ class Household(HouseholdFigures):
         related_name="merged_duplicates",
         editable=False,
     )
-    # Retention (beneficiaries/retention.py): when the personal data was removed; figures and receipts stay.
+    # Retention (projects/retention.py): when the personal data was removed; figures and receipts stay.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # The audit trail; match keys are derived from the audited fields, and blanked with them.
     history = AuditedRecords(

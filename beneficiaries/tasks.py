@@ -29,11 +29,3 @@ def run_import(job_id: int) -> int:
 def sweep_unsent_imports() -> int:
     """Run every minute by celery beat (schedule: beneficiaries/migrations/0008_import_sweep_schedule.py)."""
     return jobs.sweep_unsent_jobs()
-
-
-@shared_task(acks_late=True)
-def anonymise_households_past_retention() -> int:
-    """Run daily by celery beat (schedule: beneficiaries/migrations/0005_retention_schedule.py)."""
-    from beneficiaries.retention import anonymise_households
-
-    return anonymise_households()

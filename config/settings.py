@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "projects",
     "distributions",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -266,7 +267,7 @@ PROGRESS_REPORT_LEASE_SECONDS = int(os.environ.get("PROGRESS_REPORT_LEASE_SECOND
 
 # Audit trail (accounts/audit.py): history is read in the admin, never reverted from it (writes go through services).
 SIMPLE_HISTORY_REVERT_DISABLED = True
-# Retention (beneficiaries/retention.py): households that never received anything are anonymised this many
+# Retention (projects/retention.py): households that never received anything are anonymised this many
 # months after registration; the others after the latest end of their projects plus the project's retention.
 RETENTION_UNLINKED_MONTHS = int(os.environ.get("RETENTION_UNLINKED_MONTHS", "24"))
 # Partner and donor exports: households named by a keyed hash (beneficiaries/pseudonyms.py), and cells

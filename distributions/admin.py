@@ -29,7 +29,7 @@ class DistributionAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and Receipt.objects.filter(distribution=obj).exists():
-            fields += ["project", "site"]  # fixed once received (distributions.services.FIXED_ONCE_RECEIVED)
+            fields += ["project", "site"]  # fixed once received (distributions.plans.FIXED_ONCE_RECEIVED)
         return fields
 
 

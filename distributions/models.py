@@ -225,7 +225,7 @@ class Receipt(HouseholdFigures):
 class ReceiptSummary(models.Model):
     """Kits handed out, per day and every dimension the dashboards filter or group by.
 
-    Kept exact in the transaction that records or voids a receipt (distributions/summary.py),
+    Kept exact in the transaction that records or voids a receipt (distributions/progress/maintain.py),
     so dashboards read a small table and still show a receipt recorded a second ago. Voided
     receipts are subtracted. `manage.py rebuild_progress_summary` rebuilds it from receipts.
     """
@@ -305,7 +305,7 @@ class ReachSummary(models.Model):
     kit type, category, area or site column). Each household adds 1 to `households` and its
     frozen figures to the sums on the day, site, areas and displacement status of that first
     receipt. So unfiltered, period, kit, area and site reach are sums over this small table.
-    Kept exact by distributions/summary.py in the transaction that moves a household's reach
+    Kept exact by distributions/progress/maintain.py in the transaction that moves a household's reach
     rows (record and void); like ReceiptSummary it has no unique key and readers sum.
     """
 
@@ -379,7 +379,7 @@ class SyncRefusal(models.Model):
 
 
 # The scope rule, in one place: for each scope, the reach-row column whose value a household's first receipt is taken
-# within (distributions/summary.py writes ReachSummary by it, projects/progress.py reads by it).
+# within (distributions/progress/maintain.py writes ReachSummary by it, projects/progress.py reads by it).
 REACH_SCOPES = {
     ReachSummary.Scope.PROJECT: None,
     ReachSummary.Scope.KIT_TYPE: "kit_type_id",

@@ -16,9 +16,8 @@ class KitTypeAdmin(admin.ModelAdmin):
     inlines = [KitItemInline]
 
     def get_readonly_fields(self, request, obj=None):
-        from distributions.models import Receipt
-
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and Receipt.objects.filter(kit_type=obj).exists():
+        # Receipts point at kit types (the ORM's reverse accessor: kits does not import distributions).
+        if obj is not None and obj.receipt_set.exists():
             fields.append("category")  # progress summaries count it by category (distributions migration 0011)
         return fields

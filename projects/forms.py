@@ -5,9 +5,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from distributions.progress.filters import ProgressFilter
+from distributions.progress.queries import BUCKETS
 from kits.models import KitCategory
-from projects.filters import ProgressFilter
-from projects.progress import BUCKETS
 from projects.selectors import project_areas, project_kit_types, project_sites
 
 

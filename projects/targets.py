@@ -23,8 +23,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 
+from distributions.progress.filters import ProgressFilter
+from distributions.progress.queries import kits_by, reach_by, reach_totals
 from projects.models import Project, Target
-from projects.progress import ProgressFilter, kits_by, reach_by, reach_totals
 
 KITS_GRAIN = ("kit_type_id", "kit_category", "admin1_id", "admin2_id")
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -276,6 +277,12 @@ def run_import(job: ImportJob, *, batch_size: int | None = None) -> ImportJob:
 
 # --- handing jobs to the queue --------------------------------------------------------------------
 
+# The Celery task (beneficiaries/tasks.py) that runs each queued step of a job.
+STEP_TASKS = {
+    ImportJob.Status.VALIDATING: "beneficiaries.tasks.validate_import",
+    ImportJob.Status.IMPORTING: "beneficiaries.tasks.run_import",
+}
+
 
 def send(job_pk: int) -> bool:
     """Hand the job's current step to Celery: the check if it is validating, the import if importing.
@@ -284,16 +291,14 @@ def send(job_pk: int) -> bool:
     request that asked for it has committed and must not fail; `sweep_unsent_jobs` sends it again.
     A step handed over is redelivered by the broker if its worker dies (tasks acknowledged late).
     """
-    from beneficiaries import tasks
-
     status = ImportJob.objects.filter(pk=job_pk).values_list("status", flat=True).first()
-    task = {ImportJob.Status.VALIDATING: tasks.validate_import, ImportJob.Status.IMPORTING: tasks.run_import}.get(
-        status
-    )
-    if task is None:
+    task_name = STEP_TASKS.get(status)
+    if task_name is None:
         return False
     try:
-        task.delay(job_pk)
+        # The registered task (eager when CELERY_TASK_ALWAYS_EAGER), looked up by name: beneficiaries/tasks.py
+        # calls this module, so this module does not import it.
+        current_app.tasks[task_name].delay(job_pk)
     except Exception:
         logger.exception("Could not queue import job %s; the sweep will send it again", job_pk)
         return False

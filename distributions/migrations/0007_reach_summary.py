@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def fill_reach_summary(apps, schema_editor):
     # From the reach rows already maintained (their columns are unchanged since 0004).
-    from distributions.summary import rebuild_reach_summary
+    from distributions.progress.rebuild import rebuild_reach_summary
 
     rebuild_reach_summary()
 

@@ -1,5 +1,3 @@
-import re
-
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import conditional_escape
@@ -7,21 +5,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from beneficiaries.pseudonyms import suppressed_marker
+from config.bidi import isolate_numbers
 from distributions.models import VerificationMethod
 
 register = template.Library()
 
-# Numbers, ranges, phone numbers and codes inside a sentence: "60+", "18-59", "+964 750 679 2418",
-# "1 / 100". In a right-to-left page the bidi algorithm reorders their parts ("+60", "2418 679 750
-# 964+"); wrapped in <bdi dir="ltr"> they read as written, whatever the language around them.
-_NUMBERISH = re.compile(r"\+?\d[\d\s\-–+/.:,×]*\d\+?|\+?\d\+?")
-
-
-@register.filter(needs_autoescape=True)
-def isolate_numbers(text, autoescape=True) -> SafeString:
-    """Escape `text` and wrap each number, range or phone number in it in <bdi dir="ltr">."""
-    escaped = str(conditional_escape(text) if autoescape else text)
-    return mark_safe(_NUMBERISH.sub(lambda match: f'<bdi dir="ltr">{match.group(0)}</bdi>', escaped))  # noqa: S308
+register.filter("isolate_numbers", needs_autoescape=True)(isolate_numbers)
 
 
 @register.filter(needs_autoescape=True)

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.celery_worker  # PostgreSQL and Redis mode (a real work
 
 SWEEP = (
     "import django; django.setup();"
-    "from projects.services import sweep_stale_reports;"
+    "from projects.report_jobs import sweep_stale_reports;"
     "from beneficiaries.imports.jobs import sweep_unsent_jobs;"
     "print(sweep_stale_reports(), sweep_unsent_jobs())"
 )

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from projects import reports, services
+from projects import report_jobs
 from projects.models import ProgressReport
 from tests import factories
 
@@ -21,11 +21,11 @@ def media(tmp_path, settings):
 
 
 def test_the_default_lease_is_short():
-    assert datetime.timedelta(seconds=90) >= services.LEASE
+    assert datetime.timedelta(seconds=90) >= report_jobs.LEASE
 
 
 def test_a_live_build_longer_than_its_lease_keeps_it(transactional_db, monkeypatch, media):
-    monkeypatch.setattr(services, "LEASE", datetime.timedelta(seconds=0.6))
+    monkeypatch.setattr(report_jobs, "LEASE", datetime.timedelta(seconds=0.6))
     report = ProgressReport.objects.create(
         project=factories.project("MLI-LEASE"),
         period_start=datetime.date(2024, 7, 1),
@@ -39,9 +39,9 @@ def test_a_live_build_longer_than_its_lease_keeps_it(transactional_db, monkeypat
             held.append(ProgressReport.objects.filter(pk=claimed.pk, lease_expires_at__gt=timezone.now()).exists())
         return {}, {}
 
-    monkeypatch.setattr(reports, "build_outputs", slow_build)
-    assert services.build_report(report.pk) == "built"
+    monkeypatch.setattr(report_jobs, "_build_outputs", slow_build)
+    assert report_jobs.build_report(report.pk) == "built"
     assert held == [True] * 8  # never open to another worker while this one lives
     report.refresh_from_db()
     assert (report.status, report.attempts) == ("done", 1)
-    assert services.sweep_stale_reports() == 0
+    assert report_jobs.sweep_stale_reports() == 0

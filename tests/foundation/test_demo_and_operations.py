@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count, Sum
 
+from demo.loader import load_demo
 from distributions.models import Receipt
-from projects.demo import load_demo
 from projects.models import Target
 from sites.models import AdminArea
 
@@ -28,7 +28,7 @@ def test_demo_loads_twice_with_no_change_the_second_time(db):
 
 def test_demo_accounts_sign_in_with_the_printed_password(db):
     from accounts.models import User
-    from projects.demo import DEMO_PASSWORD
+    from demo.loader import DEMO_PASSWORD
 
     load_demo()
     for username in ("admin", "manager", "officer", "officer.iraq", "donor", "partner"):

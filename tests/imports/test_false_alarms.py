@@ -4,7 +4,7 @@ import pytest
 
 from beneficiaries.management.commands.duplicate_false_alarms import false_alarm_rates
 from beneficiaries.models import Household
-from projects.demo import load_demo
+from demo.loader import load_demo
 
 pytestmark = pytest.mark.django_db
 

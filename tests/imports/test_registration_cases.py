@@ -18,7 +18,7 @@ from beneficiaries.imports import jobs
 from beneficiaries.imports import mapping as mappings
 from beneficiaries.models import ColumnMapping, DuplicateReview, Household, ImportJob, ImportRow
 from beneficiaries.selectors import search_households
-from projects.demo import load_demo
+from demo.loader import load_demo
 from sites.models import Site
 from tests.imports.conftest import upload, xlsx_bytes
 

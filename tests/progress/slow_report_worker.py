@@ -6,10 +6,11 @@ Lets the test kill a worker in the middle of a build, as a crash or an out-of-me
 import datetime
 import time
 
-from projects import reports, services
+from projects import report_jobs
+from projects.reports import figures
 
-services.LEASE = datetime.timedelta(seconds=3)
-_freeze = reports.frozen_figures
+report_jobs.LEASE = datetime.timedelta(seconds=3)
+_freeze = figures.frozen_figures
 
 
 def _stalling_freeze(report):
@@ -17,4 +18,4 @@ def _stalling_freeze(report):
     return _freeze(report)
 
 
-reports.frozen_figures = _stalling_freeze
+figures.frozen_figures = _stalling_freeze

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from projects.demo import load_demo
+from demo.loader import load_demo
 from projects.models import ProgressReport, Project
 
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role, User
+from demo.loader import load_demo
 from distributions.services import record_receipt
-from projects.demo import load_demo
 from projects.models import Project
 from tests import factories
 from tests.progress.conftest import at

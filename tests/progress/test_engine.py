@@ -6,9 +6,11 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
+from distributions.progress.filters import ProgressFilter
+from distributions.progress.rebuild import rebuild_summaries
+from distributions.progress.scopes import FIGURE_FIELDS, REACH_SUM_FIELDS
 from distributions.services import record_receipt, void_receipt
-from distributions.summary import FIGURE_FIELDS, REACH_SUM_FIELDS, rebuild_summaries
-from projects.progress import ProgressFilter, project_progress
+from projects.progress import project_progress
 from projects.targets import headline_progress
 from tests import factories
 from tests.progress.conftest import at

@@ -13,8 +13,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from demo.loader import load_demo
 from kits.models import KitCategory, KitType
-from projects.demo import load_demo
 from projects.models import ProgressReport, Project, Target, TargetPeriod
 from projects.services import request_report
 from sites.models import AdminArea

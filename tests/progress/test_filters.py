@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from projects.filters import ProgressFilter
+from distributions.progress.filters import ProgressFilter
 from projects.forms import ProgressFilterForm, ReportRequestForm
 
 

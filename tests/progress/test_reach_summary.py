@@ -11,9 +11,11 @@ import datetime
 import pytest
 
 from distributions.models import ReachSummary
+from distributions.progress import queries as progress
+from distributions.progress.filters import ProgressFilter
+from distributions.progress.queries import reach_by
 from distributions.services import record_receipt, void_receipt
-from projects import progress
-from projects.progress import ProgressFilter, project_progress, reach_by
+from projects.progress import project_progress
 from tests import factories
 from tests.progress.conftest import at
 from tests.progress.test_engine import assert_summaries_equal_a_rebuild

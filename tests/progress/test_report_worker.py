@@ -6,9 +6,10 @@ import time
 import pytest
 
 from accounts.models import User
-from projects.demo import load_demo
+from demo.loader import load_demo
 from projects.models import ProgressReport, Project
-from projects.services import request_report, sweep_stale_reports
+from projects.report_jobs import sweep_stale_reports
+from projects.services import request_report
 from tests.progress.conftest import wait_for
 
 pytestmark = pytest.mark.celery_worker

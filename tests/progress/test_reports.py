@@ -11,11 +11,12 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from accounts.models import User
+from demo.loader import load_demo
 from kits.models import KitType
-from projects.demo import load_demo
 from projects.models import ProgressReport, Project
+from projects.report_jobs import build_report, sweep_stale_reports
 from projects.reports import iati
-from projects.services import build_report, request_monthly_reports, request_report, sweep_stale_reports
+from projects.services import request_monthly_reports, request_report
 
 
 @pytest.fixture(autouse=True)

@@ -324,14 +324,15 @@ ALLOWED_DELETES = {
     # an import's uploaded file, once the job is done or refused (retention of personal data)
     "beneficiaries/api.py": 1,
     "beneficiaries/imports/jobs.py": 2,  # the file, and a job's row outcomes recomputed when it is revalidated
-    "projects/reports/__init__.py": 1,  # a report's previous output files, rebuilt from frozen figures
+    "projects/report_jobs.py": 1,  # a report's previous output files, rebuilt from frozen figures
     # a planned kit type nobody received yet: editing a plan, audited (history '-')
-    "distributions/services.py": 1,
-    # derived figures: summary and reach rows moved, recounted or rebuilt from the receipts
-    "distributions/summary.py": 5,
+    "distributions/plans.py": 1,
+    # derived figures: reach rows recounted, or all summaries rebuilt, from the receipts
+    "distributions/progress/maintain.py": 1,
+    "distributions/progress/rebuild.py": 3,
     "api/idempotency.py": 1,  # a request key's record whose request failed, so a retry does the work
 }
-APPS = ("accounts", "sites", "beneficiaries", "kits", "projects", "distributions", "api", "config")
+APPS = ("accounts", "sites", "beneficiaries", "kits", "projects", "distributions", "api", "config", "demo")
 DOMAIN_MODELS = ("Household", "Receipt", "Distribution", "Project", "Target", "Site", "KitType", "User")
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from projects.demo import load_demo
+from demo.loader import load_demo
 from projects.models import Project
 
 CASES = Path(settings.BASE_DIR).parent / "shared" / "cases" / "outputs" / "README.md"
@@ -125,7 +125,8 @@ def test_donor_report_of_one_small_day_withholds_reach_in_pdf_and_xlsx(demo, tmp
     from pypdf import PdfReader
 
     from projects.models import ProgressReport
-    from projects.services import build_report, request_report
+    from projects.report_jobs import build_report
+    from projects.services import request_report
 
     settings.MEDIA_ROOT = tmp_path
     report = request_report(

@@ -242,7 +242,7 @@ def test_a_server_error_logs_neither_the_name_nor_the_phone(db, console_log, mon
     def failing(**fields):
         raise RuntimeError(f"duplicate key: DETAIL: Key (head_name, phone)=({fields['head_name']}, {PHONE})")
 
-    monkeypatch.setattr("beneficiaries.views.register_household", failing)
+    monkeypatch.setattr("distributions.household_views.register_household", failing)
     client = Client(raise_request_exception=False)
     client.force_login(officer)
     site = officer.assigned_sites.get()

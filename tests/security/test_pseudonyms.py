@@ -158,9 +158,10 @@ def test_donor_report_withholds_a_small_site_and_its_complement_in_xlsx_and_pdf(
 ):
     from pypdf import PdfReader
 
-    from projects.demo import load_demo
+    from demo.loader import load_demo
+    from distributions.progress.filters import ProgressFilter
     from projects.models import Project
-    from projects.progress import ProgressFilter, project_progress
+    from projects.progress import project_progress
     from projects.services import request_report
 
     settings.MEDIA_ROOT = tmp_path

@@ -10,15 +10,15 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.audit import Channel
 from beneficiaries.models import DuplicateReview, Household
-from beneficiaries.retention import add_months, households_past_retention, retention_plan
-from beneficiaries.tasks import anonymise_households_past_retention
+from demo.loader import load_demo
 from distributions.models import Receipt
 from distributions.services import record_receipt
-from projects.demo import load_demo
 from projects.models import Project
 from projects.progress import project_progress
-from projects.reports import frozen_figures
+from projects.reports.figures import frozen_figures
+from projects.retention import add_months, households_past_retention, retention_plan
 from projects.services import request_report
+from projects.tasks import anonymise_households_past_retention
 from tests import factories
 
 MALI = "MLI-JPN-2024-SNFI"
@@ -168,5 +168,5 @@ def test_the_daily_task_anonymises_households_never_served_after_the_unlinked_pe
 
 
 def test_celery_beat_runs_the_anonymisation_daily(db):
-    task = PeriodicTask.objects.get(task="beneficiaries.tasks.anonymise_households_past_retention")
+    task = PeriodicTask.objects.get(task="projects.tasks.anonymise_households_past_retention")
     assert (task.crontab.hour, task.crontab.minute, task.enabled) == ("3", "30", True)

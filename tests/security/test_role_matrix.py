@@ -38,9 +38,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Role, User
 from beneficiaries.imports import jobs
 from beneficiaries.models import DuplicateReview, Household, ImportJob, ImportRow
+from demo.loader import load_demo
 from distributions.models import Distribution, Receipt
 from distributions.services import void_receipt
-from projects.demo import load_demo
 from projects.models import ProgressReport, Project
 from tests import factories
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from distributions.summary import rebuild_summaries
+from distributions.progress.rebuild import rebuild_summaries
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from beneficiaries import views
+from distributions import household_views as views
 
+# The namespace the household pages have always had (templates reverse "beneficiaries:…").
 app_name = "beneficiaries"
 
 urlpatterns = [

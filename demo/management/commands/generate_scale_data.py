@@ -16,9 +16,9 @@ from django.db import connection, transaction
 
 from accounts.models import Role, User
 from beneficiaries.codes import ALPHABET
+from demo.loader import DemoLoader
 from distributions.models import Distribution, DistributionItem
-from distributions.summary import rebuild_summaries
-from projects.demo import DemoLoader
+from distributions.progress.rebuild import rebuild_summaries
 from projects.models import Project, Target
 from sites.models import AdminArea, Site
 

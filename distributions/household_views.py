@@ -14,13 +14,9 @@ from accounts.selectors import can_register_households, can_see_personal_data, v
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
 from beneficiaries.rules import registration_schema
-from beneficiaries.selectors import (
-    household_changes,
-    household_for,
-    households_for_cards,
-    sites_printing_head_names,
-)
+from beneficiaries.selectors import household_for, households_for_cards
 from beneficiaries.services import register_household, registration_errors
+from distributions.household_history import household_changes, sites_printing_head_names
 from distributions.models import Distribution
 from distributions.selectors import distribution_for, household_history, open_distributions_for
 from sites.models import Site

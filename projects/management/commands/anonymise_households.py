@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from beneficiaries.retention import anonymise_households, retention_plan
+from projects.retention import anonymise_households, retention_plan
 
 
 class Command(BaseCommand):

@@ -1,0 +1,219 @@
+"""Keeping the progress summaries exact, in the transaction that records, voids or moves receipts.
+
+`ReceiptSummary` holds kits per day and dimension; `HouseholdReach` holds each household's first
+active receipt of a kit type in a project; `ReachSummary` counts, per day, the households whose
+first receipt within a scope (distributions/progress/scopes.py) falls on that day.
+
+Three entry points, one per kind of write, all called by distributions/services.py (and the
+household merge) inside their transaction, with the households' rows locked there (so the reach
+rows of one household never race):
+
+* `apply_receipts(receipts)`: newly recorded receipts, one or a batch, in about eight statements
+  whatever their number;
+* `unapply_receipt(receipt)`: a receipt just voided;
+* `recount_households_reach(household_ids)`: receipts moved between households (a merge), and the
+  reach part of a void.
+
+distributions/progress/rebuild.py recomputes all three tables from the receipts alone; a test checks
+the maintained tables against it after every kind of write.
+"""
+
+from collections import Counter, defaultdict
+
+from django.db.models import F
+from django.utils import timezone
+
+from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary, first_receipt_key
+from distributions.progress.scopes import FIGURE_FIELDS, REACH_COLUMNS, REACH_SUM_FIELDS, reach_contribution
+
+# The order of a household's receipts of one kit type: the first is the one counted (scopes.py).
+RECEIPT_ORDER = ("received_at", "pk")
+
+
+def _summary_key(receipt: Receipt) -> dict:
+    return {
+        "day": timezone.localdate(receipt.received_at),
+        "project_id": receipt.distribution.project_id,
+        "distribution_id": receipt.distribution_id,
+        "site_id": receipt.site_id,
+        "admin1_id": receipt.admin1_id,
+        "admin2_id": receipt.admin2_id,
+        "kit_type_id": receipt.kit_type_id,
+        "kit_category": receipt.kit_type.category,
+        "displacement_status": receipt.displacement_status,
+    }
+
+
+def _reach_row(receipt: Receipt) -> dict:
+    """The reach-row columns (project and household apart) when this receipt is the first of its kit type."""
+    return {
+        "kit_type_id": receipt.kit_type_id,
+        "kit_category": receipt.kit_type.category,
+        "first_receipt_id": receipt.pk,
+        "received_at": receipt.received_at,
+        "distribution_id": receipt.distribution_id,
+        "site_id": receipt.site_id,
+        "admin1_id": receipt.admin1_id,
+        "admin2_id": receipt.admin2_id,
+        **{name: getattr(receipt, name) for name in FIGURE_FIELDS},
+    }
+
+
+def apply_receipts(receipts: list[Receipt]) -> None:
+    """Count newly recorded receipts: a list of one or many, saved, with their distribution and kit type attached.
+
+    Call inside the transaction that created them, with their households locked. A late receipt (offline
+    sync) for an earlier moment becomes its household's first.
+    """
+    kits: dict[tuple, Counter] = defaultdict(Counter)
+    for receipt in receipts:
+        key = kits[tuple(_summary_key(receipt).items())]
+        key["receipts"] += 1
+        key["kits"] += receipt.quantity
+    _add_to_rows(ReceiptSummary, kits, ("receipts", "kits"))
+    _add_to_rows(ReachSummary, _move_reach_rows(receipts), REACH_SUM_FIELDS)
+
+
+def unapply_receipt(receipt: Receipt) -> None:
+    """Stop counting a receipt that was just voided. Call inside the voiding transaction.
+
+    Raises RuntimeError when no summary row counts it (the summaries then need a rebuild).
+    """
+    key = _summary_key(receipt)
+    row = (
+        ReceiptSummary.objects.select_for_update()
+        .filter(**key, receipts__gte=1, kits__gte=receipt.quantity)
+        .order_by("-receipts")
+        .first()
+    )
+    if row is None:
+        raise RuntimeError(f"The progress summary has no row counting receipt {receipt.pk}: rebuild it.")
+    ReceiptSummary.objects.filter(pk=row.pk).update(receipts=F("receipts") - 1, kits=F("kits") - receipt.quantity)
+    if HouseholdReach.objects.filter(first_receipt=receipt).exists():
+        # It was its household's first of its kit type: the next active one (if any) takes over.
+        recount_households_reach([receipt.household_id])
+
+
+def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...]) -> None:
+    """Add each key's deltas to one summary row of the key (readers sum, so any one will do), or insert one.
+
+    One read, one UPDATE of a row per known key, one INSERT of the others. Only one row is updated even if a
+    race once inserted two for a key: updating all of them would count the delta twice.
+    """
+    deltas = {key: counts for key, counts in deltas.items() if any(counts.values())}
+    if not deltas:
+        return
+    names = [name for name, _value in next(iter(deltas))]
+    keys = [dict(key) for key in deltas]
+    candidates = model.objects.filter(
+        **{f"{name}__in": {key[name] for key in keys} for name in ("project_id", "day", "site_id")}
+    ).order_by("pk")
+    first_row: dict[tuple, int] = {}
+    for row in candidates.values("pk", *names):
+        first_row.setdefault(tuple((name, row[name]) for name in names), row["pk"])
+    known = [
+        model(pk=first_row[key], **{name: F(name) + counts[name] for name in fields})
+        for key, counts in deltas.items()
+        if key in first_row
+    ]
+    model.objects.bulk_update(known, fields)
+    fresh = [model(**dict(key), **{name: counts[name] for name in fields}) for key, counts in deltas.items()]
+    model.objects.bulk_create([row for row, key in zip(fresh, deltas, strict=True) if key not in first_row])
+
+
+def _stored_reach_rows(**lookups) -> dict[tuple, list[dict]]:
+    """The stored reach rows, per (project id, household id)."""
+    stored: dict[tuple, list[dict]] = defaultdict(list)
+    for row in HouseholdReach.objects.filter(**lookups).values("pk", "is_household_first", *REACH_COLUMNS):
+        stored[(row["project_id"], row["household_id"])].append(row)
+    return stored
+
+
+def _contribution_moves(project_id: int, before: list[dict], after: list[dict], deltas: dict) -> None:
+    """Add to `deltas` what moving a household from its reach rows `before` to `after` changes in ReachSummary."""
+    old, new = reach_contribution(project_id, before), reach_contribution(project_id, after)
+    for key in old.keys() | new.keys():
+        deltas[key].update(new[key])
+        deltas[key].subtract(old[key])
+
+
+def _move_reach_rows(receipts: list[Receipt]) -> dict[tuple, Counter]:
+    """Move the batch's households' reach rows and first flags; return the ReachSummary deltas."""
+    by_household: dict[tuple, list[Receipt]] = defaultdict(list)
+    for receipt in receipts:
+        by_household[(receipt.distribution.project_id, receipt.household_id)].append(receipt)
+    stored = _stored_reach_rows(
+        project_id__in={project for project, _household in by_household},
+        household_id__in={household for _project, household in by_household},
+    )
+    created, changed = [], []
+    deltas: dict[tuple, Counter] = defaultdict(Counter)
+    for (project_id, household_id), new_receipts in by_household.items():
+        before = stored[(project_id, household_id)]
+        after = _reach_rows_after(before, new_receipts)
+        if after is None:
+            continue  # the household's reach rows did not move
+        _flag_household_first(after)
+        for row in after:
+            if row["pk"] is None:
+                created.append(HouseholdReach(**{n: v for n, v in row.items() if n != "pk"}))
+            elif row not in before:
+                changed.append(HouseholdReach(**row))
+        _contribution_moves(project_id, before, after, deltas)
+    HouseholdReach.objects.bulk_create(created)
+    moved = [name.removesuffix("_id") for name in REACH_COLUMNS if name not in ("project_id", "household_id")]
+    HouseholdReach.objects.bulk_update(changed, [*moved, "is_household_first"])
+    return deltas
+
+
+def _reach_rows_after(before: list[dict], new_receipts: list[Receipt]) -> list[dict] | None:
+    """A household's reach rows once the new receipts count (a late receipt for an earlier moment
+    becomes the first); None when none of them is a first."""
+    after = {row["kit_type_id"]: dict(row) for row in before}
+    moved = False
+    for receipt in new_receipts:
+        row = after.get(receipt.kit_type_id)
+        if row is None or tuple(getattr(receipt, name) for name in RECEIPT_ORDER) < first_receipt_key(row):
+            project_id, household_id = receipt.distribution.project_id, receipt.household_id
+            base = row or {"pk": None, "project_id": project_id, "household_id": household_id}
+            after[receipt.kit_type_id] = {**base, **_reach_row(receipt)}
+            moved = True
+    return list(after.values()) if moved else None
+
+
+def _flag_household_first(rows: list[dict]) -> None:
+    """The earliest row (any kit type) carries is_household_first: the household's first receipt in the project."""
+    first = min(rows, key=first_receipt_key)
+    for row in rows:
+        row["is_household_first"] = row is first
+
+
+def recount_households_reach(household_ids: list[int]) -> None:
+    """Recompute these households' reach rows from their active receipts, and move ReachSummary.
+
+    For writes that take a first receipt away (a void) or move receipts between households (a merge):
+    the kits do not move (ReceiptSummary has no household), but who was reached first, and when, may.
+    Call inside the transaction that changed them, with the households locked.
+    """
+    before = _stored_reach_rows(household_id__in=household_ids)
+    firsts: dict[tuple, dict] = {}
+    active = (
+        Receipt.objects.filter(household_id__in=household_ids, voided_at__isnull=True)
+        .select_related("distribution", "kit_type")
+        .order_by(*RECEIPT_ORDER)
+    )
+    for receipt in active:
+        key = (receipt.distribution.project_id, receipt.household_id, receipt.kit_type_id)
+        firsts.setdefault(key, {"project_id": key[0], "household_id": key[1], **_reach_row(receipt)})
+    after: dict[tuple, list[dict]] = defaultdict(list)
+    for row in firsts.values():
+        after[(row["project_id"], row["household_id"])].append(row)
+    deltas: dict[tuple, Counter] = defaultdict(Counter)
+    for project_id, household_id in before.keys() | after.keys():
+        rows_after = after[(project_id, household_id)]
+        if rows_after:
+            _flag_household_first(rows_after)
+        _contribution_moves(project_id, before[(project_id, household_id)], rows_after, deltas)
+    HouseholdReach.objects.filter(household_id__in=household_ids).delete()
+    HouseholdReach.objects.bulk_create(HouseholdReach(**row) for row in firsts.values())
+    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS)

@@ -1,0 +1,375 @@
+"""The progress engine: every figure the dashboards, the API's JSON twin and the donor reports show.
+
+Figures are computed in SQL, a handful of GROUP BY queries whatever the number of receipts:
+kits from `ReceiptSummary` (kits per day and dimension), reach from `ReachSummary` (households
+first reached per day, within the project, a kit type, a category, an area or a site) or, for
+filter combinations it does not cover, from `HouseholdReach` (each household's first receipt of a
+kit type in a project) with a window. All are kept exact in the transaction that records or
+voids a receipt, so a receipt recorded a second ago is counted.
+
+Households reached are counted once: within the filter's kits and area, a household is anchored
+at its first receipt, and counted in the period, region, site and week of that receipt, with the
+sex-and-age counts and vulnerability frozen on it. So regions add up to the total, periods add
+up to the cumulative figure, and a household given two kits counts once (docs/architecture.md).
+"""
+
+import datetime
+import operator
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
+from distributions.models import (
+    FIRST_RECEIPT_ORDER,
+    REACH_FIGURES,
+    REACH_SCOPES,
+    HouseholdReach,
+    ReachSummary,
+    ReceiptSummary,
+)
+from distributions.progress.filters import ProgressFilter
+
+BUCKETS = {"week": TruncWeek, "month": TruncMonth}
+
+
+def _scope_q(filters: ProgressFilter, *, kit_type_id=None, kit_category="", area_id=None) -> Q:
+    """Kits and area conditions shared by both tables (same column names)."""
+    q = Q()
+    for kit_id in (filters.kit_type_id, kit_type_id):
+        if kit_id:
+            q &= Q(kit_type_id=kit_id)
+    for category in (filters.kit_category, kit_category):
+        if category:
+            q &= Q(kit_category=category)
+    for area in (filters.area_id, area_id):
+        if area:
+            q &= Q(admin1_id=area) | Q(admin2_id=area)
+    if filters.site_id:
+        q &= Q(site_id=filters.site_id)
+    return q
+
+
+def _day_bounds(filters: ProgressFilter) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    tz = timezone.get_current_timezone()
+    start = end = None
+    if filters.period_start:
+        start = datetime.datetime.combine(filters.period_start, datetime.time.min, tzinfo=tz)
+    if filters.period_end:
+        end = datetime.datetime.combine(filters.period_end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return start, end
+
+
+# --- kits, from the summary -------------------------------------------------------------------
+
+
+def kits_queryset(projects, filters: ProgressFilter) -> QuerySet[ReceiptSummary]:
+    q = _scope_q(filters) & Q(project__in=projects)
+    if filters.period_start:
+        q &= Q(day__gte=filters.period_start)
+    if filters.period_end:
+        q &= Q(day__lte=filters.period_end)
+    return ReceiptSummary.objects.filter(q)
+
+
+def kits_by(projects, filters: ProgressFilter, *dimensions: str, names: dict | None = None) -> list[dict]:
+    """Kits and receipts grouped by the given summary columns (names with __ follow relations)."""
+    return _grouped(
+        kits_queryset(projects, filters),
+        dimensions,
+        {"kits": Sum("kits"), "receipts": Sum("receipts")},
+        having=Q(receipts__gt=0),
+        names=names,
+    )
+
+
+# --- grouping on ids, names looked up after -------------------------------------------------------
+
+
+def _grouped(
+    rows: QuerySet, dimensions: tuple[str, ...], aggregates: dict, having: Q, names: dict | None = None
+) -> list[dict]:
+    """GROUP BY the table's own columns, then add the related names (site__name, …) looked up by id.
+
+    Grouping and sorting tens of thousands of summary rows on joined text columns cost more than
+    the sums (about half the dashboard's SQL at full scale); a few hundred groups are then named
+    with one query per related table (`names`, if given, is a cache shared between calls). Rows
+    come sorted by the dimensions, NULLs last on any database.
+    """
+    columns = list(dict.fromkeys(_column(rows.model, name) for name in dimensions))
+    groups = list(rows.values(*columns).annotate(**aggregates).filter(having).order_by())
+    names = _related_names(rows.model, dimensions, groups, {} if names is None else names)
+    getters = [(name, _getter(rows.model, name, names)) for name in dimensions]
+    result = []
+    for group in groups:
+        row = {name: get(group) for name, get in getters}
+        row.update((name, group[name]) for name in aggregates)
+        result.append(row)
+    result.sort(key=lambda row: tuple((row[name] is None, row[name]) for name in dimensions))
+    return result
+
+
+def _column(model, dimension: str) -> str:
+    relation, separator, _rest = dimension.partition("__")
+    return model._meta.get_field(relation).attname if separator else dimension
+
+
+def _related_names(model, dimensions: tuple[str, ...], groups: list[dict], cache: dict) -> dict:
+    """{related model: {pk: {field: value}}}: a query per related model for the ids `cache` lacks.
+
+    Admin 1 and admin 2 areas share one query; `cache` is keyed by model and fields asked.
+    """
+    wanted: dict = {}
+    for dimension in dimensions:
+        relation, separator, rest = dimension.partition("__")
+        if separator:
+            field = model._meta.get_field(relation)
+            fields, ids = wanted.setdefault(field.related_model, (set(), set()))
+            fields.add(rest)
+            ids.update(group[field.attname] for group in groups)
+    names = {}
+    for related, (fields, ids) in wanted.items():
+        known = names[related] = cache.setdefault((related, tuple(sorted(fields))), {})
+        missing = ids - known.keys() - {None}
+        if missing:
+            found = related._base_manager.filter(pk__in=missing).values("pk", *fields)
+            known.update((values["pk"], values) for values in found)
+    return names
+
+
+def _getter(model, dimension: str, names: dict) -> Callable[[dict], object]:
+    relation, separator, rest = dimension.partition("__")
+    if not separator:
+        return operator.itemgetter(dimension)
+    field = model._meta.get_field(relation)
+    known, column = names[field.related_model], field.attname
+    return lambda group: known.get(group[column], {}).get(rest)
+
+
+def kits_timeline(project_id: int, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
+    rows = kits_queryset([project_id], filters).values("day").annotate(kits=Sum("kits")).order_by()
+    return _cumulate(_by_bucket(rows, bucket, "kits"), "kits")
+
+
+def _by_bucket(rows, bucket: str, *names: str) -> list[dict]:
+    """Per-day sums added up per week (from Monday) or month, as TruncWeek and TruncMonth would.
+
+    The summaries group by the bare day column (no date_trunc on every summary row in SQL), then
+    a few hundred days are bucketed here.
+    """
+    sums: dict[datetime.date, dict] = {}
+    for row in rows:
+        day = row["day"]
+        start = day - datetime.timedelta(days=day.weekday()) if bucket == "week" else day.replace(day=1)
+        entry = sums.setdefault(start, dict.fromkeys(names, 0))
+        for name in names:
+            entry[name] += row[name] or 0
+    return [{"bucket": start, **sums[start]} for start in sorted(sums)]
+
+
+# --- reach, from each household's first receipt -------------------------------------------------
+
+
+def _reach_summary_rows(
+    projects, filters: ProgressFilter, per: tuple[str, ...], *, kit_type_id=None, kit_category="", area_id=None
+) -> QuerySet[ReachSummary] | None:
+    """The ReachSummary rows giving the same households as the window below, or None when no scope fits.
+
+    A kit type narrows every household to at most one reach row, so the kit-type scope with all
+    conditions applied is exact; otherwise one narrowing (category, area or site) picks its scope.
+    """
+    kit_types = {kit for kit in (filters.kit_type_id, kit_type_id) if kit}
+    categories = {category for category in (filters.kit_category, kit_category) if category}
+    areas = {area for area in (filters.area_id, area_id) if area}
+    scope = _scope_q(filters, kit_type_id=kit_type_id, kit_category=kit_category, area_id=area_id)
+    rows = ReachSummary.objects.filter(project__in=projects)
+    if kit_types or per == ("kit_type_id",):
+        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_TYPE)
+    elif per not in ((), ("project_id",)):
+        return None
+    elif categories and not areas and not filters.site_id:
+        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_CATEGORY)
+    elif categories:
+        return None
+    elif len(areas) == 1 and not filters.site_id:
+        (area,) = areas
+        rows = rows.filter(_in_scope(ReachSummary.Scope.ADMIN1, area) | _in_scope(ReachSummary.Scope.ADMIN2, area))
+    elif filters.site_id and not areas:
+        rows = rows.filter(_in_scope(ReachSummary.Scope.SITE, filters.site_id))
+    elif not areas and not filters.site_id:
+        rows = rows.filter(scope=ReachSummary.Scope.PROJECT)
+    else:
+        return None
+    if filters.period_start:
+        rows = rows.filter(day__gte=filters.period_start)
+    if filters.period_end:
+        rows = rows.filter(day__lte=filters.period_end)
+    return rows
+
+
+def _in_scope(scope: str, value) -> Q:
+    """ReachSummary rows of households counted once within one value of a scope (REACH_SCOPES)."""
+    return Q(scope=scope, **{REACH_SCOPES[scope]: value})
+
+
+def _reach_summary_aggregates() -> dict:
+    return {f"sum_{name}": Sum(name) for name in REACH_FIGURES}
+
+
+def _from_summary_sums(row: dict) -> dict:
+    """Rename the summary's sum_<name> aggregates to the names the window path yields."""
+    return dict((key[4:], value or 0) if key.startswith("sum_") else (key, value) for key, value in row.items())
+
+
+def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("project_id",), **narrowing):
+    """Reach rows that are each household's first receipt within the filter's kits and area, then the period."""
+    scope = _scope_q(filters, **narrowing)
+    if not scope and per in ((), ("project_id",)):
+        # No kit or area narrowing: the household's first row in the project is flagged as it is written.
+        reached = HouseholdReach.objects.filter(project__in=projects, is_household_first=True)
+    else:
+        firsts = (
+            HouseholdReach.objects.filter(scope, project__in=projects)
+            .annotate(
+                rank_in_household=Window(
+                    RowNumber(),
+                    partition_by=[F(name) for name in (*per, "household_id")],
+                    order_by=list(FIRST_RECEIPT_ORDER),
+                )
+            )
+            .filter(rank_in_household=1)
+        )
+        reached = HouseholdReach.objects.filter(pk__in=firsts.values("pk"))
+    start, end = _day_bounds(filters)
+    if start:
+        reached = reached.filter(received_at__gte=start)
+    if end:
+        reached = reached.filter(received_at__lt=end)
+    return reached
+
+
+def _reach_aggregates() -> dict:
+    aggregates = {"households": Count("id"), "individuals": Sum("household_size")}
+    aggregates.update({name: Sum(name) for name in SADD_FIELDS})
+    aggregates.update({name: Count("id", filter=Q(**{name: True})) for name in VULNERABILITY_FIELDS})
+    return aggregates
+
+
+def reach_by(
+    projects,
+    filters: ProgressFilter,
+    *dimensions: str,
+    per: tuple[str, ...] | None = None,
+    names: dict | None = None,
+    **narrowing,
+) -> list[dict]:
+    """Households and individuals reached, each household once, grouped by the given reach columns.
+
+    `per` counts a household once per value of those columns instead (("kit_type_id",): once per kit type).
+    """
+    if per is None:
+        per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
+    summary = _reach_summary_rows(projects, filters, per, **narrowing)
+    if summary is not None:
+        rows = _grouped(summary, dimensions, _reach_summary_aggregates(), Q(sum_households__gt=0), names)
+        return [_from_summary_sums(row) for row in rows]
+    reached = _first_receipts(projects, filters, per=per, **narrowing)
+    rows = _grouped(reached, dimensions, _reach_aggregates(), Q(), names)
+    return [{**row, "individuals": row["individuals"] or 0} for row in rows]
+
+
+def reach_totals(rows: list[dict]) -> dict:
+    """Adds up reach rows of disjoint groups (each household is in exactly one group)."""
+    return {name: sum(row[name] or 0 for row in rows) for name in REACH_FIGURES}
+
+
+def reach_timeline(project_id: int, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
+    summary = _reach_summary_rows([project_id], filters, ())
+    if summary is not None:
+        days = summary.values("day").annotate(sum_households=Sum("households"), sum_individuals=Sum("individuals"))
+        buckets = _by_bucket(days.order_by(), bucket, "sum_households", "sum_individuals")
+        rows = [_from_summary_sums(row) for row in buckets if row["sum_households"] > 0]
+        return _cumulate(rows, "households", "individuals")
+    rows = (
+        _first_receipts([project_id], filters, per=())
+        .annotate(bucket=BUCKETS[bucket]("received_at"))
+        .values("bucket")
+        .annotate(households=Count("id"), individuals=Sum("household_size"))
+        .order_by("bucket")
+    )
+    return _cumulate(rows, "households", "individuals")
+
+
+def _cumulate(rows, *names: str) -> list[dict]:
+    totals = dict.fromkeys(names, 0)
+    result = []
+    for row in rows:
+        bucket = row["bucket"]
+        if isinstance(bucket, datetime.datetime):
+            bucket = timezone.localtime(bucket).date() if timezone.is_aware(bucket) else bucket.date()
+        entry = {"bucket": bucket}
+        for name in names:
+            totals[name] += row[name] or 0
+            entry[name] = row[name] or 0
+            entry[f"cumulative_{name}"] = totals[name]
+        result.append(entry)
+    return result
+
+
+# Where a figure was counted (region, area, site) and what kit: the dashboard's finest grain.
+PLACES = (
+    "admin1_id",
+    "admin1__name",
+    "admin1__pcode",
+    "admin2_id",
+    "admin2__name",
+    "admin2__pcode",
+    "site_id",
+    "site__name",
+    "site__code",
+)
+KIT_TYPE = ("kit_type_id", "kit_type__code", "kit_type__name", "kit_type__name_fr", "kit_type__name_ar", "kit_category")
+
+
+def roll_up(rows: list[dict], keys: tuple[str, ...], numbers: list[str]) -> list[dict]:
+    grouped: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        entry = grouped.setdefault(key, {**dict(zip(keys, key, strict=True)), **dict.fromkeys(numbers, 0)})
+        for name in numbers:
+            entry[name] += row[name] or 0
+    return list(grouped.values())
+
+
+def places(kit_rows: list[dict], reach_rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """Per region, area or site: kits by kit type, households and individuals reached."""
+    places: dict[tuple, dict] = {}
+
+    def entry(row):
+        key = tuple(row[name] for name in keys)
+        place = places.get(key)
+        if place is None:
+            place = places[key] = {
+                **dict(zip(keys, key, strict=True)),
+                "kits": 0,
+                "kits_by_type": defaultdict(int),
+                "households": 0,
+                "individuals": 0,
+            }
+        return place
+
+    for row in kit_rows:
+        place = entry(row)
+        place["kits"] += row["kits"]
+        place["kits_by_type"][row["kit_type__code"]] += row["kits"]
+    for row in reach_rows:
+        place = entry(row)
+        place["households"] += row["households"]
+        place["individuals"] += row["individuals"]
+    ordered = sorted(places.values(), key=lambda place: tuple(str(place[name] or "") for name in keys))
+    for place in ordered:
+        place["kits_by_type"] = dict(place["kits_by_type"])
+    return ordered

@@ -1,0 +1,176 @@
+"""Rebuilding the progress summaries from the receipts alone, in SQL (INSERT … SELECT).
+
+For `manage.py rebuild_progress_summary`, bulk loads (the scale generator) and the test that checks
+the maintained tables (distributions/progress/maintain.py) against a rebuild. The first-receipt rule
+is the one of distributions/progress/scopes.py, written here as a window (ROW_NUMBER over the
+receipt order) because a rebuild covers every household at once.
+"""
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Sum, Value, When, Window
+from django.db.models.functions import RowNumber, TruncDate
+
+from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
+from distributions.models import (
+    FIRST_RECEIPT_ORDER,
+    REACH_SCOPES,
+    HouseholdReach,
+    ReachSummary,
+    Receipt,
+    ReceiptSummary,
+)
+from distributions.progress.scopes import FIGURE_FIELDS, REACH_COLUMNS, REACH_SUM_FIELDS
+
+
+def _summary_from_receipts():
+    """The summary's rows computed from active receipts, as a queryset (one GROUP BY)."""
+    return (
+        Receipt.objects.filter(voided_at__isnull=True)
+        .annotate(
+            summary_day=TruncDate("received_at"),
+            summary_project=F("distribution__project_id"),
+            summary_category=F("kit_type__category"),
+        )
+        .values(
+            "summary_day",
+            "summary_project",
+            "distribution_id",
+            "site_id",
+            "admin1_id",
+            "admin2_id",
+            "kit_type_id",
+            "summary_category",
+            "displacement_status",
+        )
+        .annotate(summary_receipts=Count("id"), summary_kits=Sum("quantity"))
+        .order_by()
+    )
+
+
+def _reach_rebuild_sql() -> str:
+    receipt, distribution, kit_type = (
+        Receipt._meta.db_table,
+        "distributions_distribution",
+        "kits_kittype",
+    )
+    figures = ", ".join(f"r.{name}" for name in FIGURE_FIELDS)
+    # Only table and column names from the models are interpolated; there is no user input.
+    return f"""
+        INSERT INTO {HouseholdReach._meta.db_table} ({", ".join(REACH_COLUMNS)}, is_household_first)
+        SELECT {", ".join(REACH_COLUMNS)}, FALSE FROM (
+            SELECT d.project_id, r.household_id, r.kit_type_id, k.category AS kit_category,
+                   r.id AS first_receipt_id, r.received_at, r.distribution_id, r.site_id, r.admin1_id,
+                   r.admin2_id, {figures},
+                   ROW_NUMBER() OVER (
+                       PARTITION BY d.project_id, r.household_id, r.kit_type_id ORDER BY r.received_at, r.id
+                   ) AS rank_in_household
+            FROM {receipt} r
+            JOIN {distribution} d ON d.id = r.distribution_id
+            JOIN {kit_type} k ON k.id = r.kit_type_id
+            WHERE r.voided_at IS NULL
+        ) firsts
+        WHERE rank_in_household = 1
+    """  # noqa: S608
+
+
+FLAG_FIRSTS_SQL = f"""
+    UPDATE distributions_householdreach SET is_household_first = TRUE
+    WHERE id IN (
+        SELECT id FROM (
+            SELECT id, ROW_NUMBER() OVER (
+                PARTITION BY project_id, household_id ORDER BY {", ".join(FIRST_RECEIPT_ORDER)}
+            ) AS rank_in_household
+            FROM distributions_householdreach
+        ) ranked
+        WHERE rank_in_household = 1
+    )
+"""  # noqa: S608 (a constant's column names)
+
+SUMMARY_COLUMNS = (
+    "day",
+    "project_id",
+    "distribution_id",
+    "site_id",
+    "admin1_id",
+    "admin2_id",
+    "kit_type_id",
+    "kit_category",
+    "displacement_status",
+    "receipts",
+    "kits",
+)
+
+
+def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
+    """INSERT … SELECT of one scope's ReachSummary rows from the (rebuilt) reach rows, by a window."""
+    column = REACH_SCOPES[scope]
+    if scope == ReachSummary.Scope.KIT_TYPE:
+        rank = Value(1)  # every reach row is its household's first of its kit type
+    elif scope == ReachSummary.Scope.PROJECT:
+        rank = Case(When(is_household_first=True, then=Value(1)), default=Value(2))  # flag rebuilt just before
+    else:
+        rank = Window(
+            RowNumber(),
+            partition_by=[F("project_id"), F("household_id"), F(column)],
+            order_by=list(FIRST_RECEIPT_ORDER),
+        )
+    firsts = HouseholdReach.objects.annotate(reach_day=TruncDate("received_at"), rank_in_scope=rank).values(
+        "reach_day",
+        "project_id",
+        "kit_type_id",
+        "kit_category",
+        "site_id",
+        "admin1_id",
+        "admin2_id",
+        *FIGURE_FIELDS,
+        "rank_in_scope",
+    )
+    inner_sql, params = firsts.query.sql_with_params()
+    kit_type = "kit_type_id" if scope == ReachSummary.Scope.KIT_TYPE else "NULL"
+    category = "kit_category" if scope in (ReachSummary.Scope.KIT_TYPE, "category") else "''"
+    places = "site_id, admin1_id, admin2_id, displacement_status"
+    grouped_kit = {"kit_type_id": "kit_type_id, kit_category, ", "NULL": ""}[kit_type]
+    if scope == ReachSummary.Scope.KIT_CATEGORY:
+        grouped_kit = "kit_category, "
+    sums = ", ".join(
+        [f"SUM({name})" for name in ("household_size", *SADD_FIELDS)]
+        + [f"SUM(CASE WHEN {name} THEN 1 ELSE 0 END)" for name in VULNERABILITY_FIELDS]
+    )
+    # Only model column names and scope constants are interpolated; there is no user input.
+    sql = f"""
+        INSERT INTO {ReachSummary._meta.db_table}
+            (day, project_id, scope, kit_type_id, kit_category, {places}, {", ".join(REACH_SUM_FIELDS)})
+        SELECT reach_day, project_id, '{scope}', {kit_type}, {category}, {places}, COUNT(*), {sums}
+        FROM ({inner_sql}) firsts
+        WHERE rank_in_scope = 1
+        GROUP BY reach_day, project_id, {grouped_kit}{places}
+    """  # noqa: S608
+    return sql, params
+
+
+def rebuild_reach_summary() -> None:
+    """Recompute ReachSummary from the reach rows (which must be exact)."""
+    ReachSummary.objects.all().delete()
+    with connection.cursor() as cursor:
+        for scope in REACH_SCOPES:
+            cursor.execute(*_reach_summary_rebuild_sql(scope))
+
+
+@transaction.atomic
+def rebuild_summaries() -> dict[str, int]:
+    """Recompute the three tables from the receipts, in SQL (INSERT … SELECT). Returns their row counts."""
+    ReceiptSummary.objects.all().delete()
+    HouseholdReach.objects.all().delete()
+    select_sql, params = _summary_from_receipts().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ReceiptSummary._meta.db_table} ({', '.join(SUMMARY_COLUMNS)}) {select_sql}", params
+        )
+        cursor.execute(_reach_rebuild_sql())
+        cursor.execute(FLAG_FIRSTS_SQL)
+    rebuild_reach_summary()
+    return {
+        "summary_rows": ReceiptSummary.objects.count(),
+        "reach_rows": HouseholdReach.objects.count(),
+        "reach_summary_rows": ReachSummary.objects.count(),
+    }
