@@ -63,7 +63,7 @@ def visible_projects(user: User) -> QuerySet:
     return _model("Project").objects.filter(pk__in=_assigned_project_ids(user))
 
 
-def progress_projects(user: User) -> QuerySet:
+def visible_progress_projects(user: User) -> QuerySet:
     """Projects whose dashboards, progress figures and reports the user may see.
 
     Managers, donor viewers, partner systems and administrators; field officers work on households
@@ -140,7 +140,7 @@ def visible_receipts(user: User) -> QuerySet:
     return _model("Receipt").objects.filter(distribution__in=visible_distributions(user).values("pk"))
 
 
-def households_in_scope(user: User) -> QuerySet:
+def visible_households_to_serve(user: User) -> QuerySet:
     """Households at the user's sites, to link a receipt to: never to show their personal data."""
     if _is_anonymous(user) or user.role == Role.DONOR_VIEWER:
         return _model("Household").objects.none()
@@ -165,18 +165,18 @@ def can_record_receipts(user: User) -> bool:
     return not _is_anonymous(user) and (user.is_administrator or user.role != Role.DONOR_VIEWER)
 
 
-def field_distributions(user: User) -> QuerySet:
+def visible_field_distributions(user: User) -> QuerySet:
     """Distributions whose field screens the user may open: those it may record receipts in (not donors)."""
     if not can_record_receipts(user):
         return _model("Distribution").objects.none()
     return visible_distributions(user)
 
 
-def field_receipts(user: User) -> QuerySet:
+def visible_field_receipts(user: User) -> QuerySet:
     """Receipts shown on field pages, next to their household's code: only where the household is visible."""
     return (
         visible_receipts(user)
-        .filter(distribution__in=field_distributions(user).values("pk"))
+        .filter(distribution__in=visible_field_distributions(user).values("pk"))
         .filter(household__in=visible_households(user).values("pk"))
     )
 

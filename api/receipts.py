@@ -42,10 +42,10 @@ class Resolver:
         ids = {item["distribution"] for item in items}
         household_codes = {item["household"] for item in items}
         kit_codes = {item["kit_type"] for item in items}
-        self.distributions = {d.pk: d for d in selectors.distributions_to_record_for(user).filter(pk__in=ids)}
+        self.distributions = {d.pk: d for d in selectors.visible_distributions_to_record(user).filter(pk__in=ids)}
         self.households = {
             h.registration_code: h
-            for h in selectors.households_to_record_for(user)
+            for h in selectors.visible_households_to_record(user)
             .select_related("site")
             .filter(registration_code__in=household_codes)
         }
@@ -128,7 +128,7 @@ def record_bulk(user, payload, context: dict) -> list[dict]:
             results[index] = _refused(index, _raw_uuid(raw_items[index]), "not_found", unresolved.errors)
     outcomes = record_receipts_bulk(recorded_by=user, items=[arguments for _index, arguments in to_record])
     recorded_ids = [outcome.recorded.receipt.pk for outcome in outcomes if outcome.recorded]
-    stored = {receipt.pk: receipt for receipt in selectors.receipts_for(user).filter(pk__in=recorded_ids)}
+    stored = {receipt.pk: receipt for receipt in selectors.visible_receipt_rows(user).filter(pk__in=recorded_ids)}
     representation = ReceiptSerializer(context=context)
     for (index, arguments), outcome in zip(to_record, outcomes, strict=True):
         client_uuid = str(arguments["client_uuid"])

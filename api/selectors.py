@@ -20,7 +20,7 @@ def admin_areas() -> QuerySet[AdminArea]:
     return AdminArea.objects.select_related("parent")
 
 
-def sites_for(user: User) -> QuerySet[Site]:
+def visible_site_rows(user: User) -> QuerySet[Site]:
     return scope.visible_sites(user).select_related("admin_area", "admin1", "admin2")
 
 
@@ -28,16 +28,16 @@ def kit_types() -> QuerySet[KitType]:
     return KitType.objects.prefetch_related("items")
 
 
-def projects_for(user: User) -> QuerySet[Project]:
+def visible_project_rows(user: User) -> QuerySet[Project]:
     targets = Target.objects.select_related("kit_type", "admin_area").prefetch_related("periods")
     return (
-        scope.progress_projects(user)
+        scope.visible_progress_projects(user)
         .select_related("donor", "lead_organisation")
         .prefetch_related("implementing_partners", "admin_areas", Prefetch("targets", queryset=targets))
     )
 
 
-def distributions_for(user: User) -> QuerySet[Distribution]:
+def visible_distribution_rows(user: User) -> QuerySet[Distribution]:
     items = DistributionItem.objects.select_related("kit_type").order_by("kit_type__code")
     return (
         scope.visible_distributions(user)
@@ -46,22 +46,22 @@ def distributions_for(user: User) -> QuerySet[Distribution]:
     )
 
 
-def distributions_to_record_for(user: User) -> QuerySet[Distribution]:
+def visible_distributions_to_record(user: User) -> QuerySet[Distribution]:
     """Distributions a receipt may name: their own columns are all recording needs (no plan prefetched)."""
     return scope.visible_distributions(user)
 
 
-def households_for(user: User) -> QuerySet[Household]:
+def visible_household_rows(user: User) -> QuerySet[Household]:
     """Households with personal data; none for roles that may not see it (donor viewers)."""
     return scope.visible_households(user).select_related("site")
 
 
-def households_to_record_for(user: User) -> QuerySet[Household]:
+def visible_households_to_record(user: User) -> QuerySet[Household]:
     """Households a receipt may be recorded for, looked up by registration code."""
-    return scope.households_in_scope(user)
+    return scope.visible_households_to_serve(user)
 
 
-def receipts_for(user: User) -> QuerySet[Receipt]:
+def visible_receipt_rows(user: User) -> QuerySet[Receipt]:
     # One join only: PostgreSQL spent 15-40 ms planning the nine-table join at 5,000,000 receipts;
     # the small tables come by id in one cheap query each.
     return (

@@ -26,7 +26,7 @@ from beneficiaries.models import Household
 from beneficiaries.services import register_household, update_household
 from distributions.plans import create_distribution, update_distribution
 from distributions.services import void_receipt
-from projects.disclosure import may_list_rows
+from projects.disclosure import can_see_rows
 
 ID_PATTERN = r"[0-9]{1,18}"
 
@@ -37,7 +37,7 @@ class MayListRows(BasePermission):
     message = gettext_lazy("Your role sees aggregated figures only: progress, exports and reports.")
 
     def has_permission(self, request, view) -> bool:
-        return may_list_rows(request.user)
+        return can_see_rows(request.user)
 
 
 ROW_PERMISSIONS = [IsAuthenticated, MayListRows]
@@ -88,7 +88,7 @@ class SiteViewSet(ReadOnlyViewSet):
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        return selectors.sites_for(self.request.user)
+        return selectors.visible_site_rows(self.request.user)
 
 
 class KitTypeViewSet(ReadOnlyViewSet):
@@ -112,7 +112,7 @@ class ProjectViewSet(ReadOnlyViewSet):
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        return selectors.projects_for(self.request.user)
+        return selectors.visible_project_rows(self.request.user)
 
 
 @extend_schema_view(
@@ -135,7 +135,7 @@ class DistributionViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.distributions_for(self.request.user)
+        return selectors.visible_distribution_rows(self.request.user)
 
     def _check_may_plan(self) -> None:
         if not scope.can_plan_distributions(self.request.user):
@@ -196,7 +196,7 @@ class HouseholdViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.households_for(self.request.user)
+        return selectors.visible_household_rows(self.request.user)
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
@@ -265,7 +265,7 @@ class ReceiptViewSet(PartnerApiMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        return selectors.receipts_for(self.request.user)
+        return selectors.visible_receipt_rows(self.request.user)
 
     def _check_may_record(self) -> None:
         if not scope.can_record_receipts(self.request.user):

@@ -61,12 +61,14 @@ def search_q(query: str) -> Q:
     return matches
 
 
-def household_for(user: User, pk: int) -> Household:
+def visible_household(user: User, pk: int) -> Household:
     """One household the user may see (Household.DoesNotExist otherwise)."""
     return visible_households(user).select_related("site__admin_area").get(pk=pk)
 
 
-def households_for_cards(user: User, *, site: Site | None = None, ids: list[int] | None = None) -> QuerySet[Household]:
+def visible_households_for_cards(
+    user: User, *, site: Site | None = None, ids: list[int] | None = None
+) -> QuerySet[Household]:
     households = visible_households(user).filter(is_active=True).select_related("site").order_by("head_name", "id")
     if site is not None:
         households = households.filter(site=site)
@@ -75,7 +77,7 @@ def households_for_cards(user: User, *, site: Site | None = None, ids: list[int]
     return households
 
 
-def site_households_for_offline(user: User, site: Site) -> QuerySet[Household]:
+def visible_households_offline(user: User, site: Site) -> QuerySet[Household]:
     """The compact list a phone keeps for working offline at a site."""
     return (
         visible_households(user)

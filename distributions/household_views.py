@@ -14,11 +14,11 @@ from accounts.selectors import can_register_households, can_see_personal_data, v
 from beneficiaries.forms import HouseholdForm
 from beneficiaries.models import Household
 from beneficiaries.rules import registration_schema
-from beneficiaries.selectors import household_for, households_for_cards
+from beneficiaries.selectors import visible_household, visible_households_for_cards
 from beneficiaries.services import register_household, registration_errors
 from distributions.household_history import household_changes, sites_printing_head_names
 from distributions.models import Distribution
-from distributions.selectors import distribution_for, household_history, open_distributions_for
+from distributions.selectors import visible_field_distribution, visible_household_receipts, visible_open_distributions
 from sites.models import Site
 
 CARDS_PER_PAGE = 60
@@ -29,7 +29,7 @@ def _distribution_or_none(request: HttpRequest) -> Distribution | None:
     if not pk:
         return None
     try:
-        return distribution_for(request.user, int(pk))
+        return visible_field_distribution(request.user, int(pk))
     except (ValueError, Distribution.DoesNotExist):
         raise Http404 from None
 
@@ -83,10 +83,10 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        household = household_for(request.user, pk)
+        household = visible_household(request.user, pk)
     except Household.DoesNotExist:
         raise Http404 from None
-    receipts = household_history(request.user, household)
+    receipts = visible_household_receipts(request.user, household)
     changes = household_changes(request.user, household)
     context = {"household": household, "receipts": receipts, "changes": changes}
     with timezone.override(household.site.zone):  # times as the site's clocks show them
@@ -104,9 +104,9 @@ def cards(request: HttpRequest) -> HttpResponse:
     if site is None and not ids:
         sites = visible_sites(request.user).order_by("name")
         # The officer's current site first: where their open distributions are.
-        current = open_distributions_for(request.user).values_list("site_id", flat=True).first()
+        current = visible_open_distributions(request.user).values_list("site_id", flat=True).first()
         return render(request, "field/cards_choose.html", {"sites": sites, "current": current})
-    households = households_for_cards(request.user, site=site, ids=ids)
+    households = visible_households_for_cards(request.user, site=site, ids=ids)
     after = request.GET.get("after", "")
     if after.isdigit():
         households = households.filter(pk__gt=int(after)).order_by("pk")

@@ -3,15 +3,15 @@
 from django.db.models import Count, Max, QuerySet, Sum
 
 from accounts.models import User
-from accounts.selectors import field_distributions, field_receipts, visible_receipts
+from accounts.selectors import visible_field_distributions, visible_field_receipts, visible_receipts
 from beneficiaries.models import Household
 from distributions.models import Distribution, Receipt, SyncRefusal
 
 
-def open_distributions_for(user: User) -> QuerySet[Distribution]:
+def visible_open_distributions(user: User) -> QuerySet[Distribution]:
     """Distributions an officer may record receipts in today."""
     return (
-        field_distributions(user)
+        visible_field_distributions(user)
         .filter(status__in=Distribution.OPEN_STATUSES)
         .select_related("site", "project")
         .order_by("planned_start", "id")
@@ -81,9 +81,9 @@ def sync_report(distribution: Distribution) -> dict:
     }
 
 
-def distribution_for(user: User, pk: int) -> Distribution:
+def visible_field_distribution(user: User, pk: int) -> Distribution:
     """One distribution the user may open in the field app (Distribution.DoesNotExist otherwise)."""
-    return field_distributions(user).select_related("site__admin_area", "project").get(pk=pk)
+    return visible_field_distributions(user).select_related("site__admin_area", "project").get(pk=pk)
 
 
 def household_entitlements(distribution: Distribution, household: Household) -> list[dict]:
@@ -105,7 +105,7 @@ def household_entitlements(distribution: Distribution, household: Household) -> 
     ]
 
 
-def household_history(user: User, household: Household) -> QuerySet[Receipt]:
+def visible_household_receipts(user: User, household: Household) -> QuerySet[Receipt]:
     """Every receipt of a household the user may see, voided ones included, newest first."""
     return (
         visible_receipts(user)
@@ -115,9 +115,9 @@ def household_history(user: User, household: Household) -> QuerySet[Receipt]:
     )
 
 
-def receipt_for(user: User, distribution: Distribution, pk: int) -> Receipt:
+def visible_field_receipt(user: User, distribution: Distribution, pk: int) -> Receipt:
     return (
-        field_receipts(user)
+        visible_field_receipts(user)
         .select_related("household", "kit_type", "recorded_by")
         .get(distribution=distribution, pk=pk)
     )

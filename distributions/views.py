@@ -21,7 +21,7 @@ from django.views.decorators.http import condition, require_GET, require_POST, r
 
 from accounts.selectors import can_see_progress
 from beneficiaries.models import Household
-from beneficiaries.selectors import household_for, search_households, site_households_for_offline
+from beneficiaries.selectors import search_households, visible_household, visible_households_offline
 from distributions import selectors
 from distributions.forms import ReceiveForm, VoidForm
 from distributions.models import Distribution, Receipt, VerificationMethod
@@ -46,14 +46,14 @@ def _render_at(site, request: HttpRequest, template: str, context: dict, status:
 
 def _distribution(request: HttpRequest, pk: int) -> Distribution:
     try:
-        return selectors.distribution_for(request.user, pk)
+        return selectors.visible_field_distribution(request.user, pk)
     except Distribution.DoesNotExist:
         raise Http404 from None
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
     try:
-        return household_for(request.user, pk)
+        return visible_household(request.user, pk)
     except Household.DoesNotExist:
         raise Http404 from None
 
@@ -61,7 +61,7 @@ def _household(request: HttpRequest, pk: int) -> Household:
 @login_required
 @require_GET
 def picker(request: HttpRequest) -> HttpResponse:
-    distributions = selectors.open_distributions_for(request.user)
+    distributions = selectors.visible_open_distributions(request.user)
     return render(request, "field/picker.html", {"distributions": distributions})
 
 
@@ -172,7 +172,7 @@ def receive(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
 def void(request: HttpRequest, pk: int, receipt_pk: int) -> HttpResponse:
     distribution = _distribution(request, pk)
     try:
-        receipt = selectors.receipt_for(request.user, distribution, receipt_pk)
+        receipt = selectors.visible_field_receipt(request.user, distribution, receipt_pk)
     except Receipt.DoesNotExist:
         raise Http404 from None
     form = VoidForm(request.POST or None)
@@ -193,7 +193,7 @@ def void(request: HttpRequest, pk: int, receipt_pk: int) -> HttpResponse:
 def _offline_etag(request: HttpRequest, pk: int) -> str | None:
     try:
         # The kits' names are in the user's language: another language is another list.
-        version = selectors.offline_version(selectors.distribution_for(request.user, pk))
+        version = selectors.offline_version(selectors.visible_field_distribution(request.user, pk))
         return f"{version}-{translation.get_language()}"
     except Distribution.DoesNotExist:
         return None
@@ -231,7 +231,7 @@ def offline_data(request: HttpRequest, pk: int) -> JsonResponse:
                 row["household_size"],
                 received.get(row["id"], []),
             ]
-            for row in site_households_for_offline(request.user, distribution.site)
+            for row in visible_households_offline(request.user, distribution.site)
         ],
     }
     response = JsonResponse(data)

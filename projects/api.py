@@ -19,9 +19,9 @@ from projects.forms import ProgressFilterForm
 from projects.models import ProgressReport
 from projects.progress import project_progress
 from projects.selectors import (
-    dashboard_project,
-    dashboard_projects,
-    may_request_reports,
+    can_request_reports,
+    visible_dashboard_project,
+    visible_dashboard_projects,
     visible_reports,
 )
 from projects.services import request_report
@@ -44,7 +44,7 @@ class ProjectProgressView(PartnerApiMixin, APIView):
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
-        project = dashboard_project(request.user, pk)
+        project = visible_dashboard_project(request.user, pk)
         form = ProgressFilterForm.for_project(request.query_params, project, request.user)
         if form.is_bound and not form.is_valid():
             raise ValidationError(form.errors.get_json_data())
@@ -104,11 +104,11 @@ class ReportListView(PartnerApiMixin, APIView):
 
     @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
     def post(self, request):
-        if not may_request_reports(request.user):
+        if not can_request_reports(request.user):
             raise PermissionDenied("Only programme managers and administrators ask for reports.")
         incoming = ReportRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        project = dashboard_projects(request.user).filter(pk=incoming.validated_data["project"]).first()
+        project = visible_dashboard_projects(request.user).filter(pk=incoming.validated_data["project"]).first()
         if project is None:
             raise ValidationError({"project": ["No project with this id in your scope."]})
         try:

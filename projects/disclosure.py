@@ -3,10 +3,10 @@
 Who may see what is decided in accounts/selectors.py; this module applies it to outputs:
 
 * Row-level data (households, receipts, import jobs): only for roles that may list rows
-  (`may_list_rows`: not donor viewers, who were promised aggregated figures only). A partner system
+  (`can_see_rows`: not donor viewers, who were promised aggregated figures only). A partner system
   without the personal-data grant gets pseudonymous rows, without free text or staff names
-  (`shows_personal_data`).
-* Aggregated figures: exact for roles that may see personal data (`shows_exact_figures`); for the
+  (`can_see_personal_data`).
+* Aggregated figures: exact for roles that may see personal data (`can_see_exact_figures`); for the
   others, a group of fewer than settings.SMALL_COUNT_THRESHOLD households has its counts withheld,
   and its complement where a published total would give it back by subtraction
   (beneficiaries/pseudonyms.py, `withheld_rows`). The same rule serves the dashboard page and its
@@ -21,19 +21,20 @@ or in a file.
 import copy
 from collections.abc import Callable, Hashable, Sequence
 
-from accounts import selectors as scope
+from accounts.selectors import can_see_personal_data, can_see_rows
 from beneficiaries.models import VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import is_small_count, suppressed_marker, withheld_rows
 
 __all__ = [
+    "can_see_exact_figures",
+    "can_see_personal_data",
+    "can_see_rows",
+    "disclosed_headline",
     "disclosed_progress",
     "is_small_count",
-    "may_list_rows",
     "reach_figure",
     "regions_withheld",
     "shown_running_totals",
-    "shows_exact_figures",
-    "shows_personal_data",
     "sites_withheld",
     "staff_name",
     "suppressed_marker",
@@ -42,24 +43,14 @@ __all__ = [
 ]
 
 
-def may_list_rows(user) -> bool:
-    """Row-level endpoints and pages (households, receipts, imports): accounts.selectors.can_see_rows."""
-    return scope.can_see_rows(user)
-
-
-def shows_personal_data(user) -> bool:
-    """Names, phones, ID numbers, free text typed by staff and staff names: can_see_personal_data."""
-    return scope.can_see_personal_data(user)
-
-
-def shows_exact_figures(user) -> bool:
+def can_see_exact_figures(user) -> bool:
     """Exact small counts go to the roles that may see personal data; the others get them withheld."""
-    return scope.can_see_personal_data(user)
+    return can_see_personal_data(user)
 
 
 def staff_name(staff, user) -> str:
     """The name of the staff member who recorded or changed something, or "" for roles without personal data."""
-    if staff is None or not shows_personal_data(user):
+    if staff is None or not can_see_personal_data(user):
         return ""
     return staff.get_full_name() or staff.get_username()
 
@@ -89,7 +80,7 @@ def withheld_export_rows(
     user, rows: Sequence[dict], group: Callable[[dict], Hashable], households: str, numbers: Sequence[str]
 ) -> list[bool]:
     """For the user, which of a group of export rows are withheld; their `numbers` are set to None in place."""
-    if shows_exact_figures(user):
+    if can_see_exact_figures(user):
         return [False] * len(rows)
     withheld = withheld_rows(rows, group=group, households=households)
     for row, small in zip(rows, withheld, strict=True):
@@ -143,6 +134,23 @@ def _withhold_running_totals(rows: list[dict], *names: str) -> None:
             last[name] = row[f"cumulative_{name}"]
 
 
+def disclosed_headline(headline: dict[int, dict], user) -> dict[int, dict]:
+    """The project list's headline (projects.targets.headline_progress: {project id: {kits, kits_target,
+    households, individuals, percent}}) as the user may see it, a copy.
+
+    Each project's total is published on its own, so a project that reached fewer than
+    SMALL_COUNT_THRESHOLD households has its counts withheld (None) as its dashboard withholds them
+    (`disclosed_progress`, "everything"): households, individuals and kits achieved, and the percentage.
+    """
+    if can_see_exact_figures(user):
+        return headline
+    shown = copy.deepcopy(headline)
+    for values in shown.values():
+        if is_small_count(values["households"]):
+            values.update(households=None, individuals=None, kits=None, percent=None)
+    return shown
+
+
 def disclosed_progress(progress, user):
     """The project's figures as the user may see them (projects.progress.ProjectProgress, a copy).
 
@@ -152,7 +160,7 @@ def disclosed_progress(progress, user):
     displacement status below the threshold, with its complement, each vulnerability count below it,
     the targets achieved in a withheld area, and running totals that grew by a small count.
     """
-    if shows_exact_figures(user):
+    if can_see_exact_figures(user):
         return progress
     progress = copy.deepcopy(progress)
     reach = progress.reach

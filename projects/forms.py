@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from distributions.progress.filters import ProgressFilter
 from distributions.progress.queries import BUCKETS
 from kits.models import KitCategory
-from projects.selectors import project_areas, project_kit_types, project_sites
+from projects.selectors import project_areas, project_kit_types, visible_project_sites
 
 
 class PlainSelect(forms.Select):
@@ -74,7 +74,7 @@ class ProgressFilterForm(forms.Form):
         return cls(
             data or None,
             areas=project_areas(project),
-            sites=project_sites(user, project),
+            sites=visible_project_sites(user, project),
             kit_types=project_kit_types(project),
         )
 

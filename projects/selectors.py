@@ -4,20 +4,20 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
-from accounts.selectors import progress_projects, visible_sites
+from accounts.selectors import visible_progress_projects, visible_sites
 from distributions.models import DistributionItem
 from kits.models import KitType
 from projects.models import ProgressReport, Project
 from sites.models import AdminArea, Site
 
 
-def dashboard_projects(user: User) -> QuerySet[Project]:
-    return progress_projects(user).select_related("donor", "lead_organisation").order_by("-start_date", "code")
+def visible_dashboard_projects(user: User) -> QuerySet[Project]:
+    return visible_progress_projects(user).select_related("donor", "lead_organisation").order_by("-start_date", "code")
 
 
-def dashboard_project(user: User, pk: int) -> Project:
+def visible_dashboard_project(user: User, pk: int) -> Project:
     """A project the user may see, or 404."""
-    return get_object_or_404(dashboard_projects(user), pk=pk)
+    return get_object_or_404(visible_dashboard_projects(user), pk=pk)
 
 
 def project_areas(project: Project) -> QuerySet[AdminArea]:
@@ -28,7 +28,7 @@ def project_areas(project: Project) -> QuerySet[AdminArea]:
     )
 
 
-def project_sites(user: User, project: Project) -> QuerySet[Site]:
+def visible_project_sites(user: User, project: Project) -> QuerySet[Site]:
     return visible_sites(user).filter(distributions__project=project).distinct().order_by("name")
 
 
@@ -41,10 +41,10 @@ def project_kit_types(project: Project) -> QuerySet[KitType]:
 
 def visible_reports(user: User) -> QuerySet[ProgressReport]:
     """Reports of the projects the user may see: downloads are checked against this."""
-    return ProgressReport.objects.filter(project__in=progress_projects(user).values("pk")).select_related(
+    return ProgressReport.objects.filter(project__in=visible_progress_projects(user).values("pk")).select_related(
         "project", "requested_by"
     )
 
 
-def may_request_reports(user: User) -> bool:
+def can_request_reports(user: User) -> bool:
     return user.is_authenticated and (user.is_administrator or user.role == Role.PROGRAMME_MANAGER)

@@ -14,14 +14,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
 from projects import charts
-from projects.disclosure import disclosed_progress, shows_personal_data, suppressed_marker
+from projects.disclosure import can_see_personal_data, disclosed_headline, disclosed_progress, suppressed_marker
 from projects.forms import ProgressFilterForm, ReportRequestForm
 from projects.models import ProgressReport
 from projects.progress import project_progress
 from projects.selectors import (
-    dashboard_project,
-    dashboard_projects,
-    may_request_reports,
+    can_request_reports,
+    visible_dashboard_project,
+    visible_dashboard_projects,
     visible_reports,
 )
 from projects.services import previous_month, request_report
@@ -31,10 +31,10 @@ from projects.targets import headline_progress
 @login_required
 @require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = list(dashboard_projects(request.user))
-    headline = headline_progress(dashboard_projects(request.user))
+    projects = list(visible_dashboard_projects(request.user))
+    headline = disclosed_headline(headline_progress(visible_dashboard_projects(request.user)), request.user)
     rows = [{"project": project, **headline[project.pk]} for project in projects]
-    return render(request, "dashboard/project_list.html", {"rows": rows})
+    return render(request, "dashboard/project_list.html", {"rows": rows, "withheld_marker": suppressed_marker()})
 
 
 def figure(number: int | None) -> str:
@@ -96,7 +96,7 @@ def _vulnerability_rows(reach: dict) -> list[dict]:
 @login_required
 @require_safe
 def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    project = dashboard_project(request.user, pk)
+    project = visible_dashboard_project(request.user, pk)
     form = ProgressFilterForm.for_project(request.GET, project, request.user)
     filters, bucket = form.filters_and_bucket()
     progress = disclosed_progress(project_progress(project, filters, bucket=bucket), request.user)
@@ -156,10 +156,10 @@ def _reports_context(request: HttpRequest, project) -> dict:
     start, end = previous_month(timezone.localdate())
     return {
         # Who asked for a report is a staff name: only for roles that see personal data (projects/disclosure.py).
-        "staff_names": shows_personal_data(request.user),
+        "staff_names": can_see_personal_data(request.user),
         # The frozen figures (JSON of every site and kit) are not shown here: not read either.
         "reports": list(visible_reports(request.user).filter(project=project).defer("figures")[:10]),
-        "may_request_reports": may_request_reports(request.user),
+        "can_request_reports": can_request_reports(request.user),
         "report_form": ReportRequestForm(initial={"period_start": start, "period_end": end}),
     }
 
@@ -167,8 +167,8 @@ def _reports_context(request: HttpRequest, project) -> dict:
 @login_required
 @require_POST
 def request_project_report(request: HttpRequest, pk: int) -> HttpResponse:
-    project = dashboard_project(request.user, pk)
-    if not may_request_reports(request.user):
+    project = visible_dashboard_project(request.user, pk)
+    if not can_request_reports(request.user):
         raise PermissionDenied
     form = ReportRequestForm(request.POST)
     if form.is_valid():

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import Role, User
 from demo.loader import load_demo
 from projects.models import Project
 
@@ -147,3 +147,48 @@ def test_donor_report_of_one_small_day_withholds_reach_in_pdf_and_xlsx(demo, tmp
     with default_storage.open(report.outputs["pdf"], "rb") as handle:
         text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
     assert f"Households reached in the period: {marker}" in " ".join(text.split())
+
+
+@pytest.fixture
+def small_project(db):
+    """A project that reached 2 households (below the threshold), with a donor viewer and a manager."""
+    from distributions.services import record_receipt
+    from tests import factories
+
+    kit = factories.kit_type("ESK-SMALL")
+    project = factories.project("SMALL-1")
+    factories.target(project, value=10, kit_type=kit)
+    site = factories.site()
+    distribution = factories.distribution(project, site, kits=[kit])
+    officer = factories.user(sites=[site])
+    for _ in range(2):
+        record_receipt(
+            recorded_by=officer,
+            distribution=distribution,
+            household=factories.household(site, registered_by=officer),
+            kit_type=kit,
+            verification_method="registration_code",
+        )
+    users = {
+        "donor": factories.user(Role.DONOR_VIEWER, projects=[project], username="small-donor"),
+        "manager": factories.user(Role.PROGRAMME_MANAGER, projects=[project], username="small-manager"),
+    }
+    return project, users
+
+
+def _list_row(html: str, code: str) -> str:
+    pattern = rf"<tr>\s*<td><a [^>]*>[^<]*</a><div class=\"meta code\">{code}</div>.*?</tr>"
+    return re.search(pattern, html, re.S).group(0)
+
+
+def test_project_list_headline_withholds_a_small_project_for_a_donor(client, small_project):
+    """The project list's headline obeys the dashboard's rule (projects/disclosure.py, disclosed_headline)."""
+    project, users = small_project
+    marker = f"&lt;{settings.SMALL_COUNT_THRESHOLD}"
+    client.force_login(users["donor"])
+    row = _list_row(client.get(reverse("dashboard:project-list")).content.decode(), project.code)
+    assert row.count(marker) == 4  # kits, percent, households, individuals
+    assert not re.search(r">\s*2\s*<", row)
+    client.force_login(users["manager"])
+    row = _list_row(client.get(reverse("dashboard:project-list")).content.decode(), project.code)
+    assert marker not in row and re.search(r">\s*2\s*<", row)
