@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-# Flag existing rows (the same statement as distributions.progress.rebuild.FLAG_FIRSTS_SQL, frozen here).
+# Flag existing rows (what distributions.progress.rebuild._flag_households_first does, frozen here as SQL).
 FLAG_FIRSTS_SQL = """
     UPDATE distributions_householdreach SET is_household_first = TRUE
     WHERE id IN (

@@ -24,10 +24,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary, first_receipt_key
-from distributions.progress.scopes import FIGURE_FIELDS, REACH_COLUMNS, REACH_SUM_FIELDS, reach_contribution
-
-# The order of a household's receipts of one kit type: the first is the one counted (scopes.py).
-RECEIPT_ORDER = ("received_at", "pk")
+from distributions.progress.scopes import (
+    FIGURE_FIELDS,
+    REACH_COLUMNS,
+    REACH_SUM_FIELDS,
+    RECEIPT_ORDER,
+    earliest,
+    reach_contribution,
+    receipt_key,
+)
 
 
 def _summary_key(receipt: Receipt) -> dict:
@@ -173,7 +178,7 @@ def _reach_rows_after(before: list[dict], new_receipts: list[Receipt]) -> list[d
     moved = False
     for receipt in new_receipts:
         row = after.get(receipt.kit_type_id)
-        if row is None or tuple(getattr(receipt, name) for name in RECEIPT_ORDER) < first_receipt_key(row):
+        if row is None or receipt_key(receipt) < first_receipt_key(row):
             project_id, household_id = receipt.distribution.project_id, receipt.household_id
             base = row or {"pk": None, "project_id": project_id, "household_id": household_id}
             after[receipt.kit_type_id] = {**base, **_reach_row(receipt)}
@@ -183,7 +188,7 @@ def _reach_rows_after(before: list[dict], new_receipts: list[Receipt]) -> list[d
 
 def _flag_household_first(rows: list[dict]) -> None:
     """The earliest row (any kit type) carries is_household_first: the household's first receipt in the project."""
-    first = min(rows, key=first_receipt_key)
+    first = earliest(rows)
     for row in rows:
         row["is_household_first"] = row is first
 

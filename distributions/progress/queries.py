@@ -18,13 +18,12 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
-    FIRST_RECEIPT_ORDER,
     REACH_FIGURES,
     REACH_SCOPES,
     HouseholdReach,
@@ -32,6 +31,7 @@ from distributions.models import (
     ReceiptSummary,
 )
 from distributions.progress.filters import ProgressFilter
+from distributions.progress.scopes import rank_of_reach_row
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
 
@@ -233,13 +233,7 @@ def _first_receipts(projects, filters: ProgressFilter, per: tuple[str, ...] = ("
     else:
         firsts = (
             HouseholdReach.objects.filter(scope, project__in=projects)
-            .annotate(
-                rank_in_household=Window(
-                    RowNumber(),
-                    partition_by=[F(name) for name in (*per, "household_id")],
-                    order_by=list(FIRST_RECEIPT_ORDER),
-                )
-            )
+            .annotate(rank_in_household=rank_of_reach_row(*per))
             .filter(rank_in_household=1)
         )
         reached = HouseholdReach.objects.filter(pk__in=firsts.values("pk"))

@@ -7,19 +7,24 @@ receipt order) because a rebuild covers every household at once.
 """
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Sum, Value, When, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import Case, Count, F, Sum, Value, When
+from django.db.models.functions import TruncDate
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
-    FIRST_RECEIPT_ORDER,
     REACH_SCOPES,
     HouseholdReach,
     ReachSummary,
     Receipt,
     ReceiptSummary,
 )
-from distributions.progress.scopes import FIGURE_FIELDS, REACH_COLUMNS, REACH_SUM_FIELDS
+from distributions.progress.scopes import (
+    FIGURE_FIELDS,
+    REACH_COLUMNS,
+    REACH_SUM_FIELDS,
+    RECEIPT_ORDER,
+    rank_of_reach_row,
+)
 
 
 def _summary_from_receipts():
@@ -54,6 +59,8 @@ def _reach_rebuild_sql() -> str:
         "kits_kittype",
     )
     figures = ", ".join(f"r.{name}" for name in FIGURE_FIELDS)
+    # scopes.rank_of_receipt's order, on the receipts' columns (the ORM cannot name INSERT … SELECT columns).
+    order = ", ".join(f"r.{'id' if name == 'pk' else name}" for name in RECEIPT_ORDER)
     # Only table and column names from the models are interpolated; there is no user input.
     return f"""
         INSERT INTO {HouseholdReach._meta.db_table} ({", ".join(REACH_COLUMNS)}, is_household_first)
@@ -62,7 +69,7 @@ def _reach_rebuild_sql() -> str:
                    r.id AS first_receipt_id, r.received_at, r.distribution_id, r.site_id, r.admin1_id,
                    r.admin2_id, {figures},
                    ROW_NUMBER() OVER (
-                       PARTITION BY d.project_id, r.household_id, r.kit_type_id ORDER BY r.received_at, r.id
+                       PARTITION BY d.project_id, r.household_id, r.kit_type_id ORDER BY {order}
                    ) AS rank_in_household
             FROM {receipt} r
             JOIN {distribution} d ON d.id = r.distribution_id
@@ -73,18 +80,11 @@ def _reach_rebuild_sql() -> str:
     """  # noqa: S608
 
 
-FLAG_FIRSTS_SQL = f"""
-    UPDATE distributions_householdreach SET is_household_first = TRUE
-    WHERE id IN (
-        SELECT id FROM (
-            SELECT id, ROW_NUMBER() OVER (
-                PARTITION BY project_id, household_id ORDER BY {", ".join(FIRST_RECEIPT_ORDER)}
-            ) AS rank_in_household
-            FROM distributions_householdreach
-        ) ranked
-        WHERE rank_in_household = 1
-    )
-"""  # noqa: S608 (a constant's column names)
+def _flag_households_first() -> None:
+    """Flag each household's earliest reach row in its project (scopes.rank_of_reach_row), as maintain.py does."""
+    firsts = HouseholdReach.objects.annotate(rank_in_project=rank_of_reach_row("project_id")).filter(rank_in_project=1)
+    HouseholdReach.objects.filter(pk__in=firsts.values("pk")).update(is_household_first=True)
+
 
 SUMMARY_COLUMNS = (
     "day",
@@ -109,11 +109,7 @@ def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     elif scope == ReachSummary.Scope.PROJECT:
         rank = Case(When(is_household_first=True, then=Value(1)), default=Value(2))  # flag rebuilt just before
     else:
-        rank = Window(
-            RowNumber(),
-            partition_by=[F("project_id"), F("household_id"), F(column)],
-            order_by=list(FIRST_RECEIPT_ORDER),
-        )
+        rank = rank_of_reach_row("project_id", column)
     firsts = HouseholdReach.objects.annotate(reach_day=TruncDate("received_at"), rank_in_scope=rank).values(
         "reach_day",
         "project_id",
@@ -167,7 +163,7 @@ def rebuild_summaries() -> dict[str, int]:
             f"INSERT INTO {ReceiptSummary._meta.db_table} ({', '.join(SUMMARY_COLUMNS)}) {select_sql}", params
         )
         cursor.execute(_reach_rebuild_sql())
-        cursor.execute(FLAG_FIRSTS_SQL)
+    _flag_households_first()
     rebuild_reach_summary()
     return {
         "summary_rows": ReceiptSummary.objects.count(),

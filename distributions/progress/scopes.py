@@ -14,10 +14,50 @@ writes the same rule as a window over all households.
 
 from collections import Counter, defaultdict
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import REACH_FIGURES, REACH_SCOPES, ReachSummary, first_receipt_key
+from distributions.models import FIRST_RECEIPT_ORDER, REACH_FIGURES, REACH_SCOPES, ReachSummary, first_receipt_key
+
+# --- which receipt is first: the one rule, in the three forms its callers need ----------------------
+#
+# Receipts are ordered by RECEIPT_ORDER; a household's reach rows (each the first receipt of a kit type)
+# by FIRST_RECEIPT_ORDER, the same two columns as stored on the row. `earliest` takes the first of one
+# household's rows in Python (the maintained path); `rank_of_reach_row` and `rank_of_receipt` number them
+# in SQL (rank 1 is the first), for the rebuild and for queries over many households.
+
+RECEIPT_ORDER = ("received_at", "pk")
+
+
+def receipt_key(receipt) -> tuple:
+    """A receipt's sort key in RECEIPT_ORDER, comparable with `first_receipt_key` of a reach row."""
+    return tuple(getattr(receipt, name) for name in RECEIPT_ORDER)
+
+
+def earliest(rows: list):
+    """The first of a household's reach rows (dicts or HouseholdReach) in FIRST_RECEIPT_ORDER."""
+    return min(rows, key=first_receipt_key)
+
+
+def rank_of_reach_row(*partition: str) -> Window:
+    """ROW_NUMBER of a reach row among its household's rows sharing `partition` (columns), first = 1."""
+    return Window(
+        RowNumber(),
+        partition_by=[F(name) for name in (*partition, "household_id")],
+        order_by=list(FIRST_RECEIPT_ORDER),
+    )
+
+
+def rank_of_receipt() -> Window:
+    """ROW_NUMBER of a receipt among its household's receipts of one kit type in one project, first = 1."""
+    return Window(
+        RowNumber(),
+        partition_by=[F("distribution__project_id"), F("household_id"), F("kit_type_id")],
+        order_by=list(RECEIPT_ORDER),
+    )
+
 
 FIGURE_FIELDS = ("household_size", "displacement_status", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
@@ -66,13 +106,10 @@ def reach_contribution(project_id: int, rows: list[dict]) -> dict[tuple, Counter
     """What one household adds to ReachSummary: per scope, its first row within each scope value."""
     contribution: dict[tuple, Counter] = defaultdict(Counter)
     for scope, column in REACH_SCOPES.items():
-        firsts: dict = {}
+        within: dict = defaultdict(list)
         for row in rows:
-            scope_value = row[column] if column else None
-            order = first_receipt_key(row)
-            if scope_value not in firsts or order < firsts[scope_value][0]:
-                firsts[scope_value] = (order, row)
-        for _order, row in firsts.values():
+            within[row[column] if column else None].append(row)
+        for row in map(earliest, within.values()):
             figures = contribution[reach_summary_key(project_id, scope, row)]
             figures["households"] += 1
             figures["individuals"] += row["household_size"]

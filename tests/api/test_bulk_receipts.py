@@ -33,10 +33,10 @@ def bulk(api, items) -> list[dict]:
 def per_item_path(monkeypatch):
     """Force the fallback: the batch's writes fail as on a lost race, and items are recorded one by one."""
 
-    def lost_race(receipts):
-        raise IntegrityError("simulated race")
+    def lost_race(receipts, recorded_by):
+        raise IntegrityError("simulated race")  # the batch's insert, as when another device stored a client UUID
 
-    monkeypatch.setattr(services, "apply_receipts", lost_race)
+    monkeypatch.setattr(services, "_copy_with_history", lost_race)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Role
+from accounts.models import Role, User
+from demo.loader import load_demo
 from tests import factories
 
 HEADERS = [
@@ -100,3 +101,10 @@ def importer(mopti):
 @pytest.fixture
 def manager(mopti):
     return factories.user(Role.PROGRAMME_MANAGER, projects=[mopti["project"]], username="manager")
+
+
+@pytest.fixture
+def demo(db):
+    """The demo loaded; its field officers and manager by username (the registration cases' tests)."""
+    load_demo()
+    return {user.username: user for user in User.objects.filter(username__in=["officer", "officer.iraq", "manager"])}
