@@ -135,7 +135,7 @@ class ProjectListSerializer(serializers.ListSerializer):
     """Computes the headline progress of a whole page of projects in three queries."""
 
     def to_representation(self, data):
-        from projects.api import headline_for
+        from api.progress import headline_for
 
         projects = list(data.all() if hasattr(data, "all") else data)
         self.child.context["headline"] = headline_for(Project.objects.filter(pk__in=[p.pk for p in projects]))
@@ -172,7 +172,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_progress(self, project) -> dict:
         """Headline progress (kits against kits targets, households and individuals reached)."""
-        from projects.api import headline_for
+        from api.progress import headline_for
 
         headline = self.context.get("headline") or headline_for(Project.objects.filter(pk=project.pk))
         return headline.get(project.pk, {})
