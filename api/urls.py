@@ -3,14 +3,20 @@
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from api import exports, imports, progress, reports, views
+from api.base import PartnerApiMixin
 from api.problems import not_found
+
+
+class ApiRootView(PartnerApiMixin, APIRootView):
+    """The index of /api/v1/: like every partner endpoint, JSON only and throttled."""
 
 
 class Router(DefaultRouter):
     include_format_suffixes = False  # JSON only: no `.json` twins of every address
+    APIRootView = ApiRootView
 
 
 DOCS_CSP = {"style-src": ["'unsafe-inline'"]}
