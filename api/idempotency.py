@@ -38,12 +38,36 @@ class Replay(Exception):
 
 
 def _fingerprint(request) -> str:
+    """SHA-256 of the method, the path with its query and the body (hex), the request's identity for its key.
+
+    A multipart body (an import's file) is not read raw: Django refuses `request.body` once the files
+    were parsed, or when it is over DATA_UPLOAD_MAX_MEMORY_SIZE. It is identified by its parsed form
+    fields and, for each uploaded file, its field, name, size and the SHA-256 of its content, read in
+    chunks (a file spooled to disk is never loaded whole). The same fields and files give the same
+    fingerprint however the client laid out the parts.
+    """
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.get_full_path().encode())
     digest.update(b"\0")
-    digest.update(request.body)
+    if request.content_type.startswith("multipart/"):
+        digest.update(_multipart_identity(request))
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
+
+
+def _multipart_identity(request) -> bytes:
+    fields = sorted((name, values) for name, values in request.POST.lists())
+    files = []
+    for name, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)  # the view reads the file next
+            files.append([name, upload.name, upload.size, content.hexdigest()])
+    return json.dumps({"fields": fields, "files": files}, ensure_ascii=False).encode()
 
 
 def _key(request) -> str | None:

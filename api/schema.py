@@ -41,7 +41,7 @@ _DESCRIPTIONS = {
     "409": "Conflict: a duplicate receipt, a client UUID naming another receipt, or a request with this "
     "Idempotency-Key still in progress.",
     "412": "If-Match names an outdated version.",
-    "415": "The body must be application/json.",
+    "415": "The body must be application/json (multipart/form-data for an import's file).",
     "422": "This Idempotency-Key was used with a different request.",
     "429": "Too many requests: wait for Retry-After seconds.",
 }
@@ -79,8 +79,9 @@ class ApiAutoSchema(AutoSchema):
                     IDEMPOTENCY_HEADER,
                     str,
                     OpenApiParameter.HEADER,
-                    description="Optional. A retry with the same key and body returns the first answer "
-                    "without doing the work twice; the same key with another body answers 422.",
+                    description="Optional. A retry with the same key and body (for a multipart upload: the "
+                    "same fields and files) returns the first answer without doing the work twice; the same "
+                    "key with another body answers 422.",
                 )
             )
         return parameters

@@ -135,10 +135,12 @@ class ProjectListSerializer(serializers.ListSerializer):
     """Computes the headline progress of a whole page of projects in three queries."""
 
     def to_representation(self, data):
-        from projects.api import headline_for
+        from api.progress import headline_for
 
         projects = list(data.all() if hasattr(data, "all") else data)
-        self.child.context["headline"] = headline_for(Project.objects.filter(pk__in=[p.pk for p in projects]))
+        self.child.context["headline"] = headline_for(
+            Project.objects.filter(pk__in=[p.pk for p in projects]), self.context["request"].user
+        )
         return super().to_representation(projects)
 
 
@@ -172,9 +174,11 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_progress(self, project) -> dict:
         """Headline progress (kits against kits targets, households and individuals reached)."""
-        from projects.api import headline_for
+        from api.progress import headline_for
 
-        headline = self.context.get("headline") or headline_for(Project.objects.filter(pk=project.pk))
+        headline = self.context.get("headline") or headline_for(
+            Project.objects.filter(pk=project.pk), self.context["request"].user
+        )
         return headline.get(project.pk, {})
 
 

@@ -3,14 +3,20 @@
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
-from api import exports, views
+from api import exports, imports, progress, reports, views
+from api.base import PartnerApiMixin
 from api.problems import not_found
+
+
+class ApiRootView(PartnerApiMixin, APIRootView):
+    """The index of /api/v1/: like every partner endpoint, JSON only and throttled."""
 
 
 class Router(DefaultRouter):
     include_format_suffixes = False  # JSON only: no `.json` twins of every address
+    APIRootView = ApiRootView
 
 
 DOCS_CSP = {"style-src": ["'unsafe-inline'"]}
@@ -28,7 +34,14 @@ v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("exports/3w.csv", exports.ThreeWCsvView.as_view(), name="export-3w-csv"),
     path("exports/3w.json", exports.ThreeWJsonView.as_view(), name="export-3w-json"),
-    path("", include("projects.api_urls")),  # progress and donor reports (projects/api.py)
+    path("projects/<int:pk>/progress/", progress.ProjectProgressView.as_view(), name="project-progress"),
+    path("reports/", reports.ReportListView.as_view(), name="progress-reports"),
+    path("reports/<int:pk>/", reports.ReportDetailView.as_view(), name="progress-report"),
+    path("reports/<int:pk>/<str:fmt>/", reports.ReportDownloadView.as_view(), name="progress-report-download"),
+    path("imports/", imports.ImportListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import-detail"),
+    path("imports/<int:pk>/start/", imports.ImportStartView.as_view(), name="import-start"),
+    path("kobo/submissions/", imports.KoboSubmissionView.as_view(), name="kobo-submissions"),
     path("", include(router.urls)),
 ]
 

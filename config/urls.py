@@ -2,15 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import set_language
-from beneficiaries.api import KoboSubmissionView
 from config.health import healthz
 from distributions import views as field_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("api/v1/imports/", include("beneficiaries.api_urls")),
-    path("api/v1/kobo/submissions/", KoboSubmissionView.as_view(), name="api-kobo-submissions"),
     path("api/", include("api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

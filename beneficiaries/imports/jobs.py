@@ -98,6 +98,43 @@ def set_mapping(job: ImportJob, mapping: dict[str, str], *, by: User) -> ImportJ
     return job
 
 
+def submit_file(
+    *, uploaded: UploadedFile, created_by: User, source: str = "", mapping: dict[str, str] | None = None, commit=False
+) -> ImportJob:
+    """A file sent by a partner system in one step (POST /api/v1/imports/): store, map, queue its check.
+
+    `mapping` is header -> household field name ("" ignores the column); without one, the remembered
+    or guessed mapping is used, unless a header looks like a field yet no field is guessed for it (a
+    partner would silently lose that column). `commit` imports the valid rows right after the check.
+    Returns the job, its check queued once the caller's transaction commits. Raises ValidationError
+    ({"file": ...} unreadable or too large, {"mapping": [...]}) and leaves no job and no file behind.
+    """
+    with transaction.atomic():
+        job = create_job(uploaded=uploaded, created_by=created_by, source=source)
+        try:
+            if not mapping:
+                ignored_before = {header for header, field in mappings.remembered(job.source).items() if not field}
+                unmapped = mappings.unmapped_lookalikes(job.headers, job.mapping, ignored_before)
+                if unmapped:
+                    raise ValidationError(
+                        {
+                            "mapping": [
+                                f"{header}: looks like {field} but no field is guessed for it; give a mapping "
+                                f'that maps it, or sets it to "" to ignore it.'
+                                for header, field in unmapped.items()
+                            ]
+                        }
+                    )
+            set_mapping(job, mapping or job.mapping, by=created_by)
+        except ValidationError:
+            job.file.delete(save=False)
+            raise
+        ImportJob.objects.filter(pk=job.pk).update(import_after_validation=bool(commit))
+        job.import_after_validation = bool(commit)
+        send_after_commit(job.pk)
+    return job
+
+
 def row_values(headers: list[str], cells: list[str], mapping: dict[str, str]) -> dict[str, str]:
     values = {}
     for index, header in enumerate(headers):

@@ -192,3 +192,14 @@ def test_project_list_headline_withholds_a_small_project_for_a_donor(client, sma
     client.force_login(users["manager"])
     row = _list_row(client.get(reverse("dashboard:project-list")).content.decode(), project.code)
     assert marker not in row and re.search(r">\s*2\s*<", row)
+
+
+def test_project_list_api_headline_withholds_a_small_project_for_a_donor(small_project):
+    project, users = small_project
+    for username, expected in (("small-donor", None), ("small-manager", 2)):
+        answer = api_as(username).get("/api/v1/projects/")
+        assert answer.status_code == 200
+        row = next(row for row in answer.json()["results"] if row["code"] == project.code)
+        assert row["progress"]["households"] == expected
+        if expected is None:
+            assert row["progress"]["percent"] is None and row["progress"]["kits"] is None

@@ -161,10 +161,10 @@ ROUTE_RULES: dict[str, Rule] = {
     "v1:progress-reports": Rule(read=SIGNED_IN, write=MANAGERS),
     "v1:progress-report": scoped(PROGRESS, pk="report"),
     "v1:progress-report-download": scoped(PROGRESS, pk="report", fmt="fmt"),
-    "api-imports": Rule(write=IMPORTERS),
-    "api-import-detail": scoped(IMPORTERS, pk="import_job"),
-    "api-import-start": scoped(NOBODY, IMPORTERS, pk="import_job"),
-    "api-kobo-submissions": Rule(write=IMPORTERS),
+    "v1:import-list": Rule(write=IMPORTERS),
+    "v1:import-detail": scoped(IMPORTERS, pk="import_job"),
+    "v1:import-start": scoped(NOBODY, IMPORTERS, pk="import_job"),
+    "v1:kobo-submissions": Rule(write=IMPORTERS),
 }
 # The admin: administrators only, every page (its own sign-in page aside).
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}

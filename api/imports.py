@@ -1,4 +1,4 @@
-"""API for registration imports and the KoboToolbox REST Services webhook. Thin: jobs.py does the work.
+"""Registration imports and the KoboToolbox REST Services webhook (thin: beneficiaries/imports does the work).
 
 POST /api/v1/imports/                 multipart: file, source, mapping (JSON, optional), commit (bool)
 GET  /api/v1/imports/<id>/            status, counts and refused rows
@@ -7,25 +7,28 @@ POST /api/v1/kobo/submissions/?source=<form>   one KoboToolbox submission (JSON)
 
 KoboToolbox's REST Services send each submission as JSON with group paths in the keys
 (`household/head_name`); configure the service with the header `Authorization: Token <token>`
-of a field officer or programme manager account.
+of a field officer or programme manager account. Like every partner endpoint, these share
+api/base.py: problem details, throttles and Idempotency-Key on POST (a multipart upload is
+fingerprinted by its fields and its files' SHA-256, api/idempotency.py).
 """
 
 import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from beneficiaries.imports import jobs
+from api.base import PartnerApiMixin
+from beneficiaries.imports import jobs, kobo
 from beneficiaries.imports import mapping as mappings
-from beneficiaries.imports.validation import RowValidator
 from beneficiaries.models import ExternalSubmission, ImportJob, ImportRow
 
 MAX_REFUSED_IN_RESPONSE = 500
@@ -53,7 +56,7 @@ def job_body(request, job: ImportJob, with_rows: bool = False) -> dict:
         "flagged_for_review": job.flagged_count,
         "held_as_duplicates": job.held_count,
         "error": job.error,
-        "url": request.build_absolute_uri(f"/api/v1/imports/{job.pk}/"),
+        "url": request.build_absolute_uri(reverse("v1:import-detail", args=[job.pk])),
         "columns": mappings.columns_report(job.headers, job.mapping, job.source),
     }
     if with_rows:
@@ -122,7 +125,7 @@ class ImportUploadSerializer(serializers.Serializer):
         return value
 
 
-class ImportListView(APIView):
+class ImportListView(PartnerApiMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = ImportUploadSerializer
 
@@ -133,36 +136,24 @@ class ImportListView(APIView):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
-        with transaction.atomic():
-            job = jobs.create_job(uploaded=data["file"], created_by=user, source=data["source"])
-            if not data.get("mapping"):
-                ignored_before = {header for header, field in mappings.remembered(job.source).items() if not field}
-                unmapped = mappings.unmapped_lookalikes(job.headers, job.mapping, ignored_before)
-                if unmapped:
-                    job.file.delete(save=False)
-                    raise ValidationError(
-                        {
-                            "mapping": [
-                                f"{header}: looks like {field} but no field is guessed for it; give a mapping "
-                                f'that maps it, or sets it to "" to ignore it.'
-                                for header, field in unmapped.items()
-                            ]
-                        }
-                    )
-            jobs.set_mapping(job, data.get("mapping") or job.mapping, by=user)
-            ImportJob.objects.filter(pk=job.pk).update(import_after_validation=data["commit"])
-            jobs.send_after_commit(job.pk)
+        job = jobs.submit_file(
+            uploaded=data["file"],
+            created_by=user,
+            source=data["source"],
+            mapping=data.get("mapping"),
+            commit=data["commit"],
+        )
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
 
 
-class ImportDetailView(APIView):
+class ImportDetailView(PartnerApiMixin, APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         job = get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
         return Response(job_body(request, job, with_rows=True))
 
 
-class ImportStartView(APIView):
+class ImportStartView(PartnerApiMixin, APIView):
     @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
         job = get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
@@ -172,71 +163,38 @@ class ImportStartView(APIView):
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
 
 
-def _flatten(submission: dict) -> dict[str, str]:
-    """Kobo keys with their group path; repeat groups (lists) and metadata objects are not household fields."""
-    return {
-        key: ("" if value is None else str(value))
-        for key, value in submission.items()
-        if not isinstance(value, list | dict)
-    }
-
-
-class KoboSubmissionView(APIView):
+class KoboSubmissionView(PartnerApiMixin, APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[OpenApiParameter("source", OpenApiTypes.STR, description="The form (default: kobo)")],
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
+        """One KoboToolbox submission: 201 registered (or held), 200 a retry of a known one, 400 refused."""
         user = _importer(request)
         if not isinstance(request.data, dict):
             raise ValidationError({"submission": ["Send one submission as a JSON object."]})
-        source = (request.query_params.get("source") or "kobo").strip()[:200]
-        cells = _flatten(request.data)
-        uuid = cells.get("_uuid") or cells.get("meta/instanceID", "").removeprefix("uuid:")
-        if not uuid:
-            raise ValidationError({"_uuid": ["The submission has no _uuid (or meta/instanceID)."]})
-        stored = ExternalSubmission.objects.filter(source=source, submission_uuid=uuid).first()
-        if stored:
-            return Response(self._body(stored, replay=True), status=status.HTTP_200_OK)
-        # The file import's rules: remembered choices (an ignored column stays ignored), exact names, aliases.
-        mapping = mappings.propose(list(cells), [], source)
-        errors = mappings.check({key: field for key, field in mapping.items() if field})
-        if errors:
-            raise ValidationError({"mapping": [f"{key}: {reason}" for key, reason in errors.items()]})
-        values = jobs.row_values(list(cells), list(cells.values()), mapping)
-        result = RowValidator(user, mapping).validate(values)
-        try:
-            with transaction.atomic():
-                if result.errors:
-                    outcome, household, review, row_errors = ImportRow.Outcome.INVALID, None, None, result.errors
-                else:
-                    columns = {field: key for key, field in mapping.items() if field}
-                    outcome, household, review, row_errors = jobs.register_row(
-                        result.fields, user=user, source=f"kobo:{source}", columns=columns
-                    )
-                stored = ExternalSubmission.objects.create(
-                    source=source,
-                    submission_uuid=uuid,
-                    received_by=user,
-                    outcome=outcome,
-                    errors=row_errors,
-                    notes=result.notes,
-                    household=household,
-                    review=review,
-                )
-        except IntegrityError:  # the same submission, retried while the first was being stored
-            stored = ExternalSubmission.objects.get(source=source, submission_uuid=uuid)
-            return Response(self._body(stored, replay=True), status=status.HTTP_200_OK)
-        code = status.HTTP_400_BAD_REQUEST if outcome == ImportRow.Outcome.INVALID else status.HTTP_201_CREATED
-        return Response(self._body(stored, replay=False), status=code)
+        source = request.query_params.get("source") or kobo.DEFAULT_SOURCE
+        stored, replay = kobo.receive_submission(request.data, user=user, source=source)
+        if replay:
+            code = status.HTTP_200_OK
+        elif stored.outcome == ImportRow.Outcome.INVALID:
+            code = status.HTTP_400_BAD_REQUEST
+        else:
+            code = status.HTTP_201_CREATED
+        return Response(submission_body(stored, replay=replay), status=code)
 
-    def _body(self, stored: ExternalSubmission, replay: bool) -> dict:
-        body = {"submission": stored.submission_uuid, "outcome": stored.outcome, "replay": replay}
-        if stored.household_id:
-            body["registration_code"] = stored.household.display_code
-        if stored.review_id:
-            body["review"] = stored.review_id
-        if stored.errors:
-            body["errors"] = stored.errors
-        if stored.notes:
-            body["notes"] = stored.notes
-        return body
+
+def submission_body(stored: ExternalSubmission, replay: bool) -> dict:
+    body = {"submission": stored.submission_uuid, "outcome": stored.outcome, "replay": replay}
+    if stored.household_id:
+        body["registration_code"] = stored.household.display_code
+    if stored.review_id:
+        body["review"] = stored.review_id
+    if stored.errors:
+        body["errors"] = stored.errors
+    if stored.notes:
+        body["notes"] = stored.notes
+    return body

@@ -1,4 +1,10 @@
-"""The partner API's progress endpoints: the dashboard's JSON twin and donor reports (thin views)."""
+"""Donor progress reports: ask for one, list, read and download them (thin views; projects/services does the work).
+
+POST /api/v1/reports/                      202, built by a worker; Location names the report
+GET  /api/v1/reports/                      the latest 100 reports the user may see
+GET  /api/v1/reports/<id>/                 status and download links
+GET  /api/v1/reports/<id>/<format>/        the finished file (csv, json, pdf, xlsx, xml)
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
@@ -7,51 +13,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import PartnerApiMixin
-from projects.disclosure import disclosed_progress
-from projects.forms import ProgressFilterForm
 from projects.models import ProgressReport
-from projects.progress import project_progress
-from projects.selectors import (
-    can_request_reports,
-    visible_dashboard_project,
-    visible_dashboard_projects,
-    visible_reports,
-)
+from projects.selectors import can_request_reports, visible_dashboard_projects, visible_reports
 from projects.services import request_report
-from projects.targets import headline_progress
 from projects.views import CONTENT_TYPES
-
-FILTER_PARAMETERS = [
-    OpenApiParameter("start", OpenApiTypes.DATE, description="Period start (inclusive)"),
-    OpenApiParameter("end", OpenApiTypes.DATE, description="Period end (inclusive)"),
-    OpenApiParameter("area", OpenApiTypes.INT, description="Admin 1 or admin 2 area id"),
-    OpenApiParameter("site", OpenApiTypes.INT, description="Site id"),
-    OpenApiParameter("kit_type", OpenApiTypes.INT, description="Kit type id"),
-    OpenApiParameter("kit_category", OpenApiTypes.STR, description="Kit category"),
-    OpenApiParameter("bucket", OpenApiTypes.STR, enum=["week", "month"], description="Time series step"),
-]
-
-
-class ProjectProgressView(PartnerApiMixin, APIView):
-    """Progress against targets: the figures of the project's dashboard, with the same filters."""
-
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
-    def get(self, request, pk: int):
-        project = visible_dashboard_project(request.user, pk)
-        form = ProgressFilterForm.for_project(request.query_params, project, request.user)
-        if form.is_bound and not form.is_valid():
-            raise ValidationError(form.errors.get_json_data())
-        filters, bucket = form.filters_and_bucket()
-        progress = project_progress(project, filters, bucket=bucket)
-        progress = disclosed_progress(progress, request.user)
-        return Response(progress.as_json())
 
 
 class ReportRequestSerializer(serializers.Serializer):
@@ -146,8 +118,3 @@ class ReportDownloadView(PartnerApiMixin, APIView):
             filename=filename,
             content_type=CONTENT_TYPES[fmt],
         )
-
-
-def headline_for(projects) -> dict[int, dict]:
-    """Headline progress of the given projects, JSON-ready, for the API's project serializer."""
-    return {pk: {**values, "percent": float(values["percent"])} for pk, values in headline_progress(projects).items()}
