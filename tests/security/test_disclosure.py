@@ -195,7 +195,7 @@ def test_project_list_headline_withholds_a_small_project_for_a_donor(client, sma
 
 
 def test_project_list_api_headline_withholds_a_small_project_for_a_donor(small_project):
-    project, users = small_project
+    project, _users = small_project
     for username, expected in (("small-donor", None), ("small-manager", 2)):
         answer = api_as(username).get("/api/v1/projects/")
         assert answer.status_code == 200
