@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import translation
 
+from beneficiaries.models import sadd_groups
 from kits.models import KitType
 from projects.models import ProgressReport
 from projects.progress import kits_by, project_progress, reach_by
@@ -49,8 +50,7 @@ def frozen_figures(report: ProgressReport) -> dict:
                 **row,
                 "households": reached.get("households", 0),
                 "individuals": reached.get("individuals", 0),
-                "females_0_17": reached.get("females_0_5", 0) + reached.get("females_6_17", 0),
-                "males_18_plus": reached.get("males_18_59", 0) + reached.get("males_60_plus", 0),
+                **sadd_groups(reached),  # girls, boys, women, men
             }
         )
     distributions = kits_by(

@@ -6,13 +6,21 @@ import io
 from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
 from config.spreadsheets import csv_row
 
+# The four sex-and-age groups (beneficiaries.models.SADD_GROUPS) as CSV columns: (group, header, HXL hashtag),
+# adding up to individuals reached. The same columns in the 3W export (api/exports.py).
+SEX_AND_AGE_COLUMNS = (
+    ("females_0_17", "Girls reached (0-17)", "#reached+f+children"),
+    ("males_0_17", "Boys reached (0-17)", "#reached+m+children"),
+    ("females_18_plus", "Women reached (18+)", "#reached+f+adults"),
+    ("males_18_plus", "Men reached (18+)", "#reached+m+adults"),
+)
+
 # Donor outputs: a site and kit row reaching fewer than SMALL_COUNT_THRESHOLD households shows the marker instead.
 SUPPRESSIBLE = (
     "Kits distributed",
     "Households reached",
     "Individuals reached",
-    "Girls reached (0-17)",
-    "Men reached (18+)",
+    *(header for _group, header, _tag in SEX_AND_AGE_COLUMNS),
 )
 
 COLUMNS = [
@@ -32,8 +40,7 @@ COLUMNS = [
     ("End", "#date+end", lambda f, r: f["report"]["period_end"]),
     ("Households reached", "#reached+hh", lambda f, r: r["households"]),
     ("Individuals reached", "#reached+ind", lambda f, r: r["individuals"]),
-    ("Girls reached (0-17)", "#reached+f+children", lambda f, r: r["females_0_17"]),
-    ("Men reached (18+)", "#reached+m+adults", lambda f, r: r["males_18_plus"]),
+    *((header, tag, lambda f, r, group=group: r[group]) for group, header, tag in SEX_AND_AGE_COLUMNS),
 ]
 
 

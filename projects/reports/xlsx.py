@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
+from beneficiaries.models import SADD_BANDS, VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
 from config.spreadsheets import xlsx_row
@@ -114,15 +114,16 @@ def build(figures: dict) -> bytes:
     _sheet(
         workbook,
         _("By sex and age"),
-        [_("Sex and age"), _("Individuals reached in period"), _("Individuals reached to date")],
         [
-            [
-                labels.household_figure(name),
-                reach_figure(period["reach"], name),
-                reach_figure(cumulative["reach"], name),
-            ]
-            for name in SADD_FIELDS
+            _("Age"),
+            _("Female, in period"),
+            _("Male, in period"),
+            _("Total, in period"),
+            _("Female, to date"),
+            _("Male, to date"),
+            _("Total, to date"),
         ],
+        _sex_and_age_rows(period["reach"], cumulative["reach"]),
     )
     _sheet(
         workbook,
@@ -169,6 +170,23 @@ def build(figures: dict) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _sex_and_age_rows(period: dict, cumulative: dict) -> list[list]:
+    """The eight SADD bands (female, male, total per age band, in period and to date) and a totals row;
+    all withheld (the marker) where the reach counts fewer than SMALL_COUNT_THRESHOLD households."""
+    rows = []
+    for band, female, male in SADD_BANDS:
+        row = [band]
+        for reach in (period, cumulative):
+            counts = [reach_figure(reach, female), reach_figure(reach, male)]
+            row += [*counts, _total(counts)]
+        rows.append(row)
+    return [*rows, [_("Total"), *(_total([row[column] for row in rows]) for column in range(1, 7))]]
+
+
+def _total(values: list):
+    return suppressed_marker() if suppressed_marker() in values else sum(values)
 
 
 def _kits_to_date(cumulative: dict, kit_type_id: int) -> int:

@@ -288,8 +288,8 @@ def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, dj
     assert (shelter[0], shelter[2], shelter[3]) == ("Kits distribués", 450, 100)
     assert shelter[7] in ("Dans les temps", "En retard")
     assert [row[0] for row in workbook["Par sexe et âge"].iter_rows(max_row=2, values_only=True)] == [
-        "Sexe et âge",
-        "Filles 0-5 ans",
+        "Âge",
+        "0-5",
     ]
 
     text = pdf_text(report)
