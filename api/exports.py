@@ -28,7 +28,7 @@ from accounts import selectors as scope
 from api.base import PartnerApiMixin
 from api.filters import BoundedModelChoiceField
 from beneficiaries.models import SADD_GROUPS
-from config.spreadsheets import csv_row
+from config.spreadsheets import BOM, bom_field, csv_row
 from kits.models import KitType
 from projects.disclosure import suppressed_marker, withheld_export_rows
 from projects.models import Project, Target
@@ -76,6 +76,7 @@ class ThreeWFilter(forms.Form):
     project = BoundedModelChoiceField(queryset=Project.objects.none(), to_field_name="code", required=False)
     received_after = forms.DateField(required=False)
     received_before = forms.DateField(required=False)
+    bom = bom_field()  # CSV only: a UTF-8 byte-order mark for Excel, unless 0
 
     def __init__(self, data, user):
         super().__init__(data)
@@ -257,7 +258,10 @@ class _Line:
         return value
 
 
-def csv_lines(rows: Iterator[dict]) -> Iterator[str]:
+def csv_lines(rows: Iterator[dict], bom: bool = True) -> Iterator[str]:
+    """The CSV's lines: header, HXL hashtags, rows; the first starts with a UTF-8 BOM unless `bom` is False."""
+    if bom:
+        yield BOM  # Excel on Windows reads the file as UTF-8 only with it (config/spreadsheets.py)
     writer = csv.writer(_Line())
     yield writer.writerow([header for _key, header, _tag in COLUMNS])
     yield writer.writerow([tag for _key, _header, tag in COLUMNS])
@@ -307,13 +311,22 @@ class _ExportView(PartnerApiMixin, APIView):
 
 class ThreeWCsvView(_ExportView):
     @extend_schema(
-        parameters=EXPORT_PARAMETERS,
+        parameters=[
+            *EXPORT_PARAMETERS,
+            OpenApiParameter(
+                "bom", str, enum=["1", "0"], description="0 leaves out the UTF-8 byte-order mark (default 1)."
+            ),
+        ],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with an HXL hashtag row.")},
     )
     def get(self, request):
-        """The 3W/5W table of reach as CSV, with an HXL hashtag row under the headers. Streamed."""
-        rows = export_rows(request.user, self._filters(request))
-        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        """The 3W/5W table of reach as CSV, with an HXL hashtag row under the headers. Streamed.
+
+        The file starts with a UTF-8 byte-order mark (EF BB BF) so that Excel on Windows shows accented and
+        Arabic names; `?bom=0` leaves it out for programs that would read it as part of the first header."""
+        filters = self._filters(request)
+        rows = export_rows(request.user, filters)
+        response = StreamingHttpResponse(csv_lines(rows, bom=filters["bom"]), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="3w-reach.csv"'
         return response
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
+from config.spreadsheets import skip_bom, wants_bom
 from projects import charts
 from projects.disclosure import disclosed_progress, shows_personal_data, suppressed_marker
 from projects.forms import ProgressFilterForm, ReportRequestForm
@@ -202,10 +203,19 @@ CONTENT_TYPES = {
 @login_required
 @require_safe
 def download_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """A report's file, for users who may see its project (404 otherwise: no hint it exists)."""
+    """A report's file, for users who may see its project (404 otherwise: no hint it exists).
+
+    The CSV starts with a UTF-8 byte-order mark for Excel; `?bom=0` leaves it out (config/spreadsheets.py).
+    """
     report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
     if fmt not in CONTENT_TYPES or fmt not in report.outputs:
         raise Http404
+    try:
+        bom = wants_bom(request.GET)
+    except ValidationError as error:
+        return HttpResponseBadRequest("; ".join(error.message_dict["bom"]), content_type="text/plain")
     handle = default_storage.open(report.outputs[fmt], "rb")
+    if fmt == "csv" and not bom:
+        skip_bom(handle)
     filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])

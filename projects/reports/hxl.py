@@ -1,10 +1,13 @@
-"""A 3W-style CSV with an HXL hashtag row: one row per site and kit type, no personal data."""
+"""A 3W-style CSV with an HXL hashtag row: one row per site and kit type, no personal data.
+
+Stored with a UTF-8 byte-order mark, for Excel (config/spreadsheets.py); a download with `?bom=0` skips it.
+"""
 
 import csv
 import io
 
 from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
-from config.spreadsheets import csv_row
+from config.spreadsheets import BOM, csv_row
 
 # The four sex-and-age groups (beneficiaries.models.SADD_GROUPS) as CSV columns: (group, header, HXL hashtag),
 # adding up to individuals reached. The same columns in the 3W export (api/exports.py).
@@ -46,6 +49,7 @@ COLUMNS = [
 
 def build(figures: dict) -> bytes:
     buffer = io.StringIO()
+    buffer.write(BOM)  # read by people in Excel too (config/spreadsheets.py)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([label for label, _tag, _value in COLUMNS])
     writer.writerow([tag for _label, tag, _value in COLUMNS])
