@@ -207,7 +207,13 @@ def test_a_report_from_the_demo_downloads_in_every_format_from_the_dashboard(
     page = client.get(reverse("dashboard:project", args=[project.pk])).content.decode()
     report = ProgressReport.objects.get()
     assert report.requested_by.username == "manager"
-    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", b"\xef\xbb\xbfImplementing"), ("xml", b"<?xml"), ("json", b"{")):
+    for fmt, magic in (
+        ("pdf", b"%PDF"),
+        ("xlsx", b"PK"),
+        ("csv", b"\xef\xbb\xbfImplementing"),
+        ("xml", b"<?xml"),
+        ("json", b"{"),
+    ):
         url = reverse("dashboard:report-download", args=[report.pk, fmt])
         assert url in page
         download = client.get(url)
