@@ -77,7 +77,9 @@ def test_xlsx_has_every_sheet_and_no_personal_data(demo_report):
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     shelter = next(row for row in summary if row[1] == "Emergency shelter kit (green)")
     assert shelter[2:4] == (450, 100)
-    sites = {row[2]: row[4] for row in workbook["By site"].iter_rows(min_row=2, values_only=True)}
+    *site_rows, total = workbook["By site"].iter_rows(min_row=2, values_only=True)
+    assert total[0] == "Total" and total[4] == sum(row[4] for row in site_rows)
+    sites = {row[2]: row[4] for row in site_rows}
     assert sites == {"Sarema": 28, "Takouti": 50, "Tombouctou Coura": 27, "Walirdé": 70}
     every_cell = " ".join(str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row)
     # A household that received a kit (the demo's second Mopti round has none yet).
@@ -280,14 +282,14 @@ def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, dj
         "Distributions",
     ]
     summary = list(workbook["Résumé"].iter_rows(values_only=True))
-    assert [row[0] for row in summary[:3]] == ["Projet", "Bailleur", "Période"]
+    assert [row[0] for row in summary[:4]] == ["Projet", "Bailleur", "Début de période", "Fin de période"]
     # Names per language (the demo names its project, kits and distributions in French).
     assert "Répondre aux besoins des personnes déplacées" in summary[0][1]
     kit_names = [row[0] for row in workbook["Par type de kit"].iter_rows(min_row=2, values_only=True)]
     assert "Kit d'abri d'urgence (vert)" in kit_names
     distribution_names = [row[0] for row in workbook["Distributions"].iter_rows(min_row=2, values_only=True)]
     assert "Mopti urbain, juillet 2024 : Walirdé" in distribution_names
-    assert summary[2][1] == "2024-07-01 au 2024-07-31"
+    assert (summary[2][1], summary[3][1]) == (datetime.datetime(2024, 7, 1), datetime.datetime(2024, 7, 31))  # dates
     header = next(row for row in summary if row[0] == "Indicateur")
     assert header[:4] == ("Indicateur", "Quoi", "Cible", "Atteint à ce jour")
     shelter = next(row for row in summary if row[1] == "Kit d'abri d'urgence (vert)")  # the kit's French name
