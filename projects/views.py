@@ -22,10 +22,11 @@ from projects.progress import project_progress
 from projects.selectors import (
     dashboard_project,
     dashboard_projects,
+    default_report_period,
     may_request_reports,
     visible_reports,
 )
-from projects.services import previous_month, request_report
+from projects.services import request_report
 from projects.targets import headline_progress
 
 
@@ -154,7 +155,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reports_context(request: HttpRequest, project) -> dict:
-    start, end = previous_month(timezone.localdate())
+    start, end = default_report_period(project, timezone.localdate())
     return {
         # Who asked for a report is a staff name: only for roles that see personal data (projects/disclosure.py).
         "staff_names": shows_personal_data(request.user),
