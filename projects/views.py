@@ -1,5 +1,7 @@
 """Programme managers' dashboards: thin views over projects/progress.py and projects/selectors.py."""
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +29,7 @@ from projects.selectors import (
     visible_reports,
 )
 from projects.services import request_report
-from projects.targets import headline_progress
+from projects.targets import headline_progress, measure_goal
 
 
 @login_required
@@ -103,6 +105,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     filters, bucket = form.filters_and_bucket()
     progress = disclosed_progress(project_progress(project, filters, bucket=bucket), request.user)
     kit_codes = sorted({row["kit_type__code"] for row in progress.kits_by_type})
+    targets = [asdict(target) for target in progress.targets]
     context = {
         "project": project,
         "kit_codes": kit_codes,
@@ -122,8 +125,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             }
             for target in progress.targets
         ],
-        "cumulative_chart": charts.cumulative_chart(
-            [
+        # One chart per measure (kits, households), each with its axis, target and expected-by-now lines.
+        "cumulative_charts": [
+            charts.cumulative_chart(
                 charts.Series(
                     _("Kits"),
                     [
@@ -133,6 +137,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                     ],
                     "kits",
                 ),
+                **measure_goal(targets, "kits_distributed"),
+            ),
+            charts.cumulative_chart(
                 charts.Series(
                     _("Households"),
                     [
@@ -142,8 +149,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                     ],
                     "households",
                 ),
-            ]
-        ),
+                **measure_goal(targets, "households_reached"),
+            ),
+        ],
         # Withheld with the households it counts (projects/disclosure.py): no bars, no numbers.
         "pyramid": charts.pyramid(progress.reach) if progress.reach["households"] is not None else None,
         "vulnerability": _vulnerability_rows(progress.reach),

@@ -12,7 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -20,6 +20,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from config.names import row_in_language
+from projects.charts import nice_top
 from projects.disclosure import is_small_count, reach_figure, shown_running_totals, sites_withheld, suppressed_marker
 from projects.reports import labels
 from projects.reports.pdf_text import (
@@ -32,6 +33,7 @@ from projects.reports.pdf_text import (
     shaped,
     short_date,
 )
+from projects.targets import measure_goal
 
 AGE_BANDS = (("0_5", "0-5"), ("6_17", "6-17"), ("18_59", "18-59"), ("60_plus", "60+"))
 KITS_BLUE, HOUSEHOLDS_ORANGE = colors.HexColor("#1f5fa8"), colors.HexColor("#b35900")
@@ -67,28 +69,40 @@ def _table(rows: list[list], widths=None) -> Table:
     return table
 
 
-def _cumulative_chart(period: dict) -> Drawing:
-    drawing = Drawing(16 * cm, 6 * cm, initialFontName=FONT)
-    lines = []
+def _cumulative_charts(period: dict, cumulative: dict) -> list[Drawing]:
+    """One chart per measure (kits, households: different units), each with its axis and target lines."""
     # Households: only running totals that grew by none or by at least the threshold (projects/disclosure.py).
-    for rows, key in (
-        (period["kits_over_time"], "cumulative_kits"),
-        (shown_running_totals(period["reach_over_time"], "households", "individuals"), "cumulative_households"),
-    ):
-        lines.append(
-            [(datetime.date.fromisoformat(row["bucket"]).toordinal(), row[key]) for row in rows if row[key] is not None]
+    kits, households = (
+        [(datetime.date.fromisoformat(row["bucket"]).toordinal(), row[key]) for row in rows if row[key] is not None]
+        for rows, key in (
+            (period["kits_over_time"], "cumulative_kits"),
+            (shown_running_totals(period["reach_over_time"], "households", "individuals"), "cumulative_households"),
         )
-    if not any(lines):
-        drawing.add(_label(10, 80, _("Nothing distributed in this period.")))
-        return drawing
+    )
+    if not (kits or households):
+        drawing = Drawing(16 * cm, 1 * cm, initialFontName=FONT)
+        drawing.add(_label(10, 10, _("Nothing distributed in this period.")))
+        return [drawing]
+    return [
+        _measure_chart(line, title, color, measure_goal(cumulative["targets"], indicator))
+        for line, title, color, indicator in (
+            (kits, _("Kits (cumulative)"), KITS_BLUE, "kits_distributed"),
+            (households, _("Households reached (cumulative)"), HOUSEHOLDS_ORANGE, "households_reached"),
+        )
+    ]
+
+
+def _measure_chart(line: list[tuple[int, int]], title: str, color, goal: dict) -> Drawing:
+    drawing = Drawing(16 * cm, 5.8 * cm, initialFontName=FONT)
     plot = LinePlot()
-    plot.x, plot.y, plot.width, plot.height = 40, 30, 14 * cm, 4 * cm
-    plot.data = [line or [(0, 0)] for line in lines]
-    plot.lines[0].strokeColor, plot.lines[1].strokeColor = KITS_BLUE, HOUSEHOLDS_ORANGE
-    plot.lines[0].strokeWidth = plot.lines[1].strokeWidth = 2
+    plot.x, plot.y, plot.width, plot.height = 50, 20, 14 * cm, 3.8 * cm
+    plot.data = [line or [(0, 0)]]
+    plot.lines[0].strokeColor, plot.lines[0].strokeWidth = color, 2
     # All receipts on one day: the axis would otherwise span from day 0 (no date), and the build fail.
-    days = [day for line in lines for day, _value in line]
+    days = [day for day, _value in line] or [0]
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = min(days), max(max(days), min(days) + 1)
+    top = nice_top(max([value for _day, value in line] + [goal.get("target", 0), goal.get("expected", 0)]))
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, top, top / 2
     plot.xValueAxis.labelTextFormat = lambda value: (
         shaped(short_date(datetime.date.fromordinal(int(value)))) if value >= 1 else ""
     )
@@ -96,8 +110,14 @@ def _cumulative_chart(period: dict) -> Drawing:
     for axis in (plot.xValueAxis, plot.yValueAxis):
         axis.labels.fontName = FONT
     drawing.add(plot)
-    drawing.add(_label(40, 5 * cm + 10, _("Kits (cumulative)"), fillColor=KITS_BLUE))
-    drawing.add(_label(8 * cm, 5 * cm + 10, _("Households reached (cumulative)"), fillColor=HOUSEHOLDS_ORANGE))
+    for key, label, dash in (("target", _("Target"), None), ("expected", _("Expected by now"), [4, 3])):
+        if goal.get(key):
+            y = plot.y + plot.height * goal[key] / top
+            drawing.add(Line(plot.x, y, plot.x + plot.width, y, strokeColor=colors.black, strokeDashArray=dash))
+            value = f"{label}: {_number(goal[key])}"
+            drawing.add(_label(plot.x + plot.width, y + 3, value, textAnchor="end"))
+    last = f"{title}: {_number(line[-1][1])}" if line else title
+    drawing.add(_label(plot.x, plot.y + plot.height + 12, last, fillColor=color))
     return drawing
 
 
@@ -156,7 +176,7 @@ def build(figures: dict) -> bytes:
         text(_("Progress against targets"), "Heading3"),
         _targets_table(period, cumulative),
         text(_("Cumulative progress in the period"), "Heading3"),
-        _cumulative_chart(period),
+        *_cumulative_charts(period, cumulative),
         text(_("Individuals reached by sex and age (period)"), "Heading3"),
         # A period reaching fewer households than the threshold: no pyramid (projects/disclosure.py).
         text(suppressed_marker()) if is_small_count(period["reach"]["households"]) else _pyramid(period["reach"]),
