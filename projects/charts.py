@@ -88,10 +88,14 @@ def cumulative_chart(
     goals = format_html_join(
         "",
         '<line x1="{}" y1="{}" x2="{}" y2="{}" class="goal {}"/>'
-        '<text x="{}" y="{}" class="legend goal {}" text-anchor="end">{}</text>',
+        '<text x="{}" y="{}" class="legend goal {}" text-anchor="{}">{}</text>',
         (
-            (left, y, left + inner_w, y, css, left + inner_w, y - 4, css, f"{label}: {_count(value)}")
-            for value, css, label in ((target, "target", _("Target")), (expected, "expected", _("Expected by now")))
+            # The target's label at the right end, the expected one's at the left: apart when the lines are close.
+            (left, y, left + inner_w, y, css, x, y - 4, css, anchor, f"{label}: {_count(value)}")
+            for value, css, label, x, anchor in (
+                (target, "target", _("Target"), left + inner_w, "end"),
+                (expected, "expected", _("Expected by now"), left + 4, "start"),
+            )
             if value
             for y in (bottom - _scale(value, top, inner_h),)
         ),

@@ -5,6 +5,7 @@ import datetime
 import io
 import unicodedata
 
+import pypdfium2
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import translation
@@ -13,8 +14,10 @@ from pypdf import PdfReader
 from projects.models import Project
 from projects.reports.pdf_text import shaped
 from sites.models import Site
+from tests.conftest import PROJECT_ROOT
 
 NAME = "مخيم جمشكو (Chamishku)"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
 
 def pdf_of(report) -> PdfReader:
@@ -68,7 +71,8 @@ def test_an_arabic_site_name_is_drawn_shaped_in_an_embedded_font(iraq_report, la
 
 
 def test_an_arabic_report_is_in_arabic_and_right_to_left(iraq_report):
-    reader = pdf_of(iraq_report("ar"))
+    report = iraq_report("ar")
+    reader = pdf_of(report)
     text = unicodedata.normalize("NFKC", text_of(reader))
     assert "Progress against targets" not in text
     assert "التقدم مقارنة بالأهداف" in text and "نوفمبر" in text  # headings and month names in Arabic
@@ -78,6 +82,11 @@ def test_an_arabic_report_is_in_arabic_and_right_to_left(iraq_report):
         assert shaped("الفئة 60+").startswith("60+ ")
     with translation.override("en"):
         assert shaped(NAME).endswith(" (Chamishku)")
+    # The README's picture of the first page (PDFium, as a reader would draw it).
+    with default_storage.open(report.outputs["pdf"], "rb") as handle:
+        document = pypdfium2.PdfDocument(handle.read())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    document[0].render(scale=1.2).to_pil().save(SCREENSHOTS / "report-ar.png")
 
 
 def test_a_french_report_has_french_dates(request_demo_report):
