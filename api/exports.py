@@ -27,14 +27,24 @@ from rest_framework.views import APIView
 from accounts import selectors as scope
 from api.base import PartnerApiMixin
 from api.filters import BoundedModelChoiceField
-from config.spreadsheets import csv_row
+from beneficiaries.models import SADD_GROUPS
+from config.spreadsheets import BOM, bom_field, csv_row
 from kits.models import KitType
 from projects.disclosure import suppressed_marker, withheld_export_rows
 from projects.models import Project, Target
+from projects.reports.hxl import SEX_AND_AGE_COLUMNS
 from sites.models import AdminArea, Site
 
 SECTOR = "Emergency Shelter and NFI"
 CHUNK = 2000
+
+
+def _sadd_key(tag: str) -> str:
+    return tag[1:].replace("+", "_")
+
+
+# The sex-and-age columns: (row key, beneficiaries.models.SADD_GROUPS group), e.g. ("reached_m_children", "males_0_17").
+SADD_KEYS = tuple((_sadd_key(tag), group) for group, _header, tag in SEX_AND_AGE_COLUMNS)
 
 # (key, CSV header, HXL hashtag)
 COLUMNS = [
@@ -54,8 +64,8 @@ COLUMNS = [
     ("date_end", "Period end", "#date+end"),
     ("reached_hh", "Households reached", "#reached+hh"),
     ("reached_ind", "Individuals reached", "#reached+ind"),
-    ("reached_f_children", "Girls reached (0-17)", "#reached+f+children"),
-    ("reached_m_adults", "Men reached (18+)", "#reached+m+adults"),
+    # Girls, boys, women, men (projects/reports/hxl.py): keys from the hashtags, e.g. reached_f_children.
+    *((_sadd_key(tag), header, tag) for _group, header, tag in SEX_AND_AGE_COLUMNS),
     ("targeted_ind", "Individuals targeted", "#targeted+ind"),
     ("kits", "Kits distributed", "#output+kits"),
 ]
@@ -66,6 +76,7 @@ class ThreeWFilter(forms.Form):
     project = BoundedModelChoiceField(queryset=Project.objects.none(), to_field_name="code", required=False)
     received_after = forms.DateField(required=False)
     received_before = forms.DateField(required=False)
+    bom = bom_field()  # CSV only: a UTF-8 byte-order mark for Excel, unless 0
 
     def __init__(self, data, user):
         super().__init__(data)
@@ -89,8 +100,10 @@ class ThreeWRowSerializer(serializers.Serializer):
     date_end = serializers.DateField()
     reached_hh = serializers.IntegerField(allow_null=True)
     reached_ind = serializers.IntegerField(allow_null=True)
-    reached_f_children = serializers.IntegerField(allow_null=True)
-    reached_m_adults = serializers.IntegerField(allow_null=True)
+    reached_f_children = serializers.IntegerField(allow_null=True, help_text="Girls (0-17).")
+    reached_m_children = serializers.IntegerField(allow_null=True, help_text="Boys (0-17).")
+    reached_f_adults = serializers.IntegerField(allow_null=True, help_text="Women (18+).")
+    reached_m_adults = serializers.IntegerField(allow_null=True, help_text="Men (18+).")
     targeted_ind = serializers.IntegerField(allow_null=True)
     kits = serializers.IntegerField(allow_null=True)
     suppressed = serializers.BooleanField(help_text="Fewer households than SMALL_COUNT_THRESHOLD: counts withheld.")
@@ -122,8 +135,8 @@ def _per_household(user, filters: dict):
         .values(*GROUP_COLUMNS, "member")
         .annotate(
             size=Max("household_size"),
-            girls=Max(F("females_0_5") + F("females_6_17")),
-            men=Max(F("males_18_59") + F("males_60_plus")),
+            # A receipt's frozen SADD counts, summed into the four groups (girls, boys, women, men).
+            **{group: Max(sum((F(f) for f in fields[1:]), F(fields[0]))) for group, fields in SADD_GROUPS.items()},
             kits=Sum("quantity"),
         )
         .order_by()
@@ -131,11 +144,13 @@ def _per_household(user, filters: dict):
 
 
 def aggregate_rows(user, filters: dict) -> Iterator[tuple]:
-    """(project, admin1, admin2, site, kit type, month, households, individuals, girls, men, kits) ids and sums."""
+    """(project, admin1, admin2, site, kit type, month, households, individuals, girls, boys, women, men,
+    kits) ids and sums; the four groups in SADD_GROUPS order."""
     inner_sql, params = _per_household(user, filters).query.sql_with_params()
     groups = ", ".join(GROUP_COLUMNS)
+    sadd = ", ".join(f"SUM({group})" for group in SADD_GROUPS)
     # Constant column names; the inner query's values stay bound parameters.
-    sql = f"SELECT {groups}, COUNT(*), SUM(size), SUM(girls), SUM(men), SUM(kits) FROM ({inner_sql}) per_household GROUP BY {groups} ORDER BY {groups}"  # noqa: S608, E501
+    sql = f"SELECT {groups}, COUNT(*), SUM(size), {sadd}, SUM(kits) FROM ({inner_sql}) per_household GROUP BY {groups} ORDER BY {groups}"  # noqa: S608, E501
     with connection.chunked_cursor() as cursor:  # a server-side cursor on PostgreSQL
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
@@ -183,7 +198,7 @@ def _period(value: datetime.date) -> tuple[datetime.date, datetime.date]:
 
 
 # Withheld in a row counting fewer households than SMALL_COUNT_THRESHOLD, for roles without personal data.
-SUPPRESSIBLE = ("reached_hh", "reached_ind", "reached_f_children", "reached_m_adults", "kits")
+SUPPRESSIBLE = ("reached_hh", "reached_ind", *(key for key, _group in SADD_KEYS), "kits")
 
 
 def export_rows(user, filters: dict) -> Iterator[dict]:
@@ -205,7 +220,8 @@ def export_rows(user, filters: dict) -> Iterator[dict]:
 
 
 def _export_row(names: "_Names", row: tuple) -> dict:
-    project_id, area1, area2, site_id, kit_id, period, households, individuals, girls, men, kits = row
+    project_id, area1, area2, site_id, kit_id, period, households, individuals, *sadd, kits = row
+    reached = dict(zip(SADD_GROUPS, sadd, strict=True))
     project = names.projects[project_id]
     adm1_name, adm1_code = names.area(area1)
     adm2_name, adm2_code = names.area(area2)
@@ -228,8 +244,7 @@ def _export_row(names: "_Names", row: tuple) -> dict:
         "date_end": end.isoformat(),
         "reached_hh": int(households),
         "reached_ind": int(individuals or 0),
-        "reached_f_children": int(girls or 0),
-        "reached_m_adults": int(men or 0),
+        **{key: int(reached[group] or 0) for key, group in SADD_KEYS},
         "targeted_ind": names.targets.get((project_id, area2), names.targets.get((project_id, area1))),
         "kits": int(kits or 0),
         "suppressed": False,
@@ -243,7 +258,10 @@ class _Line:
         return value
 
 
-def csv_lines(rows: Iterator[dict]) -> Iterator[str]:
+def csv_lines(rows: Iterator[dict], bom: bool = True) -> Iterator[str]:
+    """The CSV's lines: header, HXL hashtags, rows; the first starts with a UTF-8 BOM unless `bom` is False."""
+    if bom:
+        yield BOM  # Excel on Windows reads the file as UTF-8 only with it (config/spreadsheets.py)
     writer = csv.writer(_Line())
     yield writer.writerow([header for _key, header, _tag in COLUMNS])
     yield writer.writerow([tag for _key, _header, tag in COLUMNS])
@@ -293,13 +311,22 @@ class _ExportView(PartnerApiMixin, APIView):
 
 class ThreeWCsvView(_ExportView):
     @extend_schema(
-        parameters=EXPORT_PARAMETERS,
+        parameters=[
+            *EXPORT_PARAMETERS,
+            OpenApiParameter(
+                "bom", str, enum=["1", "0"], description="0 leaves out the UTF-8 byte-order mark (default 1)."
+            ),
+        ],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with an HXL hashtag row.")},
     )
     def get(self, request):
-        """The 3W/5W table of reach as CSV, with an HXL hashtag row under the headers. Streamed."""
-        rows = export_rows(request.user, self._filters(request))
-        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        """The 3W/5W table of reach as CSV, with an HXL hashtag row under the headers. Streamed.
+
+        The file starts with a UTF-8 byte-order mark (EF BB BF) so that Excel on Windows shows accented and
+        Arabic names; `?bom=0` leaves it out for programs that would read it as part of the first header."""
+        filters = self._filters(request)
+        rows = export_rows(request.user, filters)
+        response = StreamingHttpResponse(csv_lines(rows, bom=filters["bom"]), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="3w-reach.csv"'
         return response
 

@@ -13,13 +13,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import PartnerApiMixin
+from config.spreadsheets import skip_bom, wants_bom
 from projects.models import ProgressReport
 from projects.selectors import can_request_reports, visible_dashboard_projects, visible_reports
 from projects.services import request_report
@@ -105,15 +106,36 @@ class ReportDetailView(PartnerApiMixin, APIView):
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 
+BOM_PARAMETER = OpenApiParameter(
+    "bom",
+    str,
+    enum=["1", "0"],
+    description="CSV only: 0 leaves out the UTF-8 byte-order mark the file starts with (for Excel); default 1.",
+)
+
+
 class ReportDownloadView(PartnerApiMixin, APIView):
-    @extend_schema(operation_id="reports_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="reports_download",
+        parameters=[BOM_PARAMETER],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
     def get(self, request, pk: int, fmt: str):
+        """A report's file: `xlsx`, `pdf`, `csv` (HXL), `xml` (IATI) or `json`. The CSV starts with a UTF-8
+        byte-order mark (EF BB BF) so that Excel shows accented and Arabic names; `?bom=0` leaves it out."""
         report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
         if fmt not in CONTENT_TYPES or fmt not in report.outputs:
             raise Http404
+        try:
+            bom = wants_bom(request.query_params)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        handle = default_storage.open(report.outputs[fmt], "rb")
+        if fmt == "csv" and not bom:
+            skip_bom(handle)
         filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
         return FileResponse(
-            default_storage.open(report.outputs[fmt], "rb"),
+            handle,
             as_attachment=True,
             filename=filename,
             content_type=CONTENT_TYPES[fmt],

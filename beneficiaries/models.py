@@ -40,6 +40,30 @@ SADD_FIELDS = (
     "males_18_59",
     "males_60_plus",
 )
+# The four groups of cluster and donor reporting (girls, boys, women, men: children 0-17, adults 18+),
+# each the sum of its SADD fields; together they add up to household size (individuals reached).
+SADD_GROUPS = {
+    "females_0_17": ("females_0_5", "females_6_17"),
+    "males_0_17": ("males_0_5", "males_6_17"),
+    "females_18_plus": ("females_18_59", "females_60_plus"),
+    "males_18_plus": ("males_18_59", "males_60_plus"),
+}
+# The age bands of SADD_FIELDS, each (label, female field, male field), youngest first.
+SADD_BANDS = (
+    ("0-5", "females_0_5", "males_0_5"),
+    ("6-17", "females_6_17", "males_6_17"),
+    ("18-59", "females_18_59", "males_18_59"),
+    ("60+", "females_60_plus", "males_60_plus"),
+)
+
+
+def sadd_groups(figures: dict) -> dict[str, int]:
+    """{"females_0_17": girls, "males_0_17": boys, "females_18_plus": women, "males_18_plus": men} from a
+    dict holding the eight SADD_FIELDS counts (a household's, a receipt's or summed reach); a missing
+    field counts 0."""
+    return {group: sum(figures.get(field) or 0 for field in fields) for group, fields in SADD_GROUPS.items()}
+
+
 VULNERABILITY_FIELDS = (
     "woman_headed",
     "person_with_disability",

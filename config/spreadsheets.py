@@ -12,11 +12,19 @@ beneficiaries/imports/errors_file.py, api/exports.py):
   the cell in Excel keeps it text); the value is exactly what was typed.
 - CSV has no cell types: such text is written with a leading apostrophe, which Excel, LibreOffice
   and Google Sheets show as typed and do not store. Numbers (int, float) are written as numbers.
+
+CSV meant for people (the 3W export's CSV, the donor report's CSV) starts with a UTF-8 byte-order
+mark (BOM): without it Excel on Windows reads the file in the machine's legacy code page and shows
+"WalirdÃ©" for "Walirdé" and Arabic as noise (issue 15). A machine that would keep the mark as part
+of its first header asks `?bom=0` (`bom_field`, `skip_bom`).
 """
 
 from collections.abc import Iterable
 
+from django import forms
 from openpyxl.cell import WriteOnlyCell
+
+BOM = "\ufeff"  # U+FEFF, EF BB BF in UTF-8
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # also full-width
 
@@ -45,3 +53,26 @@ def _text_cell(sheet, value: str):
     cell.data_type = "s"  # openpyxl typed it "f" (formula) from its leading "="
     cell.quotePrefix = True
     return cell
+
+
+def bom_field() -> forms.Field:
+    """The `bom` query parameter of a CSV download: absent or "1" gives True (the file starts with the BOM),
+    "0" False; anything else is a field error (HTTP 400)."""
+    return forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", required=False, empty_value=True
+    )
+
+
+def wants_bom(params) -> bool:
+    """The `bom` query parameter (see bom_field); raises django ValidationError({"bom": [...]}) when invalid."""
+    try:
+        return bom_field().clean(params.get("bom", ""))
+    except forms.ValidationError as error:
+        raise forms.ValidationError({"bom": error.messages}) from None
+
+
+def skip_bom(handle) -> None:
+    """Move a stored CSV's binary handle past its BOM, if it starts with one (a download asked `?bom=0`)."""
+    mark = BOM.encode()
+    if handle.read(len(mark)) != mark:
+        handle.seek(0)

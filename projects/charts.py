@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 AGE_BANDS = (("60_plus", "60+"), ("18_59", "18-59"), ("6_17", "6-17"), ("0_5", "0-5"))
@@ -26,55 +26,114 @@ def _scale(value: float, top: float, length: float) -> float:
     return round(length * value / top, 1) if top else 0.0
 
 
-def cumulative_chart(series: list[Series], *, width: int = 640, height: int = 220) -> SafeString:
-    """Lines of cumulative totals over time, one per series, each with its own vertical scale."""
-    left, bottom, inner_w, inner_h = 8, height - 24, width - 16, height - 48
-    dates = sorted({day for line in series for day, _value in line.points})
+# Numbers and ranges ("60+", "18-59", "1,200") isolated left to right with Unicode bidi marks (LRI ... PDI):
+# in an Arabic page "60+" otherwise shows as "+60".
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolated(text) -> str:
+    return f"{LRI}{text}{PDI}"
+
+
+def _count(value: int) -> str:
+    return isolated(number_format(value, force_grouping=True))
+
+
+def nice_top(value: int) -> int:
+    """The axis' top: the next 1, 2 or 5 times a power of ten at or above `value` (at least 1)."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= value:
+                return step * factor
+        step *= 10
+
+
+def cumulative_chart(
+    line: Series, *, target: int | None = None, expected: int | None = None, width: int = 640, height: int = 240
+) -> SafeString:
+    """One measure's cumulative total over time, with a y-axis in its unit (the series' label), and the
+    target and the expected-by-now value as horizontal lines where given (one chart per measure: kits and
+    households have different units). Laid out left to right in every language (direction="ltr"); text
+    in Arabic still reads right to left, numbers and dates isolated."""
+    left, right, top_margin, bottom_margin = 56, 16, 28, 28
+    inner_w, inner_h = width - left - right, height - top_margin - bottom_margin
+    bottom = height - bottom_margin
+    dates = [day for day, _value in line.points]
     if not dates:
         return format_html('<p class="empty">{}</p>', _("Nothing distributed yet in this selection."))
     first, span = dates[0], max((dates[-1] - dates[0]).days, 1)
-    shapes = []
-    for index, line in enumerate(series):
-        top = max((value for _day, value in line.points), default=0)
-        coordinates = " ".join(
-            f"{left + _scale((day - first).days, span, inner_w)},{bottom - _scale(value, top, inner_h)}"
-            for day, value in line.points
-        )
-        shapes.append(
-            format_html(
-                '<polyline class="{}" fill="none" points="{}"><title>{}</title></polyline>'
-                '<text x="{}" y="{}" class="legend {}">{}: {}</text>',
-                line.css_class,
-                coordinates,
-                line.label,
-                left + index * (inner_w // 2),
-                14,
-                line.css_class,
-                line.label,
-                number_format(top, force_grouping=True),
+    top = nice_top(max([value for _day, value in line.points] + [target or 0, expected or 0]))
+    coordinates = " ".join(
+        f"{left + _scale((day - first).days, span, inner_w)},{bottom - _scale(value, top, inner_h)}"
+        for day, value in line.points
+    )
+    ticks = format_html_join(
+        "",
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="grid"/>'
+        '<text x="{}" y="{}" class="tick y" text-anchor="end">{}</text>',
+        (
+            (
+                left,
+                bottom - _scale(value, top, inner_h),
+                left + inner_w,
+                bottom - _scale(value, top, inner_h),
+                left - 4,
+                bottom - _scale(value, top, inner_h) + 4,
+                _count(value),
             )
-        )
-    axis = format_html(
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="axis"/>'
-        '<text x="{}" y="{}" class="tick">{}</text><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>',
+            for value in (0, top // 2, top)
+        ),
+    )
+    goals = format_html_join(
+        "",
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="goal {}"/>'
+        '<text x="{}" y="{}" class="legend goal {}" text-anchor="{}">{}</text>',
+        (
+            # The target's label at the right end, the expected one's at the left: apart when the lines are close.
+            (left, y, left + inner_w, y, css, x, y - 4, css, anchor, f"{label}: {_count(value)}")
+            for value, css, label, x, anchor in (
+                (target, "target", _("Target"), left + inner_w, "end"),
+                (expected, "expected", _("Expected by now"), left + 4, "start"),
+            )
+            if value
+            for y in (bottom - _scale(value, top, inner_h),)
+        ),
+    )
+    axes = format_html(
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="axis"/><line x1="{}" y1="{}" x2="{}" y2="{}" class="axis"/>'
+        '<text x="{}" y="{}" class="tick">{}</text><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>'
+        '<text x="{}" y="16" class="legend {}">{}</text>',
         left,
         bottom,
         left + inner_w,
         bottom,
         left,
-        height - 6,
-        date_format(dates[0], "SHORT_DATE_FORMAT"),
+        top_margin,
+        left,
+        bottom,
+        left,
+        height - 8,
+        isolated(date_format(dates[0], "SHORT_DATE_FORMAT")),
         left + inner_w,
-        height - 6,
-        date_format(dates[-1], "SHORT_DATE_FORMAT"),
+        height - 8,
+        isolated(date_format(dates[-1], "SHORT_DATE_FORMAT")),
+        left,
+        line.css_class,
+        f"{line.label}: {_count(line.points[-1][1])}",
     )
     return format_html(
-        '<svg class="chart cumulative" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}</svg>',
+        '<svg class="chart cumulative" viewBox="0 0 {} {}" direction="ltr" role="img" aria-label="{}">{}{}{}'
+        '<polyline class="{}" fill="none" points="{}"><title>{}</title></polyline></svg>',
         width,
         height,
-        _("Cumulative progress over time"),
-        axis,
-        mark_safe("".join(shapes)),  # noqa: S308 - each shape built with format_html
+        _("%(measure)s over time, cumulative") % {"measure": line.label},
+        ticks,
+        axes,
+        goals,
+        line.css_class,
+        coordinates,
+        line.label,
     )
 
 
@@ -98,21 +157,21 @@ def pyramid(reach: dict, *, width: int = 640, row_height: int = 30) -> SafeStrin
                 y,
                 f_len,
                 row_height - 6,
-                number_format(females, force_grouping=True),
+                _count(females),
                 middle + label_w // 2,
                 y,
                 m_len,
                 row_height - 6,
-                number_format(males, force_grouping=True),
+                _count(males),
                 middle,
                 y + row_height // 2,
-                label,
+                isolated(label),
                 middle - label_w // 2 - f_len - 4,
                 y + row_height // 2,
-                number_format(females, force_grouping=True),
+                _count(females),
                 middle + label_w // 2 + m_len + 4,
                 y + row_height // 2,
-                number_format(males, force_grouping=True),
+                _count(males),
             )
         )
     height = 24 + len(AGE_BANDS) * row_height + 8
@@ -125,7 +184,7 @@ def pyramid(reach: dict, *, width: int = 640, row_height: int = 30) -> SafeStrin
         _("Male"),
     )
     return format_html(
-        '<svg class="chart pyramid" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}</svg>',
+        '<svg class="chart pyramid" viewBox="0 0 {} {}" direction="ltr" role="img" aria-label="{}">{}{}</svg>',
         width,
         height,
         _("Individuals reached by sex and age"),

@@ -11,6 +11,16 @@ from kits.models import KitCategory
 from projects.selectors import project_areas, project_kit_types, visible_project_sites
 
 
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">`: its value must be YYYY-MM-DD whatever the language (HTML standard); a French
+    "01/10/2026" showed an empty field and blocked the form. The field still reads localised input."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class PlainSelect(forms.Select):
     """A select whose options are written in Python, not one template include each.
 
@@ -41,8 +51,8 @@ class PlainSelect(forms.Select):
 class ProgressFilterForm(forms.Form):
     """The dashboard's filters, read from the query string so that a filtered view is a shareable URL."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=IsoDateInput)
+    end = forms.DateField(label=_("To"), required=False, widget=IsoDateInput)
     area = forms.ModelChoiceField(
         label=_("Region or area"), queryset=None, required=False, empty_label=_("All"), widget=PlainSelect
     )
@@ -113,8 +123,8 @@ class ProgressFilterForm(forms.Form):
 
 
 class ReportRequestForm(forms.Form):
-    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=_("From"), widget=IsoDateInput)
+    period_end = forms.DateField(label=_("To"), widget=IsoDateInput)
     area = forms.IntegerField(required=False, widget=forms.HiddenInput)
     site = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kit_type = forms.IntegerField(required=False, widget=forms.HiddenInput)

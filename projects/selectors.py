@@ -1,11 +1,14 @@
 """Reads on projects for the dashboards, the API and the reports, built on accounts/selectors.py."""
 
+import datetime
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 from accounts.selectors import visible_progress_projects, visible_sites
 from distributions.models import DistributionItem
+from distributions.progress.queries import last_day_with_receipts
 from kits.models import KitType
 from projects.models import ProgressReport, Project
 from sites.models import AdminArea, Site
@@ -48,3 +51,20 @@ def visible_reports(user: User) -> QuerySet[ProgressReport]:
 
 def can_request_reports(user: User) -> bool:
     return user.is_authenticated and (user.is_administrator or user.role == Role.PROGRAMME_MANAGER)
+
+
+def default_report_period(project: Project, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The period a report request on the dashboard proposes: (first day, last day), both included.
+
+    A project that has ended: its whole period (a report of the last calendar month would be all
+    zeros). A running one: the last month with receipts (distributions.progress.queries.last_day_with_receipts), cut to
+    the project's dates and to today; none yet: from the project's start to today. Issue 15.
+    """
+    if project.end_date < today:
+        return project.start_date, project.end_date
+    last = last_day_with_receipts(project.pk)
+    if last is None:
+        return project.start_date, max(min(today, project.end_date), project.start_date)
+    month_start = last.replace(day=1)
+    month_end = (month_start + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
+    return max(month_start, project.start_date), min(month_end, project.end_date, max(today, last))

@@ -223,3 +223,18 @@ def _target_label(target: Target) -> str:
     if target.kit_type_id:
         return target.kit_type.local_name
     return str(target.get_kit_category_display() or target.get_indicator_display())
+
+
+def measure_goal(targets: list[dict], indicator: str) -> dict:
+    """{"target", "expected"} of one measure for the cumulative charts (dashboard and PDF), from targets as
+    dicts (`asdict(TargetProgress)` or frozen): kits summed over the kit types' targets (a category's would
+    count its kits twice), households or individuals the project-wide target; targets of one area are left
+    out (part of the whole). {} when the project has no such target."""
+    rows = [t for t in targets if t["indicator"] == indicator and t.get("admin_area_id") is None]
+    if indicator == Target.Indicator.KITS_DISTRIBUTED:
+        rows = [t for t in rows if t["kit_type_id"]]
+    else:
+        rows = [t for t in rows if not (t["kit_type_id"] or t["kit_category"])]
+    if not rows:
+        return {}
+    return {"target": sum(t["target"] for t in rows), "expected": sum(t["expected"] for t in rows)}

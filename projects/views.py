@@ -1,10 +1,12 @@
 """Programme managers' dashboards: thin views over projects/progress.py and projects/selectors.py."""
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
+from config.spreadsheets import skip_bom, wants_bom
 from projects import charts
 from projects.disclosure import can_see_personal_data, disclosed_headline, disclosed_progress, suppressed_marker
 from projects.forms import ProgressFilterForm, ReportRequestForm
@@ -20,12 +23,13 @@ from projects.models import ProgressReport
 from projects.progress import project_progress
 from projects.selectors import (
     can_request_reports,
+    default_report_period,
     visible_dashboard_project,
     visible_dashboard_projects,
     visible_reports,
 )
-from projects.services import previous_month, request_report
-from projects.targets import headline_progress
+from projects.services import request_report
+from projects.targets import headline_progress, measure_goal
 
 
 @login_required
@@ -101,6 +105,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     filters, bucket = form.filters_and_bucket()
     progress = disclosed_progress(project_progress(project, filters, bucket=bucket), request.user)
     kit_codes = sorted({row["kit_type__code"] for row in progress.kits_by_type})
+    targets = [asdict(target) for target in progress.targets]
     context = {
         "project": project,
         "kit_codes": kit_codes,
@@ -120,8 +125,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             }
             for target in progress.targets
         ],
-        "cumulative_chart": charts.cumulative_chart(
-            [
+        # One chart per measure (kits, households), each with its axis, target and expected-by-now lines.
+        "cumulative_charts": [
+            charts.cumulative_chart(
                 charts.Series(
                     _("Kits"),
                     [
@@ -131,6 +137,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                     ],
                     "kits",
                 ),
+                **measure_goal(targets, "kits_distributed"),
+            ),
+            charts.cumulative_chart(
                 charts.Series(
                     _("Households"),
                     [
@@ -140,8 +149,9 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                     ],
                     "households",
                 ),
-            ]
-        ),
+                **measure_goal(targets, "households_reached"),
+            ),
+        ],
         # Withheld with the households it counts (projects/disclosure.py): no bars, no numbers.
         "pyramid": charts.pyramid(progress.reach) if progress.reach["households"] is not None else None,
         "vulnerability": _vulnerability_rows(progress.reach),
@@ -153,7 +163,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reports_context(request: HttpRequest, project) -> dict:
-    start, end = previous_month(timezone.localdate())
+    start, end = default_report_period(project, timezone.localdate())
     return {
         # Who asked for a report is a staff name: only for roles that see personal data (projects/disclosure.py).
         "staff_names": can_see_personal_data(request.user),
@@ -202,10 +212,19 @@ CONTENT_TYPES = {
 @login_required
 @require_safe
 def download_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """A report's file, for users who may see its project (404 otherwise: no hint it exists)."""
+    """A report's file, for users who may see its project (404 otherwise: no hint it exists).
+
+    The CSV starts with a UTF-8 byte-order mark for Excel; `?bom=0` leaves it out (config/spreadsheets.py).
+    """
     report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
     if fmt not in CONTENT_TYPES or fmt not in report.outputs:
         raise Http404
+    try:
+        bom = wants_bom(request.GET)
+    except ValidationError as error:
+        return HttpResponseBadRequest("; ".join(error.message_dict["bom"]), content_type="text/plain")
     handle = default_storage.open(report.outputs[fmt], "rb")
+    if fmt == "csv" and not bom:
+        skip_bom(handle)
     filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])

@@ -367,3 +367,19 @@ def places(kit_rows: list[dict], reach_rows: list[dict], keys: tuple[str, ...]) 
     for place in ordered:
         place["kits_by_type"] = dict(place["kits_by_type"])
     return ordered
+
+
+def last_day_with_receipts(project_id: int) -> datetime.date | None:
+    """The last local day on which the project has active receipts, or None. One query on the kit summary.
+
+    A day's summary rows are summed: a void may subtract in another row than the one its receipt added to.
+    """
+    return (
+        ReceiptSummary.objects.filter(project_id=project_id)
+        .values("day")
+        .annotate(day_receipts=Sum("receipts"))
+        .filter(day_receipts__gt=0)
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
+    )

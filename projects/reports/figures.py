@@ -10,6 +10,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.utils import translation
 
+from beneficiaries.models import sadd_groups
 from distributions.progress.filters import ProgressFilter
 from distributions.progress.queries import kits_by, reach_by
 from kits.models import KitType
@@ -51,8 +52,7 @@ def _frozen_figures(report: ProgressReport) -> dict:
                 **row,
                 "households": reached.get("households", 0),
                 "individuals": reached.get("individuals", 0),
-                "females_0_17": reached.get("females_0_5", 0) + reached.get("females_6_17", 0),
-                "males_18_plus": reached.get("males_18_59", 0) + reached.get("males_60_plus", 0),
+                **sadd_groups(reached),  # girls, boys, women, men
             }
         )
     distributions = kits_by(

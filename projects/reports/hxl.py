@@ -1,18 +1,29 @@
-"""A 3W-style CSV with an HXL hashtag row: one row per site and kit type, no personal data."""
+"""A 3W-style CSV with an HXL hashtag row: one row per site and kit type, no personal data.
+
+Stored with a UTF-8 byte-order mark, for Excel (config/spreadsheets.py); a download with `?bom=0` skips it.
+"""
 
 import csv
 import io
 
 from beneficiaries.pseudonyms import suppressed_marker, withheld_rows
-from config.spreadsheets import csv_row
+from config.spreadsheets import BOM, csv_row
+
+# The four sex-and-age groups (beneficiaries.models.SADD_GROUPS) as CSV columns: (group, header, HXL hashtag),
+# adding up to individuals reached. The same columns in the 3W export (api/exports.py).
+SEX_AND_AGE_COLUMNS = (
+    ("females_0_17", "Girls reached (0-17)", "#reached+f+children"),
+    ("males_0_17", "Boys reached (0-17)", "#reached+m+children"),
+    ("females_18_plus", "Women reached (18+)", "#reached+f+adults"),
+    ("males_18_plus", "Men reached (18+)", "#reached+m+adults"),
+)
 
 # Donor outputs: a site and kit row reaching fewer than SMALL_COUNT_THRESHOLD households shows the marker instead.
 SUPPRESSIBLE = (
     "Kits distributed",
     "Households reached",
     "Individuals reached",
-    "Girls reached (0-17)",
-    "Men reached (18+)",
+    *(header for _group, header, _tag in SEX_AND_AGE_COLUMNS),
 )
 
 COLUMNS = [
@@ -32,13 +43,13 @@ COLUMNS = [
     ("End", "#date+end", lambda f, r: f["report"]["period_end"]),
     ("Households reached", "#reached+hh", lambda f, r: r["households"]),
     ("Individuals reached", "#reached+ind", lambda f, r: r["individuals"]),
-    ("Girls reached (0-17)", "#reached+f+children", lambda f, r: r["females_0_17"]),
-    ("Men reached (18+)", "#reached+m+adults", lambda f, r: r["males_18_plus"]),
+    *((header, tag, lambda f, r, group=group: r[group]) for group, header, tag in SEX_AND_AGE_COLUMNS),
 ]
 
 
 def build(figures: dict) -> bytes:
     buffer = io.StringIO()
+    buffer.write(BOM)  # read by people in Excel too (config/spreadsheets.py)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([label for label, _tag, _value in COLUMNS])
     writer.writerow([tag for _label, tag, _value in COLUMNS])

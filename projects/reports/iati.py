@@ -1,5 +1,6 @@
 """An IATI 2.03 activity with result/indicator/period targets and actuals, validated against the schema."""
 
+import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -8,7 +9,8 @@ from lxml import etree
 
 from beneficiaries.models import SADD_FIELDS
 
-ACTIVITY_STATUS = {"planned": "1", "active": "2", "closed": "4", "suspended": "5"}
+# IATI ActivityStatus codes: 1 pipeline, 2 implementation, 3 finalisation, 4 closed, 5 cancelled, 6 suspended.
+PIPELINE, IMPLEMENTATION, FINALISATION, CLOSED, SUSPENDED = "1", "2", "3", "4", "6"
 DAC_MATERIAL_RELIEF = "72010"
 INDICATOR_TITLES = {
     "kits_distributed": "Kits distributed: {label}",
@@ -51,7 +53,7 @@ def build(figures: dict) -> bytes:
     implementing.set("role", "4")
     if project["lead_organisation_iati"]:
         implementing.set("ref", project["lead_organisation_iati"])
-    etree.SubElement(activity, "activity-status", code=ACTIVITY_STATUS.get(project["status"], "2"))
+    etree.SubElement(activity, "activity-status", code=activity_status(project, timezone.localdate()))
     etree.SubElement(activity, "activity-date", type="1", **{"iso-date": project["start_date"]})
     etree.SubElement(activity, "activity-date", type="3", **{"iso-date": project["end_date"]})
     etree.SubElement(activity, "sector", vocabulary="1", code=DAC_MATERIAL_RELIEF, percentage="100")
@@ -63,6 +65,28 @@ def build(figures: dict) -> bytes:
     return xml
 
 
+def activity_status(project: dict, today: datetime.date) -> str:
+    """The IATI activity status on `today`, from the project's dates (frozen ISO strings): before its start
+    pipeline, until its end implementation, after it finalisation; closed and suspended as the project says.
+    A project still "active" after its end date was reported as in implementation (issue 15)."""
+    if project["status"] == "closed":
+        return CLOSED
+    if project["status"] == "suspended":
+        return SUSPENDED
+    if today < datetime.date.fromisoformat(project["start_date"]):
+        return PIPELINE
+    if today > datetime.date.fromisoformat(project["end_date"]):
+        return FINALISATION
+    return IMPLEMENTATION
+
+
+def result_period(project: dict, report: dict) -> tuple[str, str]:
+    """A result period (ISO start, end): from the activity's start to the report's end, clamped to the
+    activity's dates (IATI: a result period lies within the activity; the start not after the end)."""
+    start, end = project["start_date"], project["end_date"]
+    return start, min(max(report["period_end"], start), end)  # ISO dates compare as text
+
+
 def _result(activity, target: dict, report: dict, project: dict, reach: dict) -> None:
     result = etree.SubElement(activity, "result", type="1", **{"aggregation-status": "1"})
     title = INDICATOR_TITLES[target["indicator"]].format(label=target["label"])
@@ -71,8 +95,9 @@ def _result(activity, target: dict, report: dict, project: dict, reach: dict) ->
     _narrative(indicator, "title", title)
     etree.SubElement(indicator, "baseline", year=project["start_date"][:4], value="0")
     period = etree.SubElement(indicator, "period")
-    etree.SubElement(period, "period-start", **{"iso-date": project["start_date"]})
-    etree.SubElement(period, "period-end", **{"iso-date": report["period_end"]})
+    period_start, period_end = result_period(project, report)
+    etree.SubElement(period, "period-start", **{"iso-date": period_start})
+    etree.SubElement(period, "period-end", **{"iso-date": period_end})
     etree.SubElement(period, "target", value=str(target["target"]))
     etree.SubElement(period, "actual", value=str(target["achieved"]))
     if target["indicator"] == "individuals_reached" and not (target["kit_type_id"] or target["kit_category"]):

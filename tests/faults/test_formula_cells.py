@@ -64,6 +64,9 @@ def formula_named(mopti):
     distribution.save()
     mopti["shelter"].name = "@SUM(1,1)"
     mopti["shelter"].save()
+    donor = mopti["project"].donor  # written above the summary's table (issue 15: it was a live formula there)
+    donor.name = "-2+3"
+    donor.save()
     household = factories.household(site, registered_by=mopti["officer"])
     record_receipt(
         recorded_by=mopti["officer"],
@@ -112,6 +115,7 @@ def test_the_donor_report_xlsx_and_hxl_csv_keep_typed_names_as_text(
     assert _no_formula_in(workbook) == []
     values = {cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
     assert {HYPERLINK, "=1+1", "@SUM(1,1)"} & values  # the names are there, as text
+    assert "-2+3" in values  # the donor's name too
     with default_storage.open(report.outputs["csv"], "rb") as handle:
         rows = list(csv.reader(io.StringIO(handle.read().decode("utf-8-sig"))))
     cells = [cell for row in rows for cell in row]

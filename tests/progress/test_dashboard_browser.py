@@ -15,6 +15,9 @@ from tests.field.conftest import (  # noqa: F401
     field_server,
     production_static,
 )
+from tests.field.conftest import (
+    SCREENSHOTS_FOR_README as SCREENSHOTS,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -90,3 +93,16 @@ def test_dashboard_is_usable_at_360_px_in_three_languages(field_server, page, pr
         )
         assert heights and min(heights) >= 10, (language, min(heights))
         page.screenshot(path=str(ARTIFACTS / f"dashboard-360-{language}.png"), full_page=True)
+        # No chart label cut off by its chart's edge (Arabic labels were: "ال").
+        clipped = page.evaluate(
+            """() => Array.from(document.querySelectorAll('svg.chart text')).filter((t) => {
+                const box = t.getBoundingClientRect(), chart = t.closest('svg').getBoundingClientRect();
+                return box.left < chart.left - 1 || box.right > chart.right + 1;
+            }).map((t) => t.textContent)"""
+        )
+        assert clipped == [], (language, clipped)
+        if language == "ar":  # the README's picture of the charts
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.locator("section:has(svg.chart.cumulative)").screenshot(
+                path=str(SCREENSHOTS / "dashboard-chart-ar.png")
+            )

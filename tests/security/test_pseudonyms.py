@@ -115,12 +115,16 @@ def test_the_report_csv_by_site_suppresses_small_counts(settings):
     figures = {
         "project": {"lead_organisation": "IOM", "donor": "Japan", "code": "MLI"},
         "report": {"period_start": "2024-07-01", "period_end": "2024-07-31"},
-        "by_site_and_kit": [{**row, "females_0_17": 1, "males_18_plus": 1} for row in (small, large)],
+        "by_site_and_kit": [
+            {**row, "females_0_17": 1, "males_0_17": 0, "females_18_plus": 0, "males_18_plus": 1}
+            for row in (small, large)
+        ],
     }
     table = list(csv.reader(io.StringIO(hxl.build(figures).decode())))
     header = table[0]
     small_line, large_line = table[2], table[3]
-    for column in ("Kits distributed", "Households reached", "Individuals reached", "Girls reached (0-17)"):
+    withheld_columns = ("Kits distributed", "Households reached", "Individuals reached", "Girls reached (0-17)")
+    for column in (*withheld_columns, "Boys reached (0-17)", "Women reached (18+)", "Men reached (18+)"):
         assert small_line[header.index(column)] == "<5"
     assert large_line[header.index("Households reached")] == "40"
 
