@@ -3,9 +3,9 @@
 import datetime
 
 import pytest
-from projects.demo import load_demo
 
 from accounts.models import User
+from demo.loader import load_demo
 from projects.models import Project
 from projects.services import request_report
 
