@@ -111,19 +111,25 @@ def shown_running_totals(rows: list[dict], *names: str) -> list[dict]:
 def _withhold_running_totals(rows: list[dict], *names: str) -> None:
     """A running total is shown only where it grew by none or by at least the threshold since the last
     point shown; each step shown is the difference of two shown totals, so nothing withheld comes back
-    by subtraction. `names[0]` counts households and decides for every name."""
-    households = names[0]
+    by subtraction. The last total is published beside the timeline (the reach figure), so a withheld
+    end must grow by the threshold too: points shown are hidden from the end until it does.
+    `names[0]` counts households and decides for every name."""
+    households = f"cumulative_{names[0]}"
     shown = 0
     for row in rows:
-        grown = row[f"cumulative_{households}"] - shown
-        if grown == 0 or not is_small_count(grown):
-            shown = row[f"cumulative_{households}"]
-            row["withheld"] = False
-            continue
-        row["withheld"] = True
-        for name in names:
-            row[name] = None
-            row[f"cumulative_{name}"] = None
+        grown = row[households] - shown
+        row["withheld"] = is_small_count(grown)
+        if not row["withheld"]:
+            shown = row[households]
+    final = rows[-1][households] if rows else 0
+    points = [row for row in rows if not row["withheld"]]
+    while points and is_small_count(final - points[-1][households]):
+        points.pop()["withheld"] = True
+    for row in rows:
+        if row["withheld"]:
+            for name in names:
+                row[name] = None
+                row[f"cumulative_{name}"] = None
     # The steps shown are the differences of the totals shown (a withheld step is folded into the next).
     last = dict.fromkeys(names, 0)
     for row in rows:
