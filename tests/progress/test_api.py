@@ -178,3 +178,15 @@ def test_a_report_filter_naming_no_record_of_the_project_is_a_400_as_on_the_prog
         assert response.status_code == 400, (name, value, response.content)
         assert f"filters.{name}" in response.json()["errors"]
     assert not ProgressReport.objects.exists()
+
+
+def test_progress_filter_errors_are_named_by_the_field_as_everywhere_in_the_api(demo):
+    """Review of issue 13: a bad filter came back as {"site.0.message": [...], "site.0.code": [...]}, not the
+    API's {"site": [message]} (api/problems.py), so a client looking up errors["site"] found nothing."""
+    response = api_as("manager").get(
+        f"/api/v1/projects/{demo.pk}/progress/", {"site": "abc", "start": "2024-02-30", "bucket": "year"}
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"site", "start", "bucket"}
+    assert all(isinstance(messages, list) and all(isinstance(m, str) for m in messages) for messages in errors.values())
