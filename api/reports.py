@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import PartnerApiMixin
+from projects.disclosure import report_formats
 from projects.models import ProgressReport
 from projects.selectors import can_request_reports, visible_dashboard_projects, visible_reports
 from projects.services import request_report
@@ -62,7 +63,7 @@ class ReportSerializer(serializers.ModelSerializer):
         request = self.context["request"]
         return {
             fmt: request.build_absolute_uri(reverse("v1:progress-report-download", args=[report.pk, fmt]))
-            for fmt in report.outputs
+            for fmt in report_formats(report.outputs, request.user)
         }
 
 
@@ -109,7 +110,7 @@ class ReportDownloadView(PartnerApiMixin, APIView):
     @extend_schema(operation_id="reports_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int, fmt: str):
         report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
-        if fmt not in CONTENT_TYPES or fmt not in report.outputs:
+        if fmt not in CONTENT_TYPES or fmt not in report_formats(report.outputs, request.user):
             raise Http404
         filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
         return FileResponse(

@@ -34,6 +34,7 @@ __all__ = [
     "is_small_count",
     "reach_figure",
     "regions_withheld",
+    "report_formats",
     "shown_running_totals",
     "sites_withheld",
     "staff_name",
@@ -56,6 +57,16 @@ def staff_name(staff, user) -> str:
 
 
 # --- donor reports and the 3W export ----------------------------------------------------------------
+
+
+def report_formats(outputs, user) -> list[str]:
+    """The formats of a built report (`outputs`: {format: path}, or names) the user may download.
+
+    The JSON output is the report's frozen figures, exact (projects/reports/figures.py); the formats drawn
+    from them for donors (PDF, XLSX, HXL CSV, IATI XML) withhold small counts. So the JSON goes only to
+    roles that see exact figures.
+    """
+    return [fmt for fmt in outputs if fmt != "json" or can_see_exact_figures(user)]
 
 
 def regions_withheld(period: dict) -> list[bool]:

@@ -249,3 +249,33 @@ def test_the_donor_report_chart_hides_a_small_last_step_behind_the_total():
     steps = [b - a for a, b in zip([0, *totals], totals, strict=False)]
     assert all(step == 0 or step >= settings.SMALL_COUNT_THRESHOLD for step in steps)
     assert [row["households"] for row in shown] == steps  # each step shown is the difference of two shown totals
+
+
+def test_the_json_report_of_a_small_day_does_not_reach_a_donor(demo, tmp_path, settings, client):
+    """Review of issue 13: the report's JSON output is its frozen, exact figures (Takouti on 17 July: 1
+    household, 3 individuals); a donor downloaded it from the API and the dashboard. The formats drawn for
+    donors (PDF, XLSX, CSV, IATI) withhold; the JSON is for roles that see exact figures only."""
+    import datetime
+
+    from projects.report_jobs import build_report
+    from projects.services import request_report
+
+    settings.MEDIA_ROOT = tmp_path
+    report = request_report(
+        project=demo,
+        requested_by=User.objects.get(username="manager"),
+        period_start=datetime.date(2024, 7, 17),
+        period_end=datetime.date(2024, 7, 17),
+    )
+    build_report(report.pk)
+    api = f"/api/v1/reports/{report.pk}/"
+    page = reverse("dashboard:report-download", args=[report.pk, "json"])
+    for username in ("donor", "partner"):
+        assert "json" not in api_as(username).get(api).json()["downloads"]
+        assert api_as(username).get(f"{api}json/").status_code == 404
+        client.force_login(User.objects.get(username=username))
+        assert client.get(page).status_code == 404
+        assert "/json/" not in client.get(reverse("dashboard:project", args=[demo.pk])).content.decode()
+    assert api_as("manager").get(f"{api}json/").status_code == 200
+    client.force_login(User.objects.get(username="manager"))
+    assert client.get(page).status_code == 200
