@@ -28,3 +28,23 @@ def test_a_source_of_200_characters_registers_the_submission(importer):
     )
     assert response.status_code == 201, response.content
     assert Household.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("_uuid", "3f1c6a52\x00"),
+        ("household/head_name", "Bintou\x00Guindo"),
+        ("household/phone", "76 54\x00 32 10"),
+        ("household/note\x00", "extra"),  # a key the form added: the mapping remembers the keys
+        ("_uuid", "u" * 101),  # longer than a stored submission's identity
+    ],
+)
+def test_a_submission_with_a_cell_the_database_cannot_store_is_a_400_naming_it(importer, key, value):
+    submission = kobo_submission(**{key: value})
+    if key == "_uuid":
+        del submission["meta/instanceID"]
+    response = token_client(importer).post("/api/v1/kobo/submissions/", submission, format="json")
+    assert response.status_code == 400, response.content
+    assert key in response.json()["errors"]
+    assert not ExternalSubmission.objects.exists() and not Household.objects.exists()
