@@ -163,6 +163,10 @@ class ImportStartView(PartnerApiMixin, APIView):
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
 
 
+class KoboQuerySerializer(serializers.Serializer):
+    source = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
 class KoboSubmissionView(PartnerApiMixin, APIView):
     parser_classes = [JSONParser]
 
@@ -176,7 +180,9 @@ class KoboSubmissionView(PartnerApiMixin, APIView):
         user = _importer(request)
         if not isinstance(request.data, dict):
             raise ValidationError({"submission": ["Send one submission as a JSON object."]})
-        source = request.query_params.get("source") or kobo.DEFAULT_SOURCE
+        query = KoboQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # a NUL or an overlong form name is a 400 naming `source`
+        source = query.validated_data["source"] or kobo.DEFAULT_SOURCE
         stored, replay = kobo.receive_submission(request.data, user=user, source=source)
         if replay:
             code = status.HTTP_200_OK

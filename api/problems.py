@@ -87,6 +87,11 @@ def django_validation_errors(error: DjangoValidationError) -> dict[str, list[str
     return {"non_field_errors": list(error.messages)}
 
 
+def duplicate_receipt_detail(error: DuplicateReceipt, user) -> str:
+    """The refusal's text for the user: the officer's name only for roles that see staff names."""
+    return error.describe(staff_name(error.existing.recorded_by, user))
+
+
 def duplicate_receipt_extra(error: DuplicateReceipt, user) -> dict:
     """The stored receipt a duplicate collides with; the officer's name only for roles that see staff names."""
     existing = error.existing
@@ -105,8 +110,9 @@ def exception_handler(exc, context) -> Response | None:
         return problem_response(400, "The request has invalid fields.", "invalid", errors)
     if isinstance(exc, DuplicateReceipt):
         set_rollback()
+        user = context["request"].user
         return problem_response(
-            409, str(exc), "duplicate_receipt", existing=duplicate_receipt_extra(exc, context["request"].user)
+            409, duplicate_receipt_detail(exc, user), "duplicate_receipt", existing=duplicate_receipt_extra(exc, user)
         )
     if isinstance(exc, ClientUuidConflict):
         set_rollback()

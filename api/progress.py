@@ -37,7 +37,7 @@ class ProjectProgressView(PartnerApiMixin, APIView):
         project = visible_dashboard_project(request.user, pk)
         form = ProgressFilterForm.for_project(request.query_params, project, request.user)
         if form.is_bound and not form.is_valid():
-            raise ValidationError(form.errors.get_json_data())
+            raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
         filters, bucket = form.filters_and_bucket()
         progress = project_progress(project, filters, bucket=bucket)
         progress = disclosed_progress(progress, request.user)

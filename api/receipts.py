@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from api import selectors
-from api.problems import django_validation_errors, duplicate_receipt_extra, field_errors
+from api.problems import django_validation_errors, duplicate_receipt_detail, duplicate_receipt_extra, field_errors
 from api.serializers import MAX_BULK_ITEMS, ReceiptCreateSerializer, ReceiptSerializer
 from distributions.services import (
     ClientUuidConflict,
@@ -144,7 +144,11 @@ def record_bulk(user, payload, context: dict) -> list[dict]:
         elif isinstance(outcome.error, DuplicateReceipt):
             existing = duplicate_receipt_extra(outcome.error, user)
             results[index] = _refused(
-                index, client_uuid, "duplicate_receipt", {"household": [str(outcome.error)]}, existing=existing
+                index,
+                client_uuid,
+                "duplicate_receipt",
+                {"household": [duplicate_receipt_detail(outcome.error, user)]},
+                existing=existing,
             )
         elif isinstance(outcome.error, ClientUuidConflict):
             results[index] = _refused(index, client_uuid, "client_uuid_conflict", {"client_uuid": [str(outcome.error)]})

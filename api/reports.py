@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from api.base import PartnerApiMixin
 from config.spreadsheets import skip_bom, wants_bom
+from projects.disclosure import report_formats
 from projects.models import ProgressReport
 from projects.selectors import can_request_reports, visible_dashboard_projects, visible_reports
 from projects.services import request_report
@@ -63,7 +64,7 @@ class ReportSerializer(serializers.ModelSerializer):
         request = self.context["request"]
         return {
             fmt: request.build_absolute_uri(reverse("v1:progress-report-download", args=[report.pk, fmt]))
-            for fmt in report.outputs
+            for fmt in report_formats(report.outputs, request.user)
         }
 
 
@@ -124,7 +125,7 @@ class ReportDownloadView(PartnerApiMixin, APIView):
         """A report's file: `xlsx`, `pdf`, `csv` (HXL), `xml` (IATI) or `json`. The CSV starts with a UTF-8
         byte-order mark (EF BB BF) so that Excel shows accented and Arabic names; `?bom=0` leaves it out."""
         report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
-        if fmt not in CONTENT_TYPES or fmt not in report.outputs:
+        if fmt not in CONTENT_TYPES or fmt not in report_formats(report.outputs, request.user):
             raise Http404
         try:
             bom = wants_bom(request.query_params)

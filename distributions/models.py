@@ -293,7 +293,7 @@ class HouseholdReach(HouseholdFigures):
 
 
 # The reach figures, in one place: ReachSummary's summed columns, the engine's reach rows and totals
-# (projects/progress.py), the dashboard's, API's and reports' "reach" (households reached, each once).
+# (distributions/progress/queries.py), the dashboard's, API's and reports' "reach" (households reached, each once).
 REACH_FIGURES = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
 
@@ -379,7 +379,7 @@ class SyncRefusal(models.Model):
 
 
 # The scope rule, in one place: for each scope, the reach-row column whose value a household's first receipt is taken
-# within (distributions/progress/maintain.py writes ReachSummary by it, projects/progress.py reads by it).
+# within (distributions/progress/maintain.py writes ReachSummary by it, distributions/progress/queries.py reads by it).
 REACH_SCOPES = {
     ReachSummary.Scope.PROJECT: None,
     ReachSummary.Scope.KIT_TYPE: "kit_type_id",
@@ -388,15 +388,3 @@ REACH_SCOPES = {
     ReachSummary.Scope.ADMIN2: "admin2_id",
     ReachSummary.Scope.SITE: "site_id",
 }
-
-# Which receipt of a household is its first (within a kit type, and within every scope above): the
-# earliest received_at, ties broken by the receipt's id. Reach rows carry the receipt's
-# (received_at, first_receipt_id); every writer and reader orders by these columns.
-FIRST_RECEIPT_ORDER = ("received_at", "first_receipt_id")
-
-
-def first_receipt_key(row) -> tuple:
-    """The sort key of a reach row (a dict or a HouseholdReach) in FIRST_RECEIPT_ORDER."""
-    if isinstance(row, dict):
-        return tuple(row[name] for name in FIRST_RECEIPT_ORDER)
-    return tuple(getattr(row, name) for name in FIRST_RECEIPT_ORDER)

@@ -30,12 +30,18 @@ class DuplicateReceipt(Exception):
 
     def __init__(self, existing: Receipt):
         self.existing = existing
-        when = date_format(timezone.localtime(existing.received_at), "DATETIME_FORMAT")
-        who = existing.recorded_by.get_full_name() or existing.recorded_by.get_username()
-        super().__init__(
-            _("This household already received this kit on %(when)s (recorded by %(who)s).")
-            % {"when": when, "who": who}
-        )
+        super().__init__(self.describe(existing.recorded_by.get_full_name() or existing.recorded_by.get_username()))
+
+    def describe(self, who: str) -> str:
+        """The refusal, naming the officer `who` recorded the stored receipt; without `who` when it is ""
+        (an audience that may not see staff names: projects.disclosure.staff_name)."""
+        when = date_format(timezone.localtime(self.existing.received_at), "DATETIME_FORMAT")
+        if not who:
+            return _("This household already received this kit on %(when)s.") % {"when": when}
+        return _("This household already received this kit on %(when)s (recorded by %(who)s).") % {
+            "when": when,
+            "who": who,
+        }
 
 
 class ClientUuidConflict(Exception):

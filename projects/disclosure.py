@@ -34,6 +34,7 @@ __all__ = [
     "is_small_count",
     "reach_figure",
     "regions_withheld",
+    "report_formats",
     "shown_running_totals",
     "sites_withheld",
     "staff_name",
@@ -56,6 +57,16 @@ def staff_name(staff, user) -> str:
 
 
 # --- donor reports and the 3W export ----------------------------------------------------------------
+
+
+def report_formats(outputs, user) -> list[str]:
+    """The formats of a built report (`outputs`: {format: path}, or names) the user may download.
+
+    The JSON output is the report's frozen figures, exact (projects/reports/figures.py); the formats drawn
+    from them for donors (PDF, XLSX, HXL CSV, IATI XML) withhold small counts. So the JSON goes only to
+    roles that see exact figures.
+    """
+    return [fmt for fmt in outputs if fmt != "json" or can_see_exact_figures(user)]
 
 
 def regions_withheld(period: dict) -> list[bool]:
@@ -111,19 +122,25 @@ def shown_running_totals(rows: list[dict], *names: str) -> list[dict]:
 def _withhold_running_totals(rows: list[dict], *names: str) -> None:
     """A running total is shown only where it grew by none or by at least the threshold since the last
     point shown; each step shown is the difference of two shown totals, so nothing withheld comes back
-    by subtraction. `names[0]` counts households and decides for every name."""
-    households = names[0]
+    by subtraction. The last total is published beside the timeline (the reach figure), so a withheld
+    end must grow by the threshold too: points shown are hidden from the end until it does.
+    `names[0]` counts households and decides for every name."""
+    households = f"cumulative_{names[0]}"
     shown = 0
     for row in rows:
-        grown = row[f"cumulative_{households}"] - shown
-        if grown == 0 or not is_small_count(grown):
-            shown = row[f"cumulative_{households}"]
-            row["withheld"] = False
-            continue
-        row["withheld"] = True
-        for name in names:
-            row[name] = None
-            row[f"cumulative_{name}"] = None
+        grown = row[households] - shown
+        row["withheld"] = is_small_count(grown)
+        if not row["withheld"]:
+            shown = row[households]
+    final = rows[-1][households] if rows else 0
+    points = [row for row in rows if not row["withheld"]]
+    while points and is_small_count(final - points[-1][households]):
+        points.pop()["withheld"] = True
+    for row in rows:
+        if row["withheld"]:
+            for name in names:
+                row[name] = None
+                row[f"cumulative_{name}"] = None
     # The steps shown are the differences of the totals shown (a withheld step is folded into the next).
     last = dict.fromkeys(names, 0)
     for row in rows:

@@ -17,11 +17,19 @@ from accounts.models import User
 from distributions.progress.filters import ProgressFilter
 from projects import report_jobs
 from projects.models import ProgressReport, Project
+from projects.selectors import project_areas, project_kit_types, visible_project_sites
+from sites.models import Site
 
 logger = logging.getLogger(__name__)
 
 
-def _validate_request(project: Project, period_start, period_end, filters: dict) -> None:
+def _validate_request(project: Project, period_start, period_end, filters: dict, user: User | None = None) -> None:
+    """Field errors {name: [message]} of a report request; filters named `filters.<name>` as in the body.
+
+    A filter must name a record the project's dashboard offers (its areas, the requester's sites of the
+    project, its kit types): the choices of `forms.ProgressFilterForm.for_project`, so the progress API and
+    a report answer one filter alike. Raises ValidationError.
+    """
     errors: dict[str, list[str]] = {}
     if period_start is None:
         errors["period_start"] = [_("Give the start of the period.")]
@@ -34,10 +42,20 @@ def _validate_request(project: Project, period_start, period_end, filters: dict)
         errors["filters"] = [_("Unknown filters: %(names)s.") % {"names": ", ".join(unknown)}]
     else:
         try:
-            ProgressFilter.from_query(filters)
+            chosen = ProgressFilter.from_query(filters)
         except ValidationError as error:
             # Named as in the request body: {"filters": {"area": …}} -> "filters.area".
             errors.update((f"filters.{name}", messages) for name, messages in error.message_dict.items())
+        else:
+            visible_project_sites = Site.objects.filter(distributions__project=project)
+            sites = visible_project_sites(user, project) if user else visible_project_sites
+            for name, value, choices in (
+                ("area", chosen.area_id, project_areas(project)),
+                ("site", chosen.site_id, sites),
+                ("kit_type", chosen.kit_type_id, project_kit_types(project)),
+            ):
+                if value is not None and not choices.filter(pk=value).exists():
+                    errors[f"filters.{name}"] = [_("Not one of this project's choices.")]
     if errors:
         raise ValidationError(errors)
 
@@ -57,7 +75,7 @@ def request_report(
     `language`: the requester's (the XLSX and PDF are written in it); the default language if unsupported.
     """
     filters = {key: str(value) for key, value in (filters or {}).items() if value not in (None, "")}
-    _validate_request(project, period_start, period_end, filters)
+    _validate_request(project, period_start, period_end, filters, requested_by)
     language = report_language(language)
     with transaction.atomic():
         if scheduled:

@@ -17,7 +17,14 @@ from django.views.decorators.http import require_POST, require_safe
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
 from config.spreadsheets import skip_bom, wants_bom
 from projects import charts
-from projects.disclosure import can_see_personal_data, disclosed_headline, disclosed_progress, suppressed_marker
+from projects.disclosure import (
+    can_see_exact_figures,
+    can_see_personal_data,
+    disclosed_headline,
+    disclosed_progress,
+    report_formats,
+    suppressed_marker,
+)
 from projects.forms import ProgressFilterForm, ReportRequestForm
 from projects.models import ProgressReport
 from projects.progress import project_progress
@@ -170,6 +177,8 @@ def _reports_context(request: HttpRequest, project) -> dict:
         # The frozen figures (JSON of every site and kit) are not shown here: not read either.
         "reports": list(visible_reports(request.user).filter(project=project).defer("figures")[:10]),
         "can_request_reports": can_request_reports(request.user),
+        # The JSON output holds the exact frozen figures (projects.disclosure.report_formats).
+        "json_reports": can_see_exact_figures(request.user),
         "report_form": ReportRequestForm(initial={"period_start": start, "period_end": end}),
     }
 
@@ -217,7 +226,7 @@ def download_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     The CSV starts with a UTF-8 byte-order mark for Excel; `?bom=0` leaves it out (config/spreadsheets.py).
     """
     report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
-    if fmt not in CONTENT_TYPES or fmt not in report.outputs:
+    if fmt not in CONTENT_TYPES or fmt not in report_formats(report.outputs, request.user):
         raise Http404
     try:
         bom = wants_bom(request.GET)

@@ -44,15 +44,24 @@ def receive_submission(
     duplicate waiting for review) or invalid (its `errors` list the refused cells, column by column,
     as a file import's rows do); nothing but the ExternalSubmission is written for an invalid one.
     A retry (the same source and uuid, even while the first is being stored) returns the first one
-    with True. Raises ValidationError: {"_uuid": ...} without an identity, {"mapping": ...} when the
+    with True. Raises ValidationError: {"_uuid": ...} without an identity or with one over 100 characters,
+    {<key>: ...} for a key or value holding a NUL character (PostgreSQL cannot store it), {"mapping": ...} when the
     keys map to household fields in a way the import refuses (e.g. two keys on one field).
     The caller checks that `user` may import households (accounts.selectors.can_import_households).
     """
     source = (source or DEFAULT_SOURCE).strip()[:200] or DEFAULT_SOURCE
     cells = flatten(submission)
+    # PostgreSQL cannot store a NUL character: refused here, naming the key, rather than failing the insert.
+    with_nul = {
+        key: ["A key or value cannot contain a NUL character."] for key, value in cells.items() if "\x00" in key + value
+    }
+    if with_nul:
+        raise ValidationError(with_nul)
     uuid = submission_uuid(cells)
     if not uuid:
         raise ValidationError({"_uuid": ["The submission has no _uuid (or meta/instanceID)."]})
+    if len(uuid) > ExternalSubmission._meta.get_field("submission_uuid").max_length:
+        raise ValidationError({"_uuid": ["The submission's _uuid (or meta/instanceID) is too long."]})
     stored = ExternalSubmission.objects.filter(source=source, submission_uuid=uuid).first()
     if stored:
         return stored, True

@@ -23,13 +23,14 @@ from collections import Counter, defaultdict
 from django.db.models import F
 from django.utils import timezone
 
-from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary, first_receipt_key
+from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     REACH_COLUMNS,
     REACH_SUM_FIELDS,
     RECEIPT_ORDER,
     earliest,
+    first_receipt_key,
     reach_contribution,
     receipt_key,
 )

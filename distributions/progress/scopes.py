@@ -19,7 +19,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
-from distributions.models import FIRST_RECEIPT_ORDER, REACH_FIGURES, REACH_SCOPES, ReachSummary, first_receipt_key
+from distributions.models import REACH_FIGURES, REACH_SCOPES, ReachSummary
 
 # --- which receipt is first: the one rule, in the three forms its callers need ----------------------
 #
@@ -29,6 +29,18 @@ from distributions.models import FIRST_RECEIPT_ORDER, REACH_FIGURES, REACH_SCOPE
 # in SQL (rank 1 is the first), for the rebuild and for queries over many households.
 
 RECEIPT_ORDER = ("received_at", "pk")
+
+# Which receipt of a household is its first (within a kit type, and within every scope): the
+# earliest received_at, ties broken by the receipt's id. Reach rows carry the receipt's
+# (received_at, first_receipt_id); every writer and reader orders by these columns.
+FIRST_RECEIPT_ORDER = ("received_at", "first_receipt_id")
+
+
+def first_receipt_key(row) -> tuple:
+    """The sort key of a reach row (a dict or a HouseholdReach) in FIRST_RECEIPT_ORDER."""
+    if isinstance(row, dict):
+        return tuple(row[name] for name in FIRST_RECEIPT_ORDER)
+    return tuple(getattr(row, name) for name in FIRST_RECEIPT_ORDER)
 
 
 def receipt_key(receipt) -> tuple:

@@ -167,3 +167,21 @@ def test_the_check_sees_an_upward_import(tmp_path):
     found = _imports("kits.x", modules["kits.x"], modules)
     assert found == {"projects.models"}
     assert _layer_of("projects.models") > _layer_of("kits.x")
+
+
+FIRST_RECEIPT_RULE = ("FIRST_RECEIPT_ORDER =", "RECEIPT_ORDER =", "def first_receipt_key", "RowNumber(")
+
+
+def test_which_receipt_is_first_is_written_only_in_the_scopes_module():
+    """Issue 13: the first-receipt rule has one home, distributions/progress/scopes.py. Review: its order and
+    key were still defined in distributions/models.py. Product code only (tests and benchmarks may restate it)."""
+    elsewhere = set()
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if {".venv", "var", "node_modules", "migrations", ".git", "tests", "bench"} & set(relative.parts):
+            continue
+        if relative == Path("distributions/progress/scopes.py"):
+            continue
+        text = path.read_text()
+        elsewhere |= {(str(relative), marker) for marker in FIRST_RECEIPT_RULE if marker in text}
+    assert elsewhere == set()

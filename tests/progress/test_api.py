@@ -159,3 +159,34 @@ def test_report_built_with_a_kit_type_filter_counts_that_kit_only(demo, django_c
     report = ProgressReport.objects.get()
     assert report.status == ProgressReport.Status.DONE, report.error
     assert [row["kit_type__code"] for row in report.figures["period"]["kits_by_type"]] == ["NFI-ML"]
+
+
+def test_a_report_filter_naming_no_record_of_the_project_is_a_400_as_on_the_progress_api(demo):
+    """Review of issue 13: the progress API refuses `site=<an id not of this project>` (400), but POST /reports/
+    accepted the same filter and built an empty report (202). One filter, one answer."""
+    from sites.models import Site
+
+    other_site = Site.objects.exclude(distributions__project=demo).first().pk
+    client = api_as("manager")
+    for name, value in (("site", other_site), ("site", 99999999999999999999), ("area", 99999), ("kit_type", 99999)):
+        assert client.get(f"/api/v1/projects/{demo.pk}/progress/", {name: value}).status_code == 400
+        response = client.post(
+            "/api/v1/reports/",
+            {"project": demo.pk, "period_start": "2024-07-01", "period_end": "2024-07-31", "filters": {name: value}},
+            format="json",
+        )
+        assert response.status_code == 400, (name, value, response.content)
+        assert f"filters.{name}" in response.json()["errors"]
+    assert not ProgressReport.objects.exists()
+
+
+def test_progress_filter_errors_are_named_by_the_field_as_everywhere_in_the_api(demo):
+    """Review of issue 13: a bad filter came back as {"site.0.message": [...], "site.0.code": [...]}, not the
+    API's {"site": [message]} (api/problems.py), so a client looking up errors["site"] found nothing."""
+    response = api_as("manager").get(
+        f"/api/v1/projects/{demo.pk}/progress/", {"site": "abc", "start": "2024-02-30", "bucket": "year"}
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"site", "start", "bucket"}
+    assert all(isinstance(messages, list) and all(isinstance(m, str) for m in messages) for messages in errors.values())

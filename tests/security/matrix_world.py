@@ -101,7 +101,8 @@ class World:
             period_start=project.start_date,
             period_end=project.start_date,
             status=ProgressReport.Status.DONE,
-            outputs={"json": default_storage.save(f"reports/matrix-{project.pk}.json", ContentFile(b"{}"))},
+            # CSV: a format every role that sees the project may download (the JSON, exact figures, is not).
+            outputs={"csv": default_storage.save(f"reports/matrix-{project.pk}.csv", ContentFile(b"{}"))},
         )
         return {
             "project": project.pk,
@@ -157,7 +158,7 @@ class World:
         if kind in ("uidb64", "token"):
             return "MQ" if kind == "uidb64" else "set-password"
         if kind == "fmt":
-            return "json"
+            return "csv"
         if kind == "pcode":
             return "ML05"
         if kind == "kit_code":

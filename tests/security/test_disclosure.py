@@ -203,3 +203,79 @@ def test_project_list_api_headline_withholds_a_small_project_for_a_donor(small_p
         assert row["progress"]["households"] == expected
         if expected is None:
             assert row["progress"]["percent"] is None and row["progress"]["kits"] is None
+
+
+def _hidden_tail(progress: dict) -> tuple[int, int]:
+    """What the published reach total gives back of the withheld end of the timeline: total - last shown point."""
+    shown = [row for row in progress["reach_over_time"] if not row["withheld"]]
+    last = shown[-1] if shown else {"cumulative_households": 0, "cumulative_individuals": 0}
+    reach = progress["reach"]
+    return (
+        reach["households"] - last["cumulative_households"],
+        reach["individuals"] - last["cumulative_individuals"],
+    )
+
+
+@pytest.mark.parametrize("username", ["donor", "partner"])
+def test_a_withheld_last_week_does_not_come_back_from_the_reach_total(demo, username):
+    """Review of issue 13: Takouti's last week (3 households, 11 individuals) was withheld on the timeline, but
+    the published reach (30, 189) minus the last running total shown (27, 178) gave it back. Complements too."""
+    url = f"/api/v1/projects/{demo.pk}/progress/"
+    for site in demo.distributions.values_list("site_id", flat=True).distinct():
+        progress = api_as(username).get(url, {"site": site}).json()
+        if progress["reach"]["households"] is None:
+            continue  # everything withheld
+        households, _individuals = _hidden_tail(progress)
+        assert households == 0 or households >= settings.SMALL_COUNT_THRESHOLD, (site, progress["reach_over_time"])
+
+
+def test_the_donor_report_chart_hides_a_small_last_step_behind_the_total():
+    """The same rule on a report's timeline (projects.disclosure.shown_running_totals): the to-date total is
+    printed beside the chart, so the last point shown must leave 0 or at least the threshold to it."""
+    from projects.disclosure import shown_running_totals
+
+    rows = [
+        {"bucket": "2024-07-01", "households": 14, "cumulative_households": 14, "individuals": 89,
+         "cumulative_individuals": 89},
+        {"bucket": "2024-07-08", "households": 13, "cumulative_households": 27, "individuals": 89,
+         "cumulative_individuals": 178},
+        {"bucket": "2024-07-15", "households": 3, "cumulative_households": 30, "individuals": 11,
+         "cumulative_individuals": 189},
+    ]  # fmt: skip
+    shown = [row for row in shown_running_totals(rows, "households", "individuals") if not row["withheld"]]
+    tail = 30 - (shown[-1]["cumulative_households"] if shown else 0)
+    assert tail == 0 or tail >= settings.SMALL_COUNT_THRESHOLD
+    totals = [row["cumulative_households"] for row in shown]
+    steps = [b - a for a, b in zip([0, *totals], totals, strict=False)]
+    assert all(step == 0 or step >= settings.SMALL_COUNT_THRESHOLD for step in steps)
+    assert [row["households"] for row in shown] == steps  # each step shown is the difference of two shown totals
+
+
+def test_the_json_report_of_a_small_day_does_not_reach_a_donor(demo, tmp_path, settings, client):
+    """Review of issue 13: the report's JSON output is its frozen, exact figures (Takouti on 17 July: 1
+    household, 3 individuals); a donor downloaded it from the API and the dashboard. The formats drawn for
+    donors (PDF, XLSX, CSV, IATI) withhold; the JSON is for roles that see exact figures only."""
+    import datetime
+
+    from projects.report_jobs import build_report
+    from projects.services import request_report
+
+    settings.MEDIA_ROOT = tmp_path
+    report = request_report(
+        project=demo,
+        requested_by=User.objects.get(username="manager"),
+        period_start=datetime.date(2024, 7, 17),
+        period_end=datetime.date(2024, 7, 17),
+    )
+    build_report(report.pk)
+    api = f"/api/v1/reports/{report.pk}/"
+    page = reverse("dashboard:report-download", args=[report.pk, "json"])
+    for username in ("donor", "partner"):
+        assert "json" not in api_as(username).get(api).json()["downloads"]
+        assert api_as(username).get(f"{api}json/").status_code == 404
+        client.force_login(User.objects.get(username=username))
+        assert client.get(page).status_code == 404
+        assert "/json/" not in client.get(reverse("dashboard:project", args=[demo.pk])).content.decode()
+    assert api_as("manager").get(f"{api}json/").status_code == 200
+    client.force_login(User.objects.get(username="manager"))
+    assert client.get(page).status_code == 200
