@@ -479,7 +479,10 @@ def test_every_route_has_a_rule():
 # --- the field-level half: what the aggregate-only roles receive -------------------------------------
 
 # The day of the case "small counts" (../shared/cases/outputs/README.md): Takouti reached 1 household.
-FIGURE_QUERIES = ("", "?start=2024-07-17&end=2024-07-17&received_after=2024-07-17&received_before=2024-07-17")
+# Each endpoint with its own names (an unknown parameter is a 400, issue 18): progress and dashboards take a
+# period of calendar days (`start`, `end`, both included), the 3W export a half-open range of instants.
+FIGURE_QUERIES = ("", "?start=2024-07-17&end=2024-07-17")
+EXPORT_QUERIES = ("", "?received_after=2024-07-17&received_before=2024-07-18")
 # JSON keys that count households (projects.progress, the 3W export).
 HOUSEHOLD_KEYS = {"households", "cumulative_households", "reached_hh"}
 # Household counts on the dashboard: the headline, the place tables' last two columns, the small tables.
@@ -537,7 +540,7 @@ def test_route_gives_aggregate_roles_no_personal_field_and_no_small_count(route:
         client = Client()
         client.force_login(world.users[role])
         url = url_for(route, rule, world, role, "in")
-        for query in FIGURE_QUERIES:
+        for query in EXPORT_QUERIES if "/exports/" in url else FIGURE_QUERIES:
             response = client.get(url + query)
             body = body_of(response)
             where = f"GET {url + query} as {role} -> {response.status_code}"
