@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from accounts import selectors as scope
+from api.changes import FEED_HELP
 from beneficiaries import codes
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, Household
 from beneficiaries.selectors import search_q
@@ -170,6 +171,7 @@ class HouseholdFilter(django_filters.FilterSet):
         help_text="Registration code (any typed form, or its start), name (accents and case ignored) or phone.",
     )
     is_active = django_filters.BooleanFilter()
+    changed_after = UtcIsoDateTimeFilter(field_name="changed_at", lookup_expr="gte", help_text=FEED_HELP)
 
     class Meta:
         model = Household
@@ -227,6 +229,7 @@ class ReceiptFilter(django_filters.FilterSet):
     received_after = after_filter("received_at")
     received_before = before_filter("received_at")
     voided = django_filters.BooleanFilter(field_name="voided_at", lookup_expr="isnull", exclude=True)
+    changed_after = UtcIsoDateTimeFilter(field_name="changed_at", lookup_expr="gte", help_text=FEED_HELP)
 
     class Meta:
         model = Receipt

@@ -19,6 +19,7 @@ from accounts import selectors as scope
 from api import filters, pagination, selectors
 from api import serializers as api
 from api.base import PartnerApiMixin
+from api.changes import ChangeFeedMixin
 from api.etags import check_if_match, etag_for
 from api.problems import ApiProblem
 from api.receipts import record_bulk, record_one
@@ -181,7 +182,7 @@ _ETAG_HEADER = {"ETag": {"description": "The version of this household, for If-M
     ),
 )
 class HouseholdViewSet(
-    PartnerApiMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ChangeFeedMixin, PartnerApiMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """Households in your scope. Personal fields only for roles that may see personal data."""
 
@@ -251,7 +252,7 @@ class HouseholdViewSet(
         },
     ),
 )
-class ReceiptViewSet(PartnerApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReceiptViewSet(ChangeFeedMixin, PartnerApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Receipts in your scope, newest first. Never deleted: voided with a reason."""
 
     permission_classes = ROW_PERMISSIONS
