@@ -139,16 +139,21 @@ ROUTE_RULES: dict[str, Rule] = {
     "distributions:void": scoped(PERSONAL, PERSONAL, pk="distribution", receipt_pk="receipt"),
     # Partner API.
     "v1:api-root": Rule(read=SIGNED_IN),
-    "v1:admin-area-list": Rule(read=SIGNED_IN),
-    "v1:admin-area-detail": Rule(read=SIGNED_IN, objects={"pcode": "pcode"}),
+    # Reference data every account reads; administrators create and rename areas (issue 18).
+    "v1:admin-area-list": Rule(read=SIGNED_IN, write=ADMIN),
+    "v1:admin-area-detail": Rule(read=SIGNED_IN, write=ADMIN, write_method="patch", objects={"pcode": "pcode"}),
     "v1:kit-type-list": Rule(read=SIGNED_IN),
     "v1:kit-type-detail": Rule(read=SIGNED_IN, objects={"code": "kit_code"}),
-    "v1:site-list": Rule(read=SIGNED_IN),
-    "v1:site-detail": scoped(SIGNED_IN, pk="site"),
+    # Registration systems push their sites (accounts.selectors.can_manage_sites): the planners' roles.
+    "v1:site-list": Rule(read=SIGNED_IN, write=PLANNERS),
+    "v1:site-detail": scoped(SIGNED_IN, PLANNERS, "patch", pk="site"),
     "v1:household-list": Rule(read=ROWS, write=PERSONAL),
     "v1:household-detail": scoped(PERSONAL, PERSONAL, "patch", pk="household"),
-    "v1:project-list": Rule(read=SIGNED_IN),
-    "v1:project-detail": scoped(PROGRESS, pk="project"),
+    # Projects and targets: administrators and programme managers write (accounts.selectors.can_manage_projects).
+    "v1:project-list": Rule(read=SIGNED_IN, write=MANAGERS),
+    "v1:project-detail": scoped(PROGRESS, MANAGERS, "patch", pk="project"),
+    "v1:target-list": Rule(read=SIGNED_IN, write=MANAGERS),
+    "v1:target-detail": scoped(PROGRESS, MANAGERS, "patch", pk="target"),
     "v1:project-progress": scoped(PROGRESS, pk="project"),
     "v1:distribution-list": Rule(read=SIGNED_IN, write=PLANNERS),
     "v1:distribution-detail": scoped(SIGNED_IN, PLANNERS, "patch", pk="distribution"),
@@ -280,6 +285,7 @@ class World:
             "site": household.site_id,
             "review": review.pk,
             "report": report.pk,
+            "target": (project.targets.first() or factories.target(project)).pk,
         }
 
     @staticmethod
