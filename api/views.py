@@ -245,6 +245,8 @@ class HouseholdViewSet(
 
 @extend_schema_view(
     create=extend_schema(
+        description="Record a receipt: a household's kit in a distribution. The same `client_uuid` again "
+        "answers 200 with the stored receipt (a device's retry), never a second receipt.",
         request=api.ReceiptCreateSerializer,
         responses={
             201: OpenApiResponse(api.ReceiptSerializer, description="Recorded."),
@@ -300,6 +302,7 @@ class ReceiptViewSet(ChangeFeedMixin, PartnerApiMixin, mixins.CreateModelMixin, 
     @extend_schema(request=api.VoidSerializer, responses={200: api.ReceiptSerializer})
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
+        """Void a receipt with a reason: it stays, marked voided, and no longer counts."""
         receipt = self.get_object()
         self._check_may_record()
         serializer = api.VoidSerializer(data=request.data)
