@@ -40,8 +40,8 @@ from api.pagination import MAX_PAGE_SIZE, KeysetPagination
 FEED_PARAMETER = "changed_after"
 FEED_HELP = (
     "Included: the change feed of rows created or changed (edited, voided, moved by a merge, merged, "
-    "anonymised) on or after this instant, ordered by `changed_at` then `id`, each in its current state. Resume with the "
-    "greatest `changed_at` you applied. Only settled changes are served (see the README, Change feed)."
+    "anonymised) on or after this instant, ordered by `changed_at` then `id`, each in its current state. "
+    "Resume with the greatest `changed_at` you applied. Only settled changes are served (see the README, Change feed)."
 )
 
 
