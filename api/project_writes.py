@@ -19,11 +19,10 @@ from sites.models import AdminArea
 class ProjectWriteSerializer(StrictModelSerializer):
     """A project to create or change; organisations by name, areas by P-code. Lists given replace."""
 
-    donor = serializers.SlugRelatedField(slug_field="name", queryset=Organisation.objects.all())
-    lead_organisation = serializers.SlugRelatedField(slug_field="name", queryset=Organisation.objects.all())
-    implementing_partners = serializers.SlugRelatedField(
-        slug_field="name", queryset=Organisation.objects.all(), many=True, required=False
-    )
+    # CodeField: a name holding a NUL character is an invalid name, not a database error.
+    donor = CodeField(slug_field="name", queryset=Organisation.objects.all())
+    lead_organisation = CodeField(slug_field="name", queryset=Organisation.objects.all())
+    implementing_partners = CodeField(slug_field="name", queryset=Organisation.objects.all(), many=True, required=False)
     admin_areas = CodeField(slug_field="pcode", queryset=AdminArea.objects.all(), many=True, required=False)
 
     class Meta:
