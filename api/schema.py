@@ -78,8 +78,8 @@ class ApiAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["409", "415", "422"]
-        if self.method in ("PUT", "PATCH"):
-            codes += ["412"]
+        if self.method in ("PUT", "PATCH") and getattr(self.view, "honours_if_match", False):
+            codes += ["412"]  # only where If-Match is compared (api/etags.py): a status it can answer
         return codes
 
     def _is_public(self) -> bool:

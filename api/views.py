@@ -187,6 +187,7 @@ class HouseholdViewSet(
     """Households in your scope. Personal fields only for roles that may see personal data."""
 
     permission_classes = ROW_PERMISSIONS
+    honours_if_match = True  # PATCH compares If-Match (api/schema.py documents 412 here only)
 
     filterset_class = filters.HouseholdFilter
     filter_backends = [DjangoFilterBackend, OrderingFilter]

@@ -61,3 +61,10 @@ def test_date_ranges_are_documented_half_open_everywhere(schema):
                 expected = "Included" if parameter["name"].endswith("_after") else "Excluded"
                 assert parameter.get("description", "").startswith(expected), (_path, parameter)
     assert seen >= 8
+
+
+def test_412_is_documented_only_where_if_match_is_compared(schema):
+    documented = {
+        f"{method.upper()} {path}" for method, path, operation in _operations(schema) if "412" in operation["responses"]
+    }
+    assert documented == {"PATCH /api/v1/households/{id}/"}
