@@ -192,6 +192,28 @@ def can_plan_distributions(user: User) -> bool:
     return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)
 
 
+def can_manage_sites(user: User) -> bool:
+    """Create and change sites: administrators, programme managers, and partner systems (a registration
+    system pushes its CCCM/DTM site list). Outside administrators, only in areas their projects cover:
+    a new site must be one they can see (sites.services.create_site checks it with visible_sites)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role in (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)
+
+
+def can_manage_projects(user: User) -> bool:
+    """Create and change projects, their targets and target periods: administrators and programme managers
+    (within the projects they are assigned; a manager's new project is assigned to it)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role == Role.PROGRAMME_MANAGER
+
+
+def can_manage_admin_areas(user: User) -> bool:
+    """Create and rename administrative areas (reference data every account reads): administrators only."""
+    return not _is_anonymous(user) and user.is_administrator
+
+
 def can_import_households(user: User) -> bool:
     """Registration lists: programme managers, and field officers for their own sites (imports are scoped by site)."""
     if _is_anonymous(user):

@@ -1,4 +1,4 @@
-"""What every partner-API view shares: JSON only, throttles, Idempotency-Key on POST."""
+"""What every partner-API view shares: JSON only, throttles, Idempotency-Key on POST, known parameters."""
 
 import contextlib
 
@@ -8,6 +8,7 @@ from rest_framework.renderers import JSONRenderer
 
 from api import idempotency
 from api.models import IdempotencyRecord
+from api.parameters import check_query_parameters
 from api.throttling import AnonymousRateThrottle, PartnerRateThrottle
 
 
@@ -34,6 +35,7 @@ class PartnerApiMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        check_query_parameters(request, self)  # an unknown parameter is a 400, not every row (api/parameters.py)
         self._idempotency_record = self._idempotency_claim = idempotency.begin(request)
 
     def handle_exception(self, exc):

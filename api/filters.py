@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from accounts import selectors as scope
+from api.changes import FEED_HELP
 from beneficiaries import codes
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, Household
 from beneficiaries.selectors import search_q
@@ -60,6 +61,30 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+# One date-range convention for the whole API (issue 18; README "Dates and ranges"): `<x>_after` and
+# `<x>_before` bound an instant half-open, `[after, before)`: `_after` is included, `_before` is not, so
+# consecutive pulls (`received_after` = the previous `received_before`) neither miss nor repeat a row. A
+# date alone means 00:00 at the start of that day (server time zone, UTC by default): `received_before=
+# 2024-07-17` stops before 17 July, on the receipts list and on the 3W export alike. Whole periods of
+# calendar days, both ends included, are named `start`/`end` or `period_start`/`period_end` instead.
+AFTER_HELP = (
+    "Included: on or after this instant (ISO 8601; a date alone means 00:00 that day). Ranges are [after, before)."
+)
+BEFORE_HELP = (
+    "Excluded: strictly before this instant (ISO 8601; a date alone means 00:00 that day, so that day is not included)."
+)
+
+
+def after_filter(field_name: str) -> UtcIsoDateTimeFilter:
+    """The `<x>_after` bound of the API's one date-range convention: `field_name >= value`."""
+    return UtcIsoDateTimeFilter(field_name=field_name, lookup_expr="gte", help_text=AFTER_HELP)
+
+
+def before_filter(field_name: str) -> UtcIsoDateTimeFilter:
+    """The `<x>_before` bound of the API's one date-range convention: `field_name < value`."""
+    return UtcIsoDateTimeFilter(field_name=field_name, lookup_expr="lt", help_text=BEFORE_HELP)
 
 
 class ChoiceOfFilter(django_filters.ModelChoiceFilter):
@@ -138,14 +163,15 @@ class HouseholdFilter(django_filters.FilterSet):
         method="filter_vulnerability",
         help_text="Households with this vulnerability flag.",
     )
-    registered_after = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__gte")
-    registered_before = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__lte")
+    registered_after = after_filter("registered_at")
+    registered_before = before_filter("registered_at")
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=100,
         help_text="Registration code (any typed form, or its start), name (accents and case ignored) or phone.",
     )
     is_active = django_filters.BooleanFilter()
+    changed_after = UtcIsoDateTimeFilter(field_name="changed_at", lookup_expr="gte", help_text=FEED_HELP)
 
     class Meta:
         model = Household
@@ -172,8 +198,14 @@ class DistributionFilter(django_filters.FilterSet):
     project = ChoiceOfFilter(queryset=_projects_of, to_field_name="code", help_text="Project code.")
     site = ChoiceOfFilter(queryset=_sites_of, to_field_name="code", help_text="Site code.")
     status = django_filters.MultipleChoiceFilter(choices=Distribution.Status.choices)
-    starts_after = django_filters.DateFilter(field_name="planned_start", lookup_expr="gte")
-    ends_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte")
+    # Planned dates are calendar days; the bounds keep the API's convention: `starts_after` included,
+    # `ends_before` excluded (a distribution ending on that day is not before it).
+    starts_after = django_filters.DateFilter(
+        field_name="planned_start", lookup_expr="gte", help_text="Included: planned to start on or after this day."
+    )
+    ends_before = django_filters.DateFilter(
+        field_name="planned_end", lookup_expr="lt", help_text="Excluded: planned to end strictly before this day."
+    )
 
     class Meta:
         model = Distribution
@@ -194,9 +226,10 @@ class ReceiptFilter(django_filters.FilterSet):
     household = django_filters.CharFilter(
         method="filter_household", max_length=40, help_text="Registration code, any typed form."
     )
-    received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = after_filter("received_at")
+    received_before = before_filter("received_at")
     voided = django_filters.BooleanFilter(field_name="voided_at", lookup_expr="isnull", exclude=True)
+    changed_after = UtcIsoDateTimeFilter(field_name="changed_at", lookup_expr="gte", help_text=FEED_HELP)
 
     class Meta:
         model = Receipt

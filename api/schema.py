@@ -1,6 +1,7 @@
 """OpenAPI: every operation documents its error responses (problem details) and its headers."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
@@ -47,15 +48,38 @@ _DESCRIPTIONS = {
 }
 
 
+# A viewset's docstring describes its list; drf-spectacular gave it to every operation without a docstring of
+# its own, so POST /receipts/ read "Receipts in your scope, newest first" (issue 18). Those operations get
+# their own sentence, from the model's name; tests/api/test_schema_exact.py checks each is its own.
+ACTION_DESCRIPTIONS = {
+    "retrieve": "One {name} in your scope, by its identifier.",
+    "create": "Create a {name}.",
+    "partial_update": "Change a {name}: only the fields given change.",
+    "update": "Replace a {name}.",
+    "destroy": "Delete a {name}.",
+}
+
+
 class ApiAutoSchema(AutoSchema):
+    def get_description(self) -> str:
+        description = super().get_description()
+        action = getattr(self.view, "action", None)
+        if action not in ACTION_DESCRIPTIONS or description != get_doc(self.view.__class__):
+            return description
+        try:
+            name = self.view.get_queryset().model._meta.verbose_name
+        except Exception:
+            return description
+        return ACTION_DESCRIPTIONS[action].format(name=name)
+
     def _error_codes(self) -> list[str]:
         codes = ["400", "404", "406", "429"]
         if not self._is_public():
             codes += ["401", "403"]
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["409", "415", "422"]
-        if self.method in ("PUT", "PATCH"):
-            codes += ["412"]
+        if self.method in ("PUT", "PATCH") and getattr(self.view, "honours_if_match", False):
+            codes += ["412"]  # only where If-Match is compared (api/etags.py): a status it can answer
         return codes
 
     def _is_public(self) -> bool:

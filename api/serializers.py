@@ -240,8 +240,10 @@ class HouseholdSummarySerializer(serializers.ModelSerializer):
             "head_sex",
             *FIGURE_FIELDS,
             "is_active",
+            "merged_into",
             "registered_at",
             "updated_at",
+            "changed_at",
         ]
 
 
@@ -328,6 +330,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "is_voided",
             "voided_at",
             "void_reason",
+            "changed_at",
         ]
 
     def _personal(self) -> bool:

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from api import exports, imports, progress, reports, views
+from api import exports, imports, progress, project_writes, reports, site_writes, views
 from api.base import PartnerApiMixin
 from api.problems import not_found
 
@@ -22,11 +22,12 @@ class Router(DefaultRouter):
 DOCS_CSP = {"style-src": ["'unsafe-inline'"]}
 
 router = Router()
-router.register("admin-areas", views.AdminAreaViewSet, basename="admin-area")
-router.register("sites", views.SiteViewSet, basename="site")
+router.register("admin-areas", site_writes.AdminAreaViewSet, basename="admin-area")
+router.register("sites", site_writes.SiteViewSet, basename="site")
 router.register("households", views.HouseholdViewSet, basename="household")
 router.register("kit-types", views.KitTypeViewSet, basename="kit-type")
-router.register("projects", views.ProjectViewSet, basename="project")
+router.register("projects", project_writes.ProjectViewSet, basename="project")
+router.register("targets", project_writes.TargetViewSet, basename="target")
 router.register("distributions", views.DistributionViewSet, basename="distribution")
 router.register("receipts", views.ReceiptViewSet, basename="receipt")
 

@@ -19,6 +19,7 @@ from accounts import selectors as scope
 from api import filters, pagination, selectors
 from api import serializers as api
 from api.base import PartnerApiMixin
+from api.changes import ChangeFeedMixin
 from api.etags import check_if_match, etag_for
 from api.problems import ApiProblem
 from api.receipts import record_bulk, record_one
@@ -181,11 +182,12 @@ _ETAG_HEADER = {"ETag": {"description": "The version of this household, for If-M
     ),
 )
 class HouseholdViewSet(
-    PartnerApiMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ChangeFeedMixin, PartnerApiMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """Households in your scope. Personal fields only for roles that may see personal data."""
 
     permission_classes = ROW_PERMISSIONS
+    honours_if_match = True  # PATCH compares If-Match (api/schema.py documents 412 here only)
 
     filterset_class = filters.HouseholdFilter
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -244,6 +246,8 @@ class HouseholdViewSet(
 
 @extend_schema_view(
     create=extend_schema(
+        description="Record a receipt: a household's kit in a distribution. The same `client_uuid` again "
+        "answers 200 with the stored receipt (a device's retry), never a second receipt.",
         request=api.ReceiptCreateSerializer,
         responses={
             201: OpenApiResponse(api.ReceiptSerializer, description="Recorded."),
@@ -251,7 +255,7 @@ class HouseholdViewSet(
         },
     ),
 )
-class ReceiptViewSet(PartnerApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReceiptViewSet(ChangeFeedMixin, PartnerApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Receipts in your scope, newest first. Never deleted: voided with a reason."""
 
     permission_classes = ROW_PERMISSIONS
@@ -299,6 +303,7 @@ class ReceiptViewSet(PartnerApiMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     @extend_schema(request=api.VoidSerializer, responses={200: api.ReceiptSerializer})
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
+        """Void a receipt with a reason: it stays, marked voided, and no longer counts."""
         receipt = self.get_object()
         self._check_may_record()
         serializer = api.VoidSerializer(data=request.data)

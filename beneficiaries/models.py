@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditedRecords
@@ -181,9 +183,13 @@ class Household(HouseholdFigures):
     )
     # Retention (projects/retention.py): when the personal data was removed; figures and receipts stay.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    # The partner API's change feed (api/changes.py): set by a database trigger on every insert and update, in
+    # the transaction of the change (edits, merges, anonymisation, bulk imports alike). Not `updated_at`: that
+    # one is the application server's clock and skipped by queryset updates.
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_default=Now(), editable=False)
     # The audit trail; match keys are derived from the audited fields, and blanked with them.
     history = AuditedRecords(
-        excluded_fields=["head_name_key", "head_name_skeleton", "phone_key", "id_document_key"],
+        excluded_fields=["head_name_key", "head_name_skeleton", "phone_key", "id_document_key", "changed_at"],
     )
 
     class Meta:
@@ -212,6 +218,7 @@ class Household(HouseholdFigures):
             models.Index(fields=["head_name_skeleton", "head_birth_year", "site"], name="household_skeleton_site_idx"),
             models.Index(fields=["phone_key"], name="household_phone_key_idx"),
             models.Index(fields=["id_document_key"], name="household_id_document_key_idx"),
+            models.Index(fields=["changed_at", "id"], name="household_changed_idx"),  # the change feed
         ]
 
     def __str__(self) -> str:

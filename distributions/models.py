@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -176,7 +177,11 @@ class Receipt(HouseholdFigures):
     void_reason = models.CharField(_("void reason"), max_length=500, blank=True)
     # Synced after its distribution closed, though received while it was open (a phone offline).
     late_sync = models.BooleanField(_("late sync"), default=False, db_default=False)
-    history = AuditedRecords()
+    # The partner API's change feed (api/changes.py): set by a database trigger on every insert and update
+    # (migration 0020), in the transaction of the change, whatever wrote it (services, bulk COPY, merges,
+    # anonymisation, a raw UPDATE). The Python default only fills COPY's column; the trigger overwrites it.
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_default=Now(), editable=False)
+    history = AuditedRecords(excluded_fields=["changed_at"])
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -212,6 +217,7 @@ class Receipt(HouseholdFigures):
             # A distribution's receipts newest first (the API's list by id or by received_at): read backwards.
             models.Index(fields=["distribution", "id"], name="receipt_dist_id_idx"),
             models.Index(fields=["distribution", "received_at", "id"], name="receipt_dist_received_idx"),
+            models.Index(fields=["changed_at", "id"], name="receipt_changed_idx"),  # the change feed
         ]
 
     def __str__(self) -> str:

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from distributions.progress.filters import ProgressFilter
 from projects import report_jobs
-from projects.models import ProgressReport, Project
-from projects.selectors import project_areas, project_kit_types, visible_project_sites
+from projects.models import ProgressReport, Project, Target, TargetPeriod
+from projects.selectors import project_areas, project_kit_types
 from sites.models import Site
 
 logger = logging.getLogger(__name__)
@@ -121,3 +121,124 @@ def request_monthly_reports(today: datetime.date | None = None) -> list[Progress
         request_report(project=project, requested_by=None, period_start=start, period_end=end, scheduled=True)
         for project in projects
     ]
+
+
+# --- the partner API's writes on projects and targets (issue 18) -----------------------------------------------
+
+PROJECT_FIELDS = (
+    "code",
+    "title",
+    "title_fr",
+    "title_ar",
+    "donor",
+    "lead_organisation",
+    "start_date",
+    "end_date",
+    "status",
+    "retention_months",
+)
+TARGET_FIELDS = ("indicator", "kit_type", "kit_category", "admin_area", "target_value")
+
+
+def _checked(instance, exclude=None) -> None:
+    """Model validation (fields, uniqueness, constraints) as a ValidationError by field: a 400, never a 500."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+
+
+def _unknown(fields: dict, known: tuple[str, ...]) -> None:
+    unknown = sorted(set(fields) - set(known))
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+
+
+@transaction.atomic
+def create_project(*, created_by: User | None, admin_areas=(), implementing_partners=(), **fields) -> Project:
+    """A new project (PROJECT_FIELDS; donor and lead organisation as Organisations; its areas and partners).
+    A creator who is not an administrator is assigned to it, so it is in the creator's scope. Raises
+    ValidationError by field (a code in use, an end before the start)."""
+    _unknown(fields, PROJECT_FIELDS)
+    project = Project(**fields)
+    _checked(project)
+    project.save()
+    project.admin_areas.set(admin_areas)
+    project.implementing_partners.set(implementing_partners)
+    if created_by is not None and not created_by.is_administrator:
+        created_by.assigned_projects.add(project)
+    return project
+
+
+@transaction.atomic
+def update_project(
+    project: Project, *, updated_by: User | None, admin_areas=None, implementing_partners=None, **changes
+) -> Project:
+    """Change a project's PROJECT_FIELDS; `admin_areas` and `implementing_partners`, when given, replace them."""
+    _unknown(changes, PROJECT_FIELDS)
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _checked(locked)
+    locked.save()
+    if admin_areas is not None:
+        locked.admin_areas.set(admin_areas)
+    if implementing_partners is not None:
+        locked.implementing_partners.set(implementing_partners)
+    return locked
+
+
+def _save_periods(target: Target, periods: list[dict]) -> None:
+    """Replace a target's periods; each within the project's dates, none overlapping. Raises ValidationError
+    with `periods.<index>.<field>` names."""
+    errors: dict[str, list[str]] = {}
+    project = target.project
+    ordered = sorted(enumerate(periods), key=lambda pair: pair[1].get("period_start") or datetime.date.min)
+    previous_end = None
+    for index, period in ordered:
+        start, end = period.get("period_start"), period.get("period_end")
+        if start and end and end < start:
+            errors[f"periods.{index}.period_end"] = [_("The period ends before it starts.")]
+        if start and end and (start < project.start_date or end > project.end_date):
+            errors[f"periods.{index}.period_start"] = [_("A period lies within the project's dates.")]
+        if previous_end and start and start <= previous_end:
+            errors[f"periods.{index}.period_start"] = [_("Periods may not overlap.")]
+        previous_end = end
+    if errors:
+        raise ValidationError(errors)
+    TargetPeriod.objects.filter(target=target).delete()
+    for index, period in enumerate(periods):
+        row = TargetPeriod(target=target, **period)
+        try:
+            row.full_clean(exclude=["target"])
+        except ValidationError as error:
+            raise ValidationError(
+                {f"periods.{index}.{name}": messages for name, messages in error.message_dict.items()}
+            ) from None
+        row.save()
+
+
+@transaction.atomic
+def create_target(*, project: Project, created_by: User | None, periods=None, **fields) -> Target:
+    """A target of a project (TARGET_FIELDS) with its periods (`period_start`, `period_end`, `target_value`).
+    Raises ValidationError by field."""
+    _unknown(fields, TARGET_FIELDS)
+    target = Target(project=project, **fields)
+    _checked(target)
+    target.save()
+    _save_periods(target, periods or [])
+    return target
+
+
+@transaction.atomic
+def update_target(target: Target, *, updated_by: User | None, periods=None, **changes) -> Target:
+    """Change a target's TARGET_FIELDS; `periods`, when given, replace its periods. Its project is fixed."""
+    _unknown(changes, TARGET_FIELDS)
+    locked = Target.objects.select_for_update().select_related("project").get(pk=target.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _checked(locked)
+    locked.save()
+    if periods is not None:
+        _save_periods(locked, periods)
+    return locked

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditedRecords
+
 
 class AdminArea(models.Model):
     """An administrative area keyed by its OCHA P-code (level 0 is the country)."""
@@ -23,6 +25,7 @@ class AdminArea(models.Model):
     )
     country_code = models.CharField(_("country (ISO 3166 alpha-3)"), max_length=3)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    history = AuditedRecords()  # written through the partner API and /admin/ (issue 18)
 
     class Meta:
         ordering = ["pcode"]
@@ -103,6 +106,7 @@ class Site(models.Model):
     population_as_of = models.DateField(_("population figures as of"), null=True, blank=True)
     # IANA name (e.g. "Africa/Bamako"); blank: its country's (COUNTRY_TIME_ZONES), else the server's.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    history = AuditedRecords()  # written through the partner API and /admin/ (issue 18)
 
     class Meta:
         ordering = ["name"]

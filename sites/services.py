@@ -1,4 +1,4 @@
-"""Writes on administrative areas and sites."""
+"""Writes on administrative areas and sites: the OCHA P-code import, and the partner API's writes."""
 
 import csv
 import datetime
@@ -6,9 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from sites.models import AdminArea
+from accounts import selectors as scope
+from accounts.models import User
+from sites.models import AdminArea, Site
 
 
 @dataclass
@@ -68,3 +72,110 @@ def import_pcodes(path: Path, countries: Iterable[str] | None = None) -> PcodeIm
         else:
             result.unchanged += 1
     return result
+
+
+# --- the partner API's writes (issue 18): a registration system pushes its sites, administrators areas ---------
+
+SITE_FIELDS = (
+    "code",
+    "name",
+    "site_type",
+    "admin_area",
+    "latitude",
+    "longitude",
+    "status",
+    "population_households",
+    "population_individuals",
+    "population_as_of",
+    "time_zone",
+)
+# Fixed once created: the code is the partners' key (CCCM/DTM site code), and the area decides who sees the
+# site and froze the regions of its receipts; administrators change them in /admin/.
+SITE_FIXED = ("code", "admin_area")
+AREA_FIELDS = ("pcode", "name", "level", "parent", "country_code", "valid_from")
+AREA_FIXED = ("pcode", "level", "parent", "country_code")  # sites derive their regions from them
+
+
+def _checked(instance) -> None:
+    """Model validation (fields, uniqueness, constraints) as a ValidationError by field: a 400, never a 500."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+
+
+@transaction.atomic
+def create_site(*, created_by: User | None, **fields) -> Site:
+    """A new site (SITE_FIELDS; `admin_area` an AdminArea). Raises ValidationError by field: unknown or invalid
+    fields, a code in use, and, for a user who is not an administrator, an area outside its projects' scope
+    (the site must be one it can see: accounts.selectors.visible_sites)."""
+    unknown = sorted(set(fields) - set(SITE_FIELDS))
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+    site = Site(**fields)
+    _checked(site)
+    site.save()
+    if created_by is not None and not scope.visible_sites(created_by).filter(pk=site.pk).exists():
+        raise ValidationError({"admin_area": [_("This area is outside the areas of your projects.")]})
+    return site
+
+
+@transaction.atomic
+def update_site(site: Site, *, updated_by: User | None, **changes) -> Site:
+    """Change a site's SITE_FIELDS but SITE_FIXED. Raises ValidationError by field."""
+    editable = tuple(name for name in SITE_FIELDS if name not in SITE_FIXED)
+    unknown = sorted(set(changes) - set(SITE_FIELDS))
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+    fixed = [name for name in SITE_FIXED if name in changes and changes[name] != getattr(site, name)]
+    if fixed:
+        raise ValidationError({name: [_("This cannot change once the site exists.")] for name in fixed})
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    for name in editable:
+        if name in changes:
+            setattr(locked, name, changes[name])
+    _checked(locked)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def create_admin_area(**fields) -> AdminArea:
+    """A new administrative area (AREA_FIELDS; `parent` an AdminArea or None). Below the country, the parent is
+    one level up and the country code is the parent's. Raises ValidationError by field."""
+    unknown = sorted(set(fields) - set(AREA_FIELDS))
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+    area = AdminArea(**fields)
+    parent = fields.get("parent")
+    errors: dict[str, list[str]] = {}
+    if parent is not None and area.level is not None and parent.level != area.level - 1:
+        errors["parent"] = [_("The parent must be one level up.")]
+    if parent is not None and fields.get("country_code") not in (None, parent.country_code):
+        errors["country_code"] = [_("An area is in its parent's country.")]
+    if parent is not None:
+        area.country_code = parent.country_code
+    if errors:
+        raise ValidationError(errors)
+    _checked(area)
+    area.save()
+    return area
+
+
+@transaction.atomic
+def update_admin_area(area: AdminArea, **changes) -> AdminArea:
+    """Change an area's name or valid-from date (AREA_FIXED cannot change: sites derive their regions from
+    them). Raises ValidationError by field."""
+    unknown = sorted(set(changes) - set(AREA_FIELDS))
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
+    fixed = [name for name in AREA_FIXED if name in changes and changes[name] != getattr(area, name)]
+    if fixed:
+        raise ValidationError({name: [_("This cannot change once the area exists.")] for name in fixed})
+    locked = AdminArea.objects.select_for_update().get(pk=area.pk)
+    for name in ("name", "valid_from"):
+        if name in changes:
+            setattr(locked, name, changes[name])
+    _checked(locked)
+    locked.save()
+    return locked

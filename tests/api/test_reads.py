@@ -105,7 +105,11 @@ def test_household_filters(officer_api, mopti):
     assert ids("search=diallo") == {disabled.pk}
     assert ids(f"search={idp.registration_code.lower()}") == {idp.pk}
     today = timezone.localdate()
-    assert ids(f"registered_after={today}&registered_before={today}") == {idp.pk, host.pk, disabled.pk}
+    assert ids(f"registered_after={today}&registered_before={today + datetime.timedelta(days=1)}") == {
+        idp.pk,
+        host.pk,
+        disabled.pk,
+    }
     assert ids(f"registered_after={today + datetime.timedelta(days=1)}") == set()
 
 

@@ -112,6 +112,7 @@ class World:
             "site": household.site_id,
             "review": review.pk,
             "report": report.pk,
+            "target": (project.targets.first() or factories.target(project)).pk,
         }
 
     @staticmethod

@@ -78,7 +78,7 @@ def test_progress_api_withholds_takouti_for_donor_and_partner(demo):
 
 def test_3w_export_withholds_the_same_day(demo):
     lines = api_as("donor").get(
-        "/api/v1/exports/3w.csv", {"received_after": "2024-07-17", "received_before": "2024-07-17"}
+        "/api/v1/exports/3w.csv", {"received_after": "2024-07-17", "received_before": "2024-07-18"}
     )
     text = b"".join(lines.streaming_content).decode("utf-8-sig")
     rows = [row for row in csv.reader(io.StringIO(text)) if any("Takouti" in cell for cell in row)]
