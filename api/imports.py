@@ -147,8 +147,11 @@ class ImportListView(PartnerApiMixin, APIView):
 
 
 class ImportDetailView(PartnerApiMixin, APIView):
+    query_parameters = ()  # reads none: any parameter is a 400 (api/parameters.py)
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
+        """One import job of the caller's: its status, counts and each row's outcome (the first rows)."""
         job = get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
         return Response(job_body(request, job, with_rows=True))
 
@@ -156,6 +159,7 @@ class ImportDetailView(PartnerApiMixin, APIView):
 class ImportStartView(PartnerApiMixin, APIView):
     @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
+        """Import a checked job's valid rows (202: a worker imports them; poll the job for its outcome)."""
         job = get_object_or_404(selectors.visible_import_jobs(_importer(request)), pk=pk)
         with transaction.atomic():
             job = jobs.start_import(job)

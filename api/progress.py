@@ -32,6 +32,8 @@ FILTER_PARAMETERS = [
 class ProjectProgressView(PartnerApiMixin, APIView):
     """Progress against targets: the figures of the project's dashboard, with the same filters."""
 
+    query_parameters = ProgressFilterForm  # its fields are the names known; any other is a 400
+
     @extend_schema(parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         project = visible_dashboard_project(request.user, pk)

@@ -71,13 +71,17 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportListView(PartnerApiMixin, APIView):
     """Donor progress reports: ask for one (202, built by a worker) or list the latest ones."""
 
+    query_parameters = ()  # the list reads none: any parameter is a 400 (api/parameters.py)
+
     @extend_schema(responses=ReportSerializer(many=True))
     def get(self, request):
+        """The latest 100 reports of the projects the caller may see, newest first, with their download links."""
         reports = visible_reports(request.user)[:100]
         return Response(ReportSerializer(reports, many=True, context={"request": request}).data)
 
     @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
     def post(self, request):
+        """Ask for a report of a project and period (202: a worker builds it; its `url` shows when it is done)."""
         if not can_request_reports(request.user):
             raise PermissionDenied("Only programme managers and administrators ask for reports.")
         incoming = ReportRequestSerializer(data=request.data)
@@ -101,8 +105,11 @@ class ReportListView(PartnerApiMixin, APIView):
 
 
 class ReportDetailView(PartnerApiMixin, APIView):
+    query_parameters = ()  # reads none: any parameter is a 400 (api/parameters.py)
+
     @extend_schema(responses=ReportSerializer)
     def get(self, request, pk: int):
+        """One report: its status, period, filters and the links of the files the caller may download."""
         report = get_object_or_404(visible_reports(request.user), pk=pk)
         return Response(ReportSerializer(report, context={"request": request}).data)
 
@@ -116,6 +123,8 @@ BOM_PARAMETER = OpenApiParameter(
 
 
 class ReportDownloadView(PartnerApiMixin, APIView):
+    query_parameters = ()  # `bom` only, known everywhere (api/parameters.py)
+
     @extend_schema(
         operation_id="reports_download",
         parameters=[BOM_PARAMETER],

@@ -17,7 +17,7 @@ from accounts.models import User
 from distributions.progress.filters import ProgressFilter
 from projects import report_jobs
 from projects.models import ProgressReport, Project, Target, TargetPeriod
-from projects.selectors import project_areas, project_kit_types
+from projects.selectors import project_areas, project_kit_types, visible_project_sites
 from sites.models import Site
 
 logger = logging.getLogger(__name__)
@@ -47,8 +47,8 @@ def _validate_request(project: Project, period_start, period_end, filters: dict,
             # Named as in the request body: {"filters": {"area": …}} -> "filters.area".
             errors.update((f"filters.{name}", messages) for name, messages in error.message_dict.items())
         else:
-            visible_project_sites = Site.objects.filter(distributions__project=project)
-            sites = visible_project_sites(user, project) if user else visible_project_sites
+            project_sites = Site.objects.filter(distributions__project=project)
+            sites = visible_project_sites(user, project) if user else project_sites
             for name, value, choices in (
                 ("area", chosen.area_id, project_areas(project)),
                 ("site", chosen.site_id, sites),
