@@ -76,7 +76,7 @@ def test_3w_small_rows_withhold_every_group_for_a_donor(demo):
     donor = factories.user(Role.DONOR_VIEWER, projects=[demo], username="donor-15")
     text = b"".join(
         client_for(donor)
-        .get("/api/v1/exports/3w.csv?bom=0&received_after=2024-07-17&received_before=2024-07-17")
+        .get("/api/v1/exports/3w.csv?bom=0&received_after=2024-07-17&received_before=2024-07-18")
         .streaming_content
     )
     rows = _hxl_rows(text)

@@ -327,6 +327,8 @@ ALLOWED_DELETES = {
     "projects/report_jobs.py": 1,  # a report's previous output files, rebuilt from frozen figures
     # a planned kit type nobody received yet: editing a plan, audited (history '-')
     "distributions/plans.py": 1,
+    # a target's periods replaced when the target is edited through the API, audited (history '-')
+    "projects/services.py": 1,
     # derived figures: reach rows recounted, or all summaries rebuilt, from the receipts
     "distributions/progress/maintain.py": 1,
     "distributions/progress/rebuild.py": 3,
