@@ -11,7 +11,7 @@ from sites.models import Site
 SEARCH_LIMIT = 20
 
 
-def search_households(user: User, site: Site, query: str, limit: int = SEARCH_LIMIT) -> list[Household]:
+def visible_household_matches(user: User, site: Site, query: str, limit: int = SEARCH_LIMIT) -> list[Household]:
     """Households of a site matching a registration code (any typed form), a name or a phone number.
 
     An exact code is tried first: a scanned card finds its household in one indexed look-up.

@@ -21,7 +21,7 @@ from django.views.decorators.http import condition, require_GET, require_POST, r
 
 from accounts.selectors import can_see_progress
 from beneficiaries.models import Household
-from beneficiaries.selectors import search_households, visible_household, visible_households_offline
+from beneficiaries.selectors import visible_household, visible_household_matches, visible_households_offline
 from distributions import selectors
 from distributions.forms import ReceiveForm, VoidForm
 from distributions.models import Distribution, Receipt, VerificationMethod
@@ -70,7 +70,7 @@ def picker(request: HttpRequest) -> HttpResponse:
 def distribution_screen(request: HttpRequest, pk: int) -> HttpResponse:
     distribution = _distribution(request, pk)
     query = request.GET.get("q", "")
-    results = search_households(request.user, distribution.site, query)
+    results = visible_household_matches(request.user, distribution.site, query)
     context = {
         "distribution": distribution,
         "progress": selectors.distribution_progress(distribution),
@@ -89,7 +89,7 @@ def search_results(request: HttpRequest, pk: int) -> HttpResponse:
     """The result list alone, fetched as the officer types."""
     distribution = _distribution(request, pk)
     query = request.GET.get("q", "")
-    results = search_households(request.user, distribution.site, query)
+    results = visible_household_matches(request.user, distribution.site, query)
     context = {
         "distribution": distribution,
         "query": query,
