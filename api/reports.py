@@ -7,8 +7,7 @@ GET  /api/v1/reports/<id>/<format>/        the finished file (csv, json, pdf, xl
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
@@ -20,12 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import PartnerApiMixin
-from config.spreadsheets import skip_bom, wants_bom
 from projects.disclosure import report_formats
 from projects.models import ProgressReport
-from projects.selectors import can_request_reports, visible_dashboard_projects, visible_reports
+from projects.selectors import can_request_reports, visible_dashboard_projects, visible_report_file, visible_reports
 from projects.services import request_report
-from projects.views import CONTENT_TYPES
 
 
 class ReportRequestSerializer(serializers.Serializer):
@@ -133,20 +130,8 @@ class ReportDownloadView(PartnerApiMixin, APIView):
     def get(self, request, pk: int, fmt: str):
         """A report's file: `xlsx`, `pdf`, `csv` (HXL), `xml` (IATI) or `json`. The CSV starts with a UTF-8
         byte-order mark (EF BB BF) so that Excel shows accented and Arabic names; `?bom=0` leaves it out."""
-        report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
-        if fmt not in CONTENT_TYPES or fmt not in report_formats(report.outputs, request.user):
-            raise Http404
         try:
-            bom = wants_bom(request.query_params)
+            file = visible_report_file(request.user, pk, fmt, request.query_params)
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None
-        handle = default_storage.open(report.outputs[fmt], "rb")
-        if fmt == "csv" and not bom:
-            skip_bom(handle)
-        filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=filename,
-            content_type=CONTENT_TYPES[fmt],
-        )
+        return FileResponse(file.handle, as_attachment=True, filename=file.filename, content_type=file.content_type)

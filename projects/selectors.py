@@ -1,15 +1,21 @@
 """Reads on projects for the dashboards, the API and the reports, built on accounts/selectors.py."""
 
 import datetime
+from dataclasses import dataclass
 
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 from accounts.selectors import visible_progress_projects, visible_sites
+from config.spreadsheets import skip_bom, wants_bom
 from distributions.models import DistributionItem
 from distributions.progress.queries import last_day_with_receipts
 from kits.models import KitType
+from projects.disclosure import report_formats
 from projects.models import ProgressReport, Project
 from sites.models import AdminArea, Site
 
@@ -68,3 +74,38 @@ def default_report_period(project: Project, today: datetime.date) -> tuple[datet
     month_start = last.replace(day=1)
     month_end = (month_start + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
     return max(month_start, project.start_date), min(month_end, project.end_date, max(today, last))
+
+
+# The files of a done report, by format.
+CONTENT_TYPES = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xml": "application/xml",
+}
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    handle: File
+    filename: str
+    content_type: str
+
+
+def visible_report_file(user: User, pk: int, fmt: str, params) -> ReportFile:
+    """One file of a done report the user may see, for the dashboard's and the API's downloads alike.
+
+    `fmt` one of CONTENT_TYPES and of the formats the user may download (projects.disclosure.report_formats);
+    `params` the query string: `bom=0` starts a CSV after its UTF-8 byte-order mark. Raises Http404 (no such
+    report for the user, not done, or a format it may not have) and django ValidationError({"bom": [...]}).
+    """
+    report = get_object_or_404(visible_reports(user), pk=pk, status=ProgressReport.Status.DONE)
+    if fmt not in CONTENT_TYPES or fmt not in report_formats(report.outputs, user):
+        raise Http404
+    bom = wants_bom(params)
+    handle = default_storage.open(report.outputs[fmt], "rb")
+    if fmt == "csv" and not bom:
+        skip_bom(handle)
+    filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
+    return ReportFile(handle, filename, CONTENT_TYPES[fmt])

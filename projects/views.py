@@ -5,9 +5,8 @@ from dataclasses import asdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -15,24 +14,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
-from config.spreadsheets import skip_bom, wants_bom
 from projects import charts
 from projects.disclosure import (
     can_see_exact_figures,
     can_see_personal_data,
     disclosed_headline,
     disclosed_progress,
-    report_formats,
     suppressed_marker,
 )
 from projects.forms import ProgressFilterForm, ReportRequestForm
-from projects.models import ProgressReport
 from projects.progress import project_progress
 from projects.selectors import (
     can_request_reports,
     default_report_period,
     visible_dashboard_project,
     visible_dashboard_projects,
+    visible_report_file,
     visible_reports,
 )
 from projects.services import request_report
@@ -209,15 +206,6 @@ def request_project_report(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('dashboard:project', args=[project.pk])}#reports")
 
 
-CONTENT_TYPES = {
-    "json": "application/json",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "xml": "application/xml",
-}
-
-
 @login_required
 @require_safe
 def download_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
@@ -225,15 +213,8 @@ def download_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
     The CSV starts with a UTF-8 byte-order mark for Excel; `?bom=0` leaves it out (config/spreadsheets.py).
     """
-    report = get_object_or_404(visible_reports(request.user), pk=pk, status=ProgressReport.Status.DONE)
-    if fmt not in CONTENT_TYPES or fmt not in report_formats(report.outputs, request.user):
-        raise Http404
     try:
-        bom = wants_bom(request.GET)
+        file = visible_report_file(request.user, pk, fmt, request.GET)
     except ValidationError as error:
         return HttpResponseBadRequest("; ".join(error.message_dict["bom"]), content_type="text/plain")
-    handle = default_storage.open(report.outputs[fmt], "rb")
-    if fmt == "csv" and not bom:
-        skip_bom(handle)
-    filename = f"{report.project.code}-progress-{report.period_start}-{report.period_end}.{fmt}"
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt])
+    return FileResponse(file.handle, as_attachment=True, filename=file.filename, content_type=file.content_type)
