@@ -37,6 +37,18 @@ def default_language():
 
 
 @pytest.fixture
+def eager_celery():
+    """Celery tasks (donor reports, imports) run in this process, even with REDIS_URL set; tests that need a
+    real worker use celery_worker_process instead."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def mopti(db):
     """A small Mopti operation: project, site, shelter and NFI kits, an open distribution, an officer."""
     identity.ensure_generic_document_types()  # stored by a migration, gone after a flushing test

@@ -33,16 +33,6 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def _no_formula_in(workbook) -> list:
     """Every cell of every sheet: (sheet, coordinate, value) of those a spreadsheet would evaluate."""
     return [

@@ -11,14 +11,8 @@ from projects.services import request_report
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    """Reports are built in this process even with REDIS_URL set."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+def _eager(eager_celery):
+    """Reports are built in this process even with REDIS_URL set (tests/conftest.py)."""
 
 
 @pytest.fixture

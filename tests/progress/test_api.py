@@ -10,15 +10,9 @@ from projects.models import ProgressReport, Project
 
 
 @pytest.fixture(autouse=True)
-def eager_celery_and_media(tmp_path, settings):
-    from config.celery import app
-
+def eager_celery_and_media(eager_celery, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     cache.clear()  # throttle counters
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -23,14 +23,7 @@ KITS = Target.Indicator.KITS_DISTRIBUTED
 HOUSEHOLDS = Target.Indicator.HOUSEHOLDS_REACHED
 
 
-@pytest.fixture(autouse=True)
-def eager_celery():
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+pytestmark = pytest.mark.usefixtures("eager_celery")
 
 
 @pytest.fixture

@@ -19,16 +19,7 @@ from projects.report_jobs import build_report, sweep_stale_reports
 from projects.reports import iati
 from projects.services import request_monthly_reports, request_report
 
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    """These tests run the task in-process even with REDIS_URL set; test_report_worker.py uses real workers."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+pytestmark = pytest.mark.usefixtures("eager_celery")
 
 
 @pytest.fixture
