@@ -59,7 +59,7 @@ def _reach_rebuild_sql() -> str:
         "kits_kittype",
     )
     figures = ", ".join(f"r.{name}" for name in FIGURE_FIELDS)
-    # scopes.rank_of_receipt's order, on the receipts' columns (the ORM cannot name INSERT … SELECT columns).
+    # scopes.RECEIPT_ORDER on the receipts' columns (the ORM cannot name INSERT … SELECT columns).
     order = ", ".join(f"r.{'id' if name == 'pk' else name}" for name in RECEIPT_ORDER)
     # Only table and column names from the models are interpolated; there is no user input.
     return f"""

@@ -25,8 +25,8 @@ from distributions.models import REACH_FIGURES, REACH_SCOPES, ReachSummary
 #
 # Receipts are ordered by RECEIPT_ORDER; a household's reach rows (each the first receipt of a kit type)
 # by FIRST_RECEIPT_ORDER, the same two columns as stored on the row. `earliest` takes the first of one
-# household's rows in Python (the maintained path); `rank_of_reach_row` and `rank_of_receipt` number them
-# in SQL (rank 1 is the first), for the rebuild and for queries over many households.
+# household's rows in Python (the maintained path); `rank_of_reach_row` numbers reach rows in SQL (rank 1 is
+# the first) for the rebuild and the queries; the rebuild numbers receipts by RECEIPT_ORDER in its SQL.
 
 RECEIPT_ORDER = ("received_at", "pk")
 
@@ -62,29 +62,9 @@ def rank_of_reach_row(*partition: str) -> Window:
     )
 
 
-def rank_of_receipt() -> Window:
-    """ROW_NUMBER of a receipt among its household's receipts of one kit type in one project, first = 1."""
-    return Window(
-        RowNumber(),
-        partition_by=[F("distribution__project_id"), F("household_id"), F("kit_type_id")],
-        order_by=list(RECEIPT_ORDER),
-    )
-
-
 FIGURE_FIELDS = ("household_size", "displacement_status", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
 REACH_SUM_FIELDS = REACH_FIGURES  # the summed columns of ReachSummary
-REACH_ROW_FIELDS = (
-    "received_at",
-    "first_receipt_id",
-    "kit_type_id",
-    "kit_category",
-    "site_id",
-    "admin1_id",
-    "admin2_id",
-    *FIGURE_FIELDS,
-)
-
 REACH_COLUMNS = (
     "project_id",
     "household_id",
