@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "sites",
     "beneficiaries",
     "kits",
+    "stock",
     "projects",
     "distributions",
     "api",
