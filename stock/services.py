@@ -174,6 +174,11 @@ def record_movement(
         existing = StockMovement.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
             return RecordedMovement(existing, created=False)
+    if distribution is not None:
+        # Its status read afresh and locked: a movement and the distribution's completion (which locks the same
+        # row, distributions.plans.update_distribution) are served one after the other, so no kit moves after
+        # the reconciliation was checked. (A model of a higher app, reached through the instance.)
+        distribution = type(distribution).objects.select_for_update().get(pk=distribution.pk)
     fields = {
         "kind": kind,
         "warehouse": warehouse,
