@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Sum
 
+from config.names import in_language
 from distributions.progress.filters import ProgressFilter
 from distributions.progress.queries import kits_by
 from kits.models import KitType
@@ -33,6 +34,11 @@ class PipelineRow:
     handed_out: int
     damaged_or_lost: int  # in warehouses and at sites
     issued: int  # to organisations (institutional handovers)
+
+    @property
+    def local_name(self) -> str:
+        """The kit's name in the active language (config.names)."""
+        return in_language(self, "name")
 
     @property
     def handed_out_share(self) -> float | None:

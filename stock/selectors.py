@@ -5,7 +5,7 @@ Who may see which warehouse or movement is accounts/selectors.py's; these functi
 
 from django.db.models import Sum
 
-from stock.models import DistributionStock, StockBalance, VarianceExplanation
+from stock.models import DistributionStock, MovementKind, StockBalance, StockMovement, VarianceExplanation
 
 PROJECT_STOCK_FIGURES = ("received", "dispatched", "returned", "written_off", "issued", "adjusted", "on_hand")
 SITE_FIGURES = ("dispatched", "received_at_site", "returned", "damaged", "lost")
@@ -68,3 +68,17 @@ def explanations(distribution_id: int) -> dict[int, object]:
         note.kit_type_id: note
         for note in VarianceExplanation.objects.filter(distribution_id=distribution_id).select_related("explained_by")
     }
+
+
+def dispatch_warehouse(distribution_id: int, kit_type_id: int):
+    """The warehouse the latest dispatch of `kit_type_id` to the distribution came from (a site's returns and
+    write-offs are booked against it), or None when none was dispatched there."""
+    movement = (
+        StockMovement.objects.filter(
+            distribution_id=distribution_id, kit_type_id=kit_type_id, kind=MovementKind.DISPATCHED
+        )
+        .select_related("warehouse")
+        .order_by("-occurred_on", "-id")
+        .first()
+    )
+    return movement.warehouse if movement else None
