@@ -297,26 +297,25 @@ def visible_stock_projects(user: User) -> QuerySet:
     return _model("Project").objects.filter(pk__in=_assigned_project_ids(user))
 
 
-def visible_stock_movements(user: User) -> QuerySet:
-    """Movements in the user's warehouses for the user's projects (rows: who, why, waybills)."""
+def _stock_rows(user: User, name: str) -> QuerySet:
+    """Rows of `name` (with a warehouse and a project) in the user's warehouses and projects."""
     if not can_see_stock(user):
-        return _model("StockMovement").objects.none()
+        return _model(name).objects.none()
     if user.is_administrator:
-        return _model("StockMovement").objects.all()
-    return _model("StockMovement").objects.filter(
+        return _model(name).objects.all()
+    return _model(name).objects.filter(
         warehouse__in=visible_warehouses(user).values("pk"), project__in=_assigned_project_ids(user)
     )
+
+
+def visible_stock_movements(user: User) -> QuerySet:
+    """Movements in the user's warehouses for the user's projects (rows: who, why, waybills)."""
+    return _stock_rows(user, "StockMovement")
 
 
 def visible_stock_balances(user: User) -> QuerySet:
     """Stock on hand rows (warehouse × project × kit type) in the user's warehouses and projects."""
-    if not can_see_stock(user):
-        return _model("StockBalance").objects.none()
-    if user.is_administrator:
-        return _model("StockBalance").objects.all()
-    return _model("StockBalance").objects.filter(
-        warehouse__in=visible_warehouses(user).values("pk"), project__in=_assigned_project_ids(user)
-    )
+    return _stock_rows(user, "StockBalance")
 
 
 def visible_dispatch_distributions(user: User) -> QuerySet:

@@ -18,7 +18,7 @@ from accounts.models import Organisation
 from api import pagination
 from api.base import PartnerApiMixin
 from api.changes import FEED_HELP, ChangeFeedMixin
-from api.filters import UtcIsoDateTimeFilter
+from api.filters import MAX_ID, ChoiceOfFilter, UtcIsoDateTimeFilter, _distributions_of
 from kits.models import KitType
 from stock.models import MovementKind, StockBalance, StockMovement
 from stock.services import record_movement
@@ -59,9 +59,16 @@ class StockMovementCreateSerializer(serializers.Serializer):
     )
     occurred_on = serializers.DateField()
     reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
-    distribution = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    distribution = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     organisation = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1, help_text="Organisation id (issued, received)."
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Organisation id (issued, received).",
     )
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     client_uuid = serializers.UUIDField(required=False, allow_null=True, default=None)
@@ -83,12 +90,17 @@ class StockMovementCreateSerializer(serializers.Serializer):
         return {**data, **found}
 
 
-class MovementFilter(django_filters.FilterSet):
+class StockCodesFilter(django_filters.FilterSet):
+    """Warehouse, project and kit type by code: movements and balances alike."""
+
     warehouse = django_filters.CharFilter(field_name="warehouse__code", max_length=30, help_text="Warehouse code.")
     project = django_filters.CharFilter(field_name="project__code", max_length=40, help_text="Project code.")
     kit_type = django_filters.CharFilter(field_name="kit_type__code", max_length=30, help_text="Kit type code.")
+
+
+class MovementFilter(StockCodesFilter):
     kind = django_filters.ChoiceFilter(choices=MovementKind.choices)
-    distribution = django_filters.NumberFilter(field_name="distribution_id", help_text="Distribution id.")
+    distribution = ChoiceOfFilter(queryset=_distributions_of, help_text="Distribution id.")
     changed_after = UtcIsoDateTimeFilter(field_name="changed_at", lookup_expr="gte", help_text=FEED_HELP)
 
     class Meta:
@@ -140,11 +152,7 @@ class StockBalanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BalanceFilter(django_filters.FilterSet):
-    warehouse = django_filters.CharFilter(field_name="warehouse__code", max_length=30, help_text="Warehouse code.")
-    project = django_filters.CharFilter(field_name="project__code", max_length=40, help_text="Project code.")
-    kit_type = django_filters.CharFilter(field_name="kit_type__code", max_length=30, help_text="Kit type code.")
-
+class BalanceFilter(StockCodesFilter):
     class Meta:
         model = StockBalance
         fields = ["warehouse", "project", "kit_type"]

@@ -110,27 +110,20 @@ class MoptiStock:
                 by=self.officer,
                 **on_site,
             )
-            if returned:
-                self._move(
-                    f"returned/{key}",
-                    MovementKind.RETURNED,
-                    kit_code,
-                    returned,
-                    CLOSING_COUNT_ON,
-                    reason=RETURN_REASON,
-                    by=self.officer,
-                    **on_site,
-                )
-            if damaged:
-                self._move(
-                    f"damaged/{key}",
-                    MovementKind.DAMAGED,
-                    kit_code,
-                    damaged,
-                    CLOSING_COUNT_ON,
-                    reason=DAMAGE_REASON,
-                    by=self.officer,
-                    **on_site,
-                )
+            for kind, quantity, reason in (
+                (MovementKind.RETURNED, returned, RETURN_REASON),
+                (MovementKind.DAMAGED, damaged, DAMAGE_REASON),
+            ):
+                if quantity:
+                    self._move(
+                        f"{kind}/{key}",
+                        kind,
+                        kit_code,
+                        quantity,
+                        CLOSING_COUNT_ON,
+                        reason=reason,
+                        by=self.officer,
+                        **on_site,
+                    )
             if (site_code, kit_code) in EXPLANATIONS:
                 explain(distribution, self.kits[kit_code], EXPLANATIONS[site_code, kit_code], self.officer)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import visible_reconciliations
+from config.forms import add_service_errors
 from distributions.models import Distribution
 from distributions.reconciliation import explain, reconciliation
 from stock.models import MovementKind
@@ -101,8 +102,7 @@ def site_movement(request: HttpRequest, pk: int) -> HttpResponse:
                 },
             )
         except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_messages)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Recorded."))
             return redirect("distributions:reconciliation", pk=distribution.pk)
@@ -120,8 +120,7 @@ def explain_variance(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             explain(distribution, kits[form.cleaned_data["kit_type"]], form.cleaned_data["explanation"], request.user)
         except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_messages)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The explanation is recorded."))
             return redirect("distributions:reconciliation", pk=distribution.pk)

@@ -17,6 +17,7 @@ from accounts.selectors import (
     visible_stock_movements,
     visible_warehouses,
 )
+from config.forms import add_service_errors
 from stock.forms import MovementForm
 from stock.services import record_movement
 
@@ -55,8 +56,7 @@ def warehouse(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 record_movement(recorded_by=request.user, warehouse=place, **form.cleaned_data)
             except ValidationError as error:
-                for field, field_messages in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, field_messages)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The movement is recorded."))
                 return redirect("stock:warehouse", pk=place.pk)
