@@ -102,3 +102,28 @@ def test_every_task_of_ours_goes_to_a_queue_that_workers_consume():
     assert routes["projects.tasks.build_progress_report"] == "reports"
     assert routes["projects.tasks.anonymise_households_past_retention"] == "maintenance"
     assert {"celery", "imports", "reports", "maintenance"} <= consumed
+
+
+def test_a_receipt_carries_its_distributions_project_whoever_writes_it(mopti):
+    """The partition key is filled by the service, by the trigger for rows written in SQL, and can never disagree."""
+    from django.db import IntegrityError, connection, transaction
+
+    receipt = factories.served(mopti)
+    assert Receipt.objects.get(pk=receipt.pk).project_id == mopti["project"].pk
+    # A row written in SQL without the key (as the generator and COPY write): the trigger fills it.
+    copied = [
+        field.column
+        for field in Receipt._meta.concrete_fields
+        if field.column not in ("id", "project_id", "client_uuid", "kit_type_id", "changed_at")
+    ]
+    columns = ", ".join(copied)
+    insert = (
+        f"INSERT INTO distributions_receipt ({columns}, client_uuid, kit_type_id) "  # noqa: S608 - the model's columns
+        f"SELECT {columns}, gen_random_uuid(), %s FROM distributions_receipt WHERE id = %s RETURNING project_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [mopti["nfi"].pk, receipt.pk])
+        assert cursor.fetchone()[0] == mopti["project"].pk
+    other_project = factories.project("MLI-OTHER")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE distributions_receipt SET project_id = %s WHERE id = %s", [other_project.pk, receipt.pk])
