@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import PartnerApiMixin
+from config.replica import reading_from_replica
 from projects.disclosure import disclosed_headline, disclosed_progress
 from projects.forms import ProgressFilterForm
 from projects.progress import project_progress
@@ -41,7 +42,8 @@ class ProjectProgressView(PartnerApiMixin, APIView):
         if form.is_bound and not form.is_valid():
             raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
         filters, bucket = form.filters_and_bucket()
-        progress = project_progress(project, filters, bucket=bucket)
+        with reading_from_replica():  # a second behind the primary at most (docs/scaling.md)
+            progress = project_progress(project, filters, bucket=bucket)
         progress = disclosed_progress(progress, request.user)
         return Response(progress.as_json())
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,6 +151,24 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A streaming read replica for dashboards, progress figures and exports (config/replica.py, docs/scaling.md).
+# Without DATABASE_REPLICA_URL the alias mirrors "default" and nothing is routed to it (no second connection
+# is opened); tests turn READ_REPLICA_ENABLED on to check the routing against the mirror.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+READ_REPLICA_ENABLED = bool(DATABASE_REPLICA_URL)
+DATABASES["replica"] = {
+    **(
+        dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
+        if DATABASE_REPLICA_URL
+        else DATABASES["default"]
+    ),
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_ROUTERS = ["config.replica.ReadReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -239,6 +258,22 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# One queue per workload (docs/scaling.md), so that a national import or a month-end of donor reports
+# never delays another workload: a worker started without -Q consumes them all (small deployments and
+# `make worker`); at scale each queue gets its own workers (`celery -A config worker -Q reports`).
+# "celery" stays the default queue's name: tasks queued before this setting existed are still consumed.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "imports", "reports", "maintenance")]
+CELERY_TASK_ROUTES = {
+    "beneficiaries.tasks.validate_import": {"queue": "imports"},
+    "beneficiaries.tasks.run_import": {"queue": "imports"},
+    "projects.tasks.build_progress_report": {"queue": "reports"},
+    "distributions.tasks.distribution_progress_task": {"queue": "reports"},
+    "beneficiaries.tasks.sweep_unsent_imports": {"queue": "maintenance"},
+    "projects.tasks.sweep_stale_reports": {"queue": "maintenance"},
+    "projects.tasks.request_monthly_reports": {"queue": "maintenance"},
+    "projects.tasks.anonymise_households_past_retention": {"queue": "maintenance"},
+}
 
 CACHES = {
     "default": (

@@ -52,6 +52,9 @@ class Distribution(models.Model):
                 condition=Q(status__in=["planned", "ongoing", "completed", "cancelled"]),
                 name="distribution_status_valid",
             ),
+            # The target of receipts' (distribution, project) foreign key: a receipt's partition key is its
+            # distribution's project (docs/scaling.md).
+            models.UniqueConstraint(fields=["id", "project"], name="distribution_id_project"),
         ]
         indexes = [models.Index(fields=["project", "site"])]
 
@@ -146,6 +149,17 @@ class Receipt(HouseholdFigures):
     """
 
     client_uuid = models.UUIDField(_("client UUID"), unique=True, default=uuid.uuid4)
+    # The partition key (docs/scaling.md): always the distribution's project. A composite foreign key
+    # (distribution, project) -> distribution (id, project) keeps it so (migration 0015); services fill it
+    # from the distribution, and a trigger does for rows written in SQL (the generator, COPY).
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
+    )
     # No single-column index on distribution, household or site: the indexes in Meta lead with them
     # (every index is written on each insert; distributions.0009 dropped the duplicates).
     distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="receipts", db_index=False)

@@ -138,6 +138,7 @@ def _check_recordable(
 def _new_receipt(*, household: Household, verification_method: str, proxy_name: str, **fields) -> Receipt:
     """An unsaved receipt carrying the household's frozen figures, site and areas."""
     return Receipt(
+        project_id=fields["distribution"].project_id,
         household=household,
         verification_method=verification_method,
         proxy_name=proxy_name.strip() if verification_method == VerificationMethod.PROXY else "",

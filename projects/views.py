@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
+from config.replica import reading_from_replica
 from projects import charts
 from projects.disclosure import (
     can_see_exact_figures,
@@ -40,8 +41,11 @@ from projects.targets import headline_progress, measure_goal
 @login_required
 @require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = list(visible_dashboard_projects(request.user))
-    headline = disclosed_headline(headline_progress(visible_dashboard_projects(request.user)), request.user)
+    # Projects and their figures from the same database (a replica may lag the primary by a second,
+    # docs/scaling.md): a project created a moment ago appears with its figures, or not at all.
+    with reading_from_replica():
+        projects = list(visible_dashboard_projects(request.user))
+        headline = disclosed_headline(headline_progress(visible_dashboard_projects(request.user)), request.user)
     rows = [{"project": project, **headline[project.pk]} for project in projects]
     return render(request, "dashboard/project_list.html", {"rows": rows, "withheld_marker": suppressed_marker()})
 
@@ -108,7 +112,10 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     project = visible_dashboard_project(request.user, pk)
     form = ProgressFilterForm.for_project(request.GET, project, request.user)
     filters, bucket = form.filters_and_bucket()
-    progress = disclosed_progress(project_progress(project, filters, bucket=bucket), request.user)
+    # The figures may come from a read replica, a second behind; the reports list below, which a manager
+    # has just added to, reads the primary (docs/scaling.md).
+    with reading_from_replica():
+        progress = disclosed_progress(project_progress(project, filters, bucket=bucket), request.user)
     kit_codes = sorted({row["kit_type__code"] for row in progress.kits_by_type})
     targets = [asdict(target) for target in progress.targets]
     context = {
