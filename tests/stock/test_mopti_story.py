@@ -3,6 +3,7 @@ pipeline checked by hand against demo/stock.py's story and the receipts of demo/
 
 import pytest
 
+from accounts.models import User
 from demo.loader import load_demo
 from distributions.models import Distribution
 from distributions.reconciliation import reconciliation
@@ -99,3 +100,12 @@ def test_the_maintained_balances_equal_a_rebuild_and_loading_again_changes_nothi
     assert snapshot() == maintained
     rebuild_balances()
     assert snapshot() == maintained
+
+
+def test_the_dashboard_shows_the_pipeline_to_the_manager_and_the_donor(demo, client):
+    for username in ("manager", "donor"):
+        client.force_login(User.objects.get(username=username))
+        page = client.get(f"/dashboard/projects/{demo.pk}/").content.decode()
+        shelter = page[page.index('<tr data-kit="ESK-ML">') :].split("</tr>")[0]
+        cells = [cell.split(">")[-1] for cell in shelter.split("</td>")[1:-1]]
+        assert cells == ["450", "450", "348", "102", "100", "1", "0"], username
