@@ -274,7 +274,7 @@ def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, dj
         "Par sexe et âge",
         "Par vulnérabilité",
         "Distributions",
-        "Kit pipeline",  # issue 20: tests/stock/test_pipeline_report.py
+        "Chaîne des kits",  # issue 20: the kit pipeline
     ]
     summary = list(workbook["Résumé"].iter_rows(values_only=True))
     assert [row[0] for row in summary[:4]] == ["Projet", "Bailleur", "Début de période", "Fin de période"]
