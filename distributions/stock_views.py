@@ -77,17 +77,20 @@ def reconciliation_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, distribution, reconciliation(distribution))
 
 
-def _kits(rows) -> dict:
-    return {row.kit_type.code: row.kit_type for row in rows}
+def _posted(request: HttpRequest, pk: int, form_class):
+    """The distribution, its reconciliation rows, its kit types by code, and `form_class` bound to the POST
+    with those kit types as choices."""
+    distribution = _distribution(request, pk)
+    rows = reconciliation(distribution)
+    kits = {row.kit_type.code: row.kit_type for row in rows}
+    form = form_class(request.POST, kit_choices=[(code, kit.local_name) for code, kit in kits.items()])
+    return distribution, rows, kits, form
 
 
 @login_required
 @require_POST
 def site_movement(request: HttpRequest, pk: int) -> HttpResponse:
-    distribution = _distribution(request, pk)
-    rows = reconciliation(distribution)
-    kits = _kits(rows)
-    form = SiteMovementForm(request.POST, kit_choices=[(code, kit.local_name) for code, kit in kits.items()])
+    distribution, rows, kits, form = _posted(request, pk, SiteMovementForm)
     if form.is_valid():
         kit_type = kits[form.cleaned_data["kit_type"]]
         try:
@@ -112,10 +115,7 @@ def site_movement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def explain_variance(request: HttpRequest, pk: int) -> HttpResponse:
-    distribution = _distribution(request, pk)
-    rows = reconciliation(distribution)
-    kits = _kits(rows)
-    form = ExplanationForm(request.POST, kit_choices=[(code, kit.local_name) for code, kit in kits.items()])
+    distribution, rows, kits, form = _posted(request, pk, ExplanationForm)
     if form.is_valid():
         try:
             explain(distribution, kits[form.cleaned_data["kit_type"]], form.cleaned_data["explanation"], request.user)
