@@ -35,6 +35,7 @@ class Role(models.TextChoices):
     FIELD_OFFICER = "field_officer", _("Field officer")
     DONOR_VIEWER = "donor_viewer", _("Donor viewer")
     PARTNER_SYSTEM = "partner_system", _("Partner system")
+    STOREKEEPER = "storekeeper", _("Storekeeper")
 
 
 class User(AbstractUser):

@@ -22,6 +22,9 @@ _MODELS = {
     "Receipt": "distributions.Receipt",
     "Project": "projects.Project",
     "Site": "sites.Site",
+    "StockBalance": "stock.StockBalance",
+    "StockMovement": "stock.StockMovement",
+    "Warehouse": "stock.Warehouse",
 }
 
 
@@ -50,7 +53,7 @@ def can_see_rows(user: User) -> bool:
     viewers, who are promised aggregated figures only (projects/disclosure.py applies it)."""
     if _is_anonymous(user):
         return False
-    return user.is_administrator or user.role != Role.DONOR_VIEWER
+    return user.is_administrator or user.role not in (Role.DONOR_VIEWER, Role.STOREKEEPER)
 
 
 def visible_projects(user: User) -> QuerySet:
@@ -75,10 +78,10 @@ def visible_progress_projects(user: User) -> QuerySet:
 
 
 def can_see_progress(user: User) -> bool:
-    """Dashboards, progress figures and donor reports: every role but field officers."""
+    """Dashboards, progress figures and donor reports: every role but field officers and storekeepers."""
     if _is_anonymous(user):
         return False
-    return user.is_administrator or user.role != Role.FIELD_OFFICER
+    return user.is_administrator or user.role not in (Role.FIELD_OFFICER, Role.STOREKEEPER)
 
 
 def visible_distributions(user: User) -> QuerySet:
@@ -142,7 +145,7 @@ def visible_receipts(user: User) -> QuerySet:
 
 def visible_households_to_serve(user: User) -> QuerySet:
     """Households at the user's sites, to link a receipt to: never to show their personal data."""
-    if _is_anonymous(user) or user.role == Role.DONOR_VIEWER:
+    if not can_record_receipts(user):
         return _model("Household").objects.none()
     if user.is_administrator:
         return _model("Household").objects.all()
@@ -162,7 +165,9 @@ def can_see_change_history(user: User) -> bool:
 
 def can_record_receipts(user: User) -> bool:
     """Officers, managers and partner systems (data-collection tools) record and void receipts."""
-    return not _is_anonymous(user) and (user.is_administrator or user.role != Role.DONOR_VIEWER)
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role in (Role.FIELD_OFFICER, Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM)
 
 
 def visible_field_distributions(user: User) -> QuerySet:
@@ -245,3 +250,84 @@ def visible_duplicate_reviews(user: User) -> QuerySet:
         return _model("DuplicateReview").objects.all()
     sites = visible_sites(user).values("pk")
     return _model("DuplicateReview").objects.filter(site__in=sites, candidate__site__in=sites)
+
+
+# --- stock (issue 20) ------------------------------------------------------------------------------------
+
+# Storekeepers work in their warehouses (stock.Warehouse.keepers) for their assigned projects; managers and
+# partner systems (a logistics ERP) see the stock of their projects; donor viewers only the project's pipeline
+# (an aggregate, on the dashboard and in donor reports); field officers only their distributions' sites.
+STOCK_ROLES = (Role.PROGRAMME_MANAGER, Role.PARTNER_SYSTEM, Role.STOREKEEPER)
+
+
+def can_see_stock(user: User) -> bool:
+    """Warehouses, their stock on hand and movements, row by row."""
+    return not _is_anonymous(user) and (user.is_administrator or user.role in STOCK_ROLES)
+
+
+def can_record_movements(user: User) -> bool:
+    """Any kind of movement at a warehouse: storekeepers (in their warehouses) and partner systems (an ERP
+    pushing dispatches); field officers record site receipts and returns through visible_reconciliations."""
+    return not _is_anonymous(user) and (user.is_administrator or user.role in (Role.STOREKEEPER, Role.PARTNER_SYSTEM))
+
+
+def visible_warehouses(user: User) -> QuerySet:
+    """Storekeepers: the warehouses they keep. Managers and partner systems: warehouses holding stock of their
+    projects, or in an area one of their projects covers (a new warehouse, before its first receipt)."""
+    if not can_see_stock(user):
+        return _model("Warehouse").objects.none()
+    if user.is_administrator:
+        return _model("Warehouse").objects.all()
+    if user.role == Role.STOREKEEPER:
+        return _model("Warehouse").objects.filter(keepers=user)
+    projects = _assigned_project_ids(user)
+    holds = _model("StockBalance").objects.filter(warehouse=OuterRef("pk"), project__in=projects)
+    covered = _model("Project").admin_areas.through.objects.filter(
+        Q(adminarea=OuterRef("admin_area")) | Q(adminarea=OuterRef("admin_area__parent")), project__in=projects
+    )
+    return _model("Warehouse").objects.filter(Q(Exists(holds)) | Q(Exists(covered)))
+
+
+def visible_stock_projects(user: User) -> QuerySet:
+    """Projects whose stock the user sees and moves: every project for administrators, else the assigned ones."""
+    if not can_see_stock(user):
+        return _model("Project").objects.none()
+    if user.is_administrator:
+        return _model("Project").objects.all()
+    return _model("Project").objects.filter(pk__in=_assigned_project_ids(user))
+
+
+def _stock_rows(user: User, name: str) -> QuerySet:
+    """Rows of `name` (with a warehouse and a project) in the user's warehouses and projects."""
+    if not can_see_stock(user):
+        return _model(name).objects.none()
+    if user.is_administrator:
+        return _model(name).objects.all()
+    return _model(name).objects.filter(
+        warehouse__in=visible_warehouses(user).values("pk"), project__in=_assigned_project_ids(user)
+    )
+
+
+def visible_stock_movements(user: User) -> QuerySet:
+    """Movements in the user's warehouses for the user's projects (rows: who, why, waybills)."""
+    return _stock_rows(user, "StockMovement")
+
+
+def visible_stock_balances(user: User) -> QuerySet:
+    """Stock on hand rows (warehouse × project × kit type) in the user's warehouses and projects."""
+    return _stock_rows(user, "StockBalance")
+
+
+def visible_dispatch_distributions(user: User) -> QuerySet:
+    """Distributions kits may be dispatched to by the user: those of its stock projects."""
+    if not can_record_movements(user):
+        return _model("Distribution").objects.none()
+    return _model("Distribution").objects.filter(project__in=visible_stock_projects(user).values("pk"))
+
+
+def visible_reconciliations(user: User) -> QuerySet:
+    """Distributions whose kits on site and reconciliation the user sees and records (site receipts, returns,
+    write-offs at the site, variance explanations): field officers at their sites, managers in their projects."""
+    if _is_anonymous(user) or not (user.is_administrator or user.role in (Role.FIELD_OFFICER, Role.PROGRAMME_MANAGER)):
+        return _model("Distribution").objects.none()
+    return visible_distributions(user)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "sites",
     "beneficiaries",
     "kits",
+    "stock",
     "projects",
     "distributions",
     "api",

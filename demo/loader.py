@@ -34,6 +34,7 @@ from demo.data import (
     household_fields,
     stable_code,
 )
+from demo.stock import MoptiStock
 from distributions.models import Distribution, DistributionItem, VerificationMethod
 from distributions.services import record_receipts_bulk
 from kits.models import KitItem, KitType
@@ -121,6 +122,7 @@ class DemoLoader:
             ("officer.iraq", "Shireen", "Hamo", Role.FIELD_OFFICER, "IOM"),
             ("donor", "Kenji", "Sato", Role.DONOR_VIEWER, "Japan"),
             ("partner", "Shelter cluster", "5W", Role.PARTNER_SYSTEM, "IOM"),
+            ("storekeeper", "Boubacar", "Traoré", Role.STOREKEEPER, "IOM"),
         ]
         users = {}
         for username, first, last, role, org in specs:
@@ -189,6 +191,7 @@ class DemoLoader:
         entitlements=None,
         receipt_days=None,
         names=None,
+        while_open=None,
     ) -> Distribution:
         distribution = self.upsert(
             Distribution,
@@ -240,6 +243,8 @@ class DemoLoader:
             if outcome.error is not None:
                 raise outcome.error  # the demo's own plan refused: a defect to see, not to skip
             self.changes += outcome.recorded.created
+        if while_open is not None:
+            while_open(distribution)  # the stock story (demo/stock.py), before the distribution is closed
         self.upsert(Distribution, {"pk": distribution.pk}, {"status": status})
         return distribution
 
@@ -273,6 +278,7 @@ class DemoLoader:
         )
         sites = self.load_sites(MALI_SITES, areas)
         users["officer"].assigned_sites.set(sites.values())
+        stock = MoptiStock(self, project, kits, orgs, users)
         for username in ("manager", "donor", "partner"):
             users[username].assigned_projects.add(project)
         for plan in MALI_SITES:
@@ -294,6 +300,7 @@ class DemoLoader:
                 kits=kits,
                 households=households,
                 officer=users["officer"],
+                while_open=lambda distribution, code=plan.code: stock.first_round(code, distribution),
             )
             if plan.status == DisplacementStatus.IDP:
                 self.load_second_mopti_round(project, sites[plan.code], plan, kits, households, users["officer"])

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from distributions.models import Distribution, DistributionItem, Receipt
+from distributions.reconciliation import refuse_unexplained_variance
 from kits.models import KitType
 
 
@@ -86,9 +87,12 @@ def update_distribution(distribution: Distribution, *, updated_by: User | None, 
     items = changes.pop("items", None)
     locked = Distribution.objects.select_for_update().get(pk=distribution.pk)
     _refuse_moving_received(locked, changes)
+    was_completed = locked.status == Distribution.Status.COMPLETED
     for name, value in changes.items():
         setattr(locked, name, value)
     _validate_distribution(locked, items)
+    if locked.status == Distribution.Status.COMPLETED and was_completed is False:
+        refuse_unexplained_variance(locked)  # the stock reconciliation (issue 20)
     locked.save()
     if items is not None:
         _save_items(locked, items)

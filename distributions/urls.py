@@ -1,6 +1,6 @@
 from django.urls import path
 
-from distributions import views
+from distributions import stock_views, views
 
 app_name = "distributions"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/households/<int:household_pk>/", views.household_screen, name="household"),
     path("<int:pk>/households/<int:household_pk>/receive/", views.receive, name="receive"),
     path("<int:pk>/receipts/<int:receipt_pk>/void/", views.void, name="void"),
+    path("<int:pk>/stock/", stock_views.reconciliation_page, name="reconciliation"),
+    path("<int:pk>/stock/movements/", stock_views.site_movement, name="site-movement"),
+    path("<int:pk>/stock/explanations/", stock_views.explain_variance, name="explain-variance"),
 ]

@@ -19,13 +19,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
-from accounts.selectors import can_see_progress
+from accounts.selectors import can_record_receipts, can_see_progress, can_see_stock
 from beneficiaries.models import Household
 from beneficiaries.selectors import visible_household, visible_household_matches, visible_households_offline
 from distributions import selectors
 from distributions.forms import ReceiveForm, VoidForm
 from distributions.models import Distribution, Receipt, VerificationMethod
+from distributions.reconciliation import reconciliation
 from distributions.services import ClientUuidConflict, DuplicateReceipt, record_receipt, void_receipt
+from distributions.stock_views import warn_beyond_on_site
 
 
 @require_safe
@@ -35,6 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     if can_see_progress(request.user):
         return redirect("dashboard:project-list")
+    if can_see_stock(request.user) and not can_record_receipts(request.user):
+        return redirect("stock:warehouses")  # storekeepers
     return redirect("distributions:picker")
 
 
@@ -79,6 +83,7 @@ def distribution_screen(request: HttpRequest, pk: int) -> HttpResponse:
         "results": results,
         "served": selectors.served_among(distribution, results),
         "methods": VerificationMethod.choices,
+        "on_site": reconciliation(distribution),  # kits left on site (issue 20), empty without dispatches
     }
     return _render_at(distribution.site, request, "field/distribution.html", context)
 
@@ -159,6 +164,7 @@ def receive(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
             _("Recorded for %(household)s: %(kits)s.")
             % {"household": household.display_code, "kits": ", ".join(recorded)},
         )
+        warn_beyond_on_site(request, distribution, form.cleaned_data["kit_types"])
     if refused or form.errors:
         for message in refused:
             messages.error(request, message)

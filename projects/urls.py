@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import reconciliation_views, views
 
 app_name = "dashboard"
 
@@ -9,4 +9,9 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_dashboard, name="project"),
     path("projects/<int:pk>/reports/", views.request_project_report, name="request-report"),
     path("reports/<int:pk>/<str:fmt>/", views.download_report, name="report-download"),
+    path(
+        "distributions/<int:pk>/reconciliation.pdf",
+        reconciliation_views.reconciliation_pdf_view,
+        name="reconciliation-pdf",
+    ),
 ]

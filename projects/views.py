@@ -24,6 +24,7 @@ from projects.disclosure import (
     suppressed_marker,
 )
 from projects.forms import ProgressFilterForm, ReportRequestForm
+from projects.pipeline import project_pipeline
 from projects.progress import project_progress
 from projects.selectors import (
     can_request_reports,
@@ -167,6 +168,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "pyramid": charts.pyramid(progress.reach) if progress.reach["households"] is not None else None,
         "vulnerability": _vulnerability_rows(progress.reach),
         "withheld_marker": suppressed_marker(),
+        "pipeline": project_pipeline(project),  # issue 20: kits, whatever the filter (dashboard/_pipeline.html)
     }
     context.update(_sites_context(request, progress.by_site, kit_codes))
     context.update(_reports_context(request, project))

@@ -16,6 +16,7 @@ from distributions.progress.queries import kits_by, reach_by
 from kits.models import KitType
 from projects.models import ProgressReport
 from projects.progress import project_progress
+from projects.reports.pipeline import frozen_pipeline
 
 
 def report_filter(report: ProgressReport) -> ProgressFilter:
@@ -95,6 +96,7 @@ def _frozen_figures(report: ProgressReport) -> dict:
             "cumulative": _with_kit_names(cumulative.as_json()),
             "by_site_and_kit": by_site_and_kit,
             "distributions": distributions,
+            **frozen_pipeline(project),  # issue 20: the kit pipeline (projects/reports/pipeline.py)
         }
     )
 

@@ -59,6 +59,8 @@ def build(figures: dict) -> bytes:
     etree.SubElement(activity, "sector", vocabulary="1", code=DAC_MATERIAL_RELIEF, percentage="100")
     for target in cumulative["targets"]:
         _result(activity, target, report, project, cumulative["reach"])
+    for row in figures.get("pipeline", []):  # issue 20: the kit pipeline (projects/reports/pipeline.py)
+        _pipeline_result(activity, row, report, project)
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     if schema_path().exists():
         validate(xml)  # never store an activity the IATI registry would refuse
@@ -106,6 +108,29 @@ def _result(activity, target: dict, report: dict, project: dict, reach: dict) ->
             actual = etree.SubElement(period, "actual", value=str(reach[name]))
             etree.SubElement(actual, "dimension", name="sex", value="female" if sex == "females" else "male")
             etree.SubElement(actual, "dimension", name="age", value=band.replace("_plus", "+").replace("_", "-"))
+
+
+# The pipeline's stages that are outputs a donor counts; "in stock" is a state, not a result (XLSX and PDF show it).
+PIPELINE_INDICATORS = {
+    "procured": "Kits procured: {name}",
+    "dispatched": "Kits dispatched to distribution sites: {name}",
+}
+
+
+def _pipeline_result(activity, row: dict, report: dict, project: dict) -> None:
+    """An output result per kit type of the pipeline: kits procured (against the kits target) and dispatched."""
+    result = etree.SubElement(activity, "result", type="1", **{"aggregation-status": "1"})
+    _narrative(result, "title", f"Kit pipeline: {row['name']}")
+    period_start, period_end = result_period(project, report)
+    for name, title in PIPELINE_INDICATORS.items():
+        indicator = etree.SubElement(result, "indicator", measure="1", ascending="1")
+        _narrative(indicator, "title", title.format(name=row["name"]))
+        period = etree.SubElement(indicator, "period")
+        etree.SubElement(period, "period-start", **{"iso-date": period_start})
+        etree.SubElement(period, "period-end", **{"iso-date": period_end})
+        if row["target"]:
+            etree.SubElement(period, "target", value=str(row["target"]))
+        etree.SubElement(period, "actual", value=str(row[name]))
 
 
 def validate(xml: bytes) -> None:

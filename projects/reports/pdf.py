@@ -22,7 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from config.names import row_in_language
 from projects.charts import nice_top
 from projects.disclosure import is_small_count, reach_figure, shown_running_totals, sites_withheld, suppressed_marker
-from projects.reports import labels
+from projects.reports import labels, pipeline
 from projects.reports.pdf_text import (
     BOLD,
     FONT,
@@ -182,6 +182,7 @@ def build(figures: dict) -> bytes:
         text(suppressed_marker()) if is_small_count(period["reach"]["households"]) else _pyramid(period["reach"]),
         text(_("By site (period)"), "Heading3"),
         _sites_table(period),
+        *_pipeline_section(figures, text),
     ]
     document.build(story)
     return buffer.getvalue()
@@ -236,6 +237,15 @@ def _targets_table(period: dict, cumulative: dict) -> Table:
         for target, in_period in zip(cumulative["targets"], period["targets"], strict=True)
     ]
     return _table([header, *rows])
+
+
+def _pipeline_section(figures: dict, text) -> list:
+    """The kit pipeline (projects/reports/pipeline.py), when the project tracks stock."""
+    if not figures.get("pipeline"):
+        return []
+    header, rows, totals = pipeline.table(figures)
+    numbers = [[row[0], *(_number(value) if value is not None else "" for value in row[1:])] for row in [*rows, totals]]
+    return [text(pipeline.heading(), "Heading3"), text(pipeline.note(figures)), _table([header, *numbers])]
 
 
 def _sites_table(period: dict) -> Table:

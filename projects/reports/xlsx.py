@@ -22,7 +22,7 @@ from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
 from config.spreadsheets import xlsx_row
 from projects.disclosure import reach_figure, regions_withheld, sites_withheld
-from projects.reports import labels
+from projects.reports import labels, pipeline
 
 BOLD = Font(bold=True)
 DATE_FORMAT = "yyyy-mm-dd"  # ISO: unambiguous in every language; Excel still sorts and filters it as a date
@@ -246,6 +246,9 @@ def build(figures: dict) -> bytes:
             _sum(r["receipts"] for r in distributions),
         ],
     )
+    if figures.get("pipeline"):  # issue 20 (projects/reports/pipeline.py)
+        header, rows, totals = pipeline.table(figures)
+        _sheet(workbook, pipeline.heading(), header, rows, total=totals, above=[(pipeline.note(figures),)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -19,6 +19,7 @@ LAYERS = [
     {"config.lib"},  # config's helpers (names, spreadsheets, bidi, security…): no app imports
     {"accounts"},
     {"sites", "kits"},
+    {"stock"},  # warehouses and movements: below distributions, which reconcile them with receipts
     {"beneficiaries"},
     {"distributions"},
     {"projects"},

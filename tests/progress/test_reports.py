@@ -66,6 +66,7 @@ def test_xlsx_has_every_sheet_and_no_personal_data(demo_report):
         "By sex and age",
         "By vulnerability",
         "Distributions",
+        "Kit pipeline",  # issue 20: tests/stock/test_pipeline_report.py
     ]
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     shelter = next(row for row in summary if row[1] == "Emergency shelter kit (green)")
@@ -273,6 +274,7 @@ def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, dj
         "Par sexe et âge",
         "Par vulnérabilité",
         "Distributions",
+        "Chaîne des kits",  # issue 20: the kit pipeline
     ]
     summary = list(workbook["Résumé"].iter_rows(values_only=True))
     assert [row[0] for row in summary[:4]] == ["Projet", "Bailleur", "Début de période", "Fin de période"]

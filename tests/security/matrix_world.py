@@ -19,16 +19,24 @@ from demo.loader import load_demo
 from distributions.models import Distribution, Receipt
 from distributions.services import void_receipt
 from projects.models import ProgressReport, Project
+from sites.models import AdminArea
+from stock.models import Warehouse
 from tests import factories
 
 VOID_REASON = "Wrong household: it was Awa Maïga's sister"
-ROLES = ("anonymous", "administrator", "manager", "officer", "donor", "partner", "partner_grant")
+ROLES = ("anonymous", "administrator", "manager", "officer", "donor", "partner", "partner_grant", "storekeeper")
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 ADMIN = frozenset({"administrator"})
 # Dashboards, progress figures and finished reports: not field officers (issue 6's table).
 PROGRESS = frozenset({"administrator", "manager", "donor", "partner", "partner_grant"})
 # Record and void receipts (pages and API): everyone but donor viewers.
 FIELD = frozenset({"administrator", "manager", "officer", "partner", "partner_grant"})
+# Warehouses, stock on hand and movements (issue 20): not field officers nor donor viewers (the pipeline only).
+STOCK = frozenset({"administrator", "manager", "partner", "partner_grant", "storekeeper"})
+# Record movements at a warehouse: storekeepers and partner systems (an ERP); managers see the stock.
+STOCK_WRITERS = frozenset({"administrator", "partner", "partner_grant", "storekeeper"})
+# A distribution's kits on site and reconciliation: field officers at their sites, managers in their projects.
+RECONCILERS = frozenset({"administrator", "manager", "officer"})
 # Names, phones and ID numbers; registering and editing households.
 PERSONAL = frozenset({"administrator", "manager", "officer", "partner_grant"})
 IMPORTERS = frozenset({"administrator", "manager", "officer"})
@@ -36,9 +44,10 @@ MANAGERS = frozenset({"administrator", "manager"})
 PLANNERS = frozenset({"administrator", "manager", "partner", "partner_grant"})
 NOBODY = frozenset()
 # Roles that must never receive any household's personal data or registration code.
-NO_PERSONAL_DATA = frozenset({"anonymous", "donor", "partner"})
-# Row-level data (households, receipts), pseudonymous or not: everyone but donor viewers (aggregates only).
-ROWS = SIGNED_IN - {"donor"}
+NO_PERSONAL_DATA = frozenset({"anonymous", "donor", "partner", "storekeeper"})
+# Row-level data (households, receipts), pseudonymous or not: everyone but donor viewers (aggregates only)
+# and storekeepers (kits, not households).
+ROWS = SIGNED_IN - {"donor", "storekeeper"}
 # Roles that get aggregated figures with small counts withheld, and no staff names or free text.
 AGGREGATE_ONLY = ("donor", "partner")
 
@@ -75,6 +84,7 @@ class World:
             "partner_grant": factories.user(
                 Role.PARTNER_SYSTEM, projects=[mali], username="matrix.partner.grant", personal_data_grant=True
             ),
+            "storekeeper": User.objects.get(username="storekeeper"),  # keeps the Mopti warehouse (demo/stock.py)
         }
         iraq_officer = User.objects.get(username="officer.iraq")
         self.objects = {"in": self._side(mali, media_root), "out": self._side(iraq, media_root)}
@@ -104,8 +114,13 @@ class World:
             # CSV: a format every role that sees the project may download (the JSON, exact figures, is not).
             outputs={"csv": default_storage.save(f"reports/matrix-{project.pk}.csv", ContentFile(b"{}"))},
         )
+        # A warehouse of each side: Mopti's (the demo's) and one in Duhok no account of Mali may see.
+        warehouse = Warehouse.objects.filter(movements__project=project).first() or Warehouse.objects.create(
+            code=f"WH-{project.code}", name="Warehouse, Duhok", admin_area=AdminArea.objects.get(pcode="IQG09")
+        )
         return {
             "project": project.pk,
+            "warehouse": warehouse.pk,
             "distribution": distribution.pk,
             "receipt": receipt.pk,
             "household": household.pk,

@@ -40,9 +40,12 @@ from tests.security.matrix_world import (
     PERSONAL,
     PLANNERS,
     PROGRESS,
+    RECONCILERS,
     ROLES,
     ROWS,
     SIGNED_IN,
+    STOCK,
+    STOCK_WRITERS,
     Route,
     World,
     admin_model,
@@ -120,6 +123,13 @@ ROUTE_RULES: dict[str, Rule] = {
     "distributions:receive": scoped(NOBODY, PERSONAL, pk="distribution", household_pk="household"),
     # Field pages show the household's code: only where the household itself is visible.
     "distributions:void": scoped(PERSONAL, PERSONAL, pk="distribution", receipt_pk="receipt"),
+    # Stock (issue 20): a distribution's reconciliation and its PDF; storekeepers' warehouses.
+    "distributions:reconciliation": scoped(RECONCILERS, pk="distribution"),
+    "distributions:site-movement": scoped(NOBODY, RECONCILERS, pk="distribution"),
+    "distributions:explain-variance": scoped(NOBODY, RECONCILERS, pk="distribution"),
+    "dashboard:reconciliation-pdf": scoped(RECONCILERS, pk="distribution"),
+    "stock:warehouses": Rule(read=SIGNED_IN),
+    "stock:warehouse": scoped(STOCK, STOCK_WRITERS, pk="warehouse"),
     # Partner API.
     "v1:api-root": Rule(read=SIGNED_IN),
     # Reference data every account reads; administrators create and rename areas (issue 18).
@@ -144,6 +154,8 @@ ROUTE_RULES: dict[str, Rule] = {
     "v1:receipt-bulk": Rule(write=FIELD),
     "v1:receipt-detail": scoped(ROWS, pk="receipt"),
     "v1:receipt-void": scoped(NOBODY, FIELD, pk="receipt"),
+    "v1:stock-movement-list": Rule(read=STOCK, write=STOCK_WRITERS),
+    "v1:stock-balance-list": Rule(read=STOCK),
     "v1:export-3w-csv": Rule(read=SIGNED_IN),
     "v1:export-3w-json": Rule(read=SIGNED_IN),
     "v1:progress-reports": Rule(read=SIGNED_IN, write=MANAGERS),

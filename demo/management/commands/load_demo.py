@@ -12,6 +12,7 @@ DEMO_ACCOUNTS = (
     "officer.iraq (field officer, Duhok camps)",
     "donor (donor viewer, Government of Japan)",
     "partner (partner system, no personal data)",
+    "storekeeper (storekeeper, IOM warehouse in Mopti)",
 )
 
 
