@@ -22,7 +22,7 @@ from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
 from config.spreadsheets import xlsx_row
 from projects.disclosure import reach_figure, regions_withheld, sites_withheld
-from projects.reports import labels
+from projects.reports import indicators, labels
 
 BOLD = Font(bold=True)
 DATE_FORMAT = "yyyy-mm-dd"  # ISO: unambiguous in every language; Excel still sorts and filters it as a date
@@ -115,8 +115,8 @@ def build(figures: dict) -> bytes:
                 labels.indicator(target),
                 labels.target_what(target),
                 target["target"],
-                target["achieved"],
-                in_period["achieved"],
+                indicators.achieved_shown(target),
+                indicators.achieved_shown(in_period),
                 target["expected"],
                 _percent(target["percent"]),
                 labels.status(target),
@@ -246,6 +246,7 @@ def build(figures: dict) -> bytes:
             _sum(r["receipts"] for r in distributions),
         ],
     )
+    indicators.xlsx_sheets(workbook, figures, _sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
