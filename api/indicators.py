@@ -4,9 +4,13 @@ accounts/selectors.py. Evidence files are uploaded on the result's page (this AP
 says whether it has one."""
 
 import django_filters
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts import selectors as scope
@@ -145,6 +149,15 @@ class ResultReadSerializer(serializers.ModelSerializer):
         return bool(result.evidence)
 
 
+class MayReportResults(BasePermission):
+    """Result entries (notes, staff, evidence): 403 for roles that neither report nor review them."""
+
+    message = gettext_lazy("Your role does not report activity results: see the progress figures.")
+
+    def has_permission(self, request, view) -> bool:
+        return scope.can_report_results(request.user)
+
+
 class ReturnSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
@@ -166,6 +179,7 @@ class ReturnSerializer(StrictSerializer):
 )
 class ResultViewSet(ServiceWritesMixin, PartnerApiMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ResultReadSerializer
+    permission_classes = [IsAuthenticated, MayReportResults]
     write_serializer_class = ResultSerializer
     pagination_class = pagination.NewestFirstPagination
     filterset_class = ResultFilter
@@ -187,8 +201,14 @@ class ResultViewSet(ServiceWritesMixin, PartnerApiMixin, viewsets.ReadOnlyModelV
                 raise serializers.ValidationError({fixed: ["Fixed once reported."]})
         return services.correct_result(result, corrected_by=user, **validated)
 
-    def _review(self, approve: bool, reason: str = ""):
+    def _reviewable(self) -> IndicatorResult:
+        """The result, for a user who may review results (404 out of scope, 403 for another role)."""
         result = self.get_object()
+        if not scope.can_review_results(self.request.user):
+            raise PermissionDenied(_("Your role may not review results."))
+        return result
+
+    def _review(self, result: IndicatorResult, approve: bool, reason: str = ""):
         reviewed = services.review_result(result, reviewed_by=self.request.user, approve=approve, reason=reason)
         return Response(self.serializer_class(self.get_queryset().get(pk=reviewed.pk)).data)
 
@@ -196,12 +216,13 @@ class ResultViewSet(ServiceWritesMixin, PartnerApiMixin, viewsets.ReadOnlyModelV
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve a submitted result (managers; not your own): from now on it counts."""
-        return self._review(approve=True)
+        return self._review(self._reviewable(), approve=True)
 
     @extend_schema(request=ReturnSerializer, responses={200: ResultReadSerializer})
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def send_back(self, request, pk=None):
         """Return a submitted result with the reason: the reporter corrects it and submits it again."""
+        result = self._reviewable()
         serializer = ReturnSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._review(approve=False, reason=serializer.validated_data["reason"])
+        return self._review(result, approve=False, reason=serializer.validated_data["reason"])
