@@ -17,16 +17,12 @@ from accounts import selectors as scope
 from accounts.models import Organisation
 from api import pagination, views
 from api.base import PartnerApiMixin
+from api.project_writes import _managed_projects
 from api.serializers import CodeField, ScopedSlugField, StrictModelSerializer, StrictSerializer
 from api.writes import ServiceWritesMixin
 from projects.indicators import services
 from projects.indicators.models import RESULT_SADD_FIELDS, ActivityIndicator, IndicatorResult
-from projects.models import Project
 from sites.models import AdminArea
-
-
-def _managed_projects(user):
-    return scope.visible_projects(user) if scope.can_manage_projects(user) else Project.objects.none()
 
 
 class IndicatorSerializer(StrictModelSerializer):

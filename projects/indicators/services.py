@@ -18,6 +18,7 @@ from accounts.models import Organisation, User
 from projects.indicators.models import RESULT_SADD_FIELDS, ActivityIndicator, Handover, IndicatorResult
 from projects.models import Project
 from projects.selectors import project_areas
+from projects.services import _checked, _unknown  # the projects app's field-error helpers
 from sites.models import AdminArea
 
 INDICATOR_FIELDS = ("code", "name", "name_fr", "name_ar", "unit", "disaggregated")
@@ -25,18 +26,6 @@ RESULT_FIELDS = ("date", "site", "admin_area", "quantity", *RESULT_SADD_FIELDS, 
 # Evidence: a photo or a document, checked by name and first bytes before anything is stored (as imports are).
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_MAGIC = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG", ".pdf": b"%PDF"}
-
-
-def _checked(instance) -> None:
-    try:
-        instance.full_clean(exclude=["evidence"])
-    except ValidationError as error:
-        raise ValidationError(error.message_dict) from None
-
-
-def _unknown(fields: dict, known: tuple[str, ...]) -> None:
-    if unknown := sorted(set(fields) - set(known)):
-        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
 
 
 @transaction.atomic

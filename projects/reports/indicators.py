@@ -48,11 +48,14 @@ def with_indicator_names(progress: dict, activities: dict) -> dict:
     return progress
 
 
+def shown(unit: str, count):
+    """A count of `unit` as a donor format shows it: the marker where it counts few people."""
+    return suppressed_marker() if counts_few_people(unit, count) else count
+
+
 def achieved_shown(target: dict):
-    """A frozen target's achieved figure as a donor format shows it: the marker where it counts few people."""
-    if counts_few_people(target.get("unit", ""), target["achieved"]):
-        return suppressed_marker()
-    return target["achieved"]
+    """A frozen target's achieved figure as a donor format shows it (`shown`)."""
+    return shown(target.get("unit", ""), target["achieved"])
 
 
 def _groups_shown(row: dict, unit: str) -> list:
@@ -78,9 +81,6 @@ def xlsx_sheets(workbook, figures: dict, sheet) -> None:
     rows = []
     for row in activities["by_place"]:
         indicator = _indicator(figures, row)
-        quantity = row["quantity"]
-        if counts_few_people(indicator.get("unit", ""), quantity):
-            quantity = suppressed_marker()
         rows.append(
             [
                 row_in_language(indicator, "name"),
@@ -89,7 +89,7 @@ def xlsx_sheets(workbook, figures: dict, sheet) -> None:
                 row["admin2__name"],
                 row["site__name"],
                 row["site__code"],
-                quantity,
+                shown(indicator.get("unit", ""), row["quantity"]),
                 *_groups_shown(row, indicator.get("unit", "")),
             ]
         )
@@ -135,12 +135,9 @@ def pdf_story(figures: dict, text, table, number) -> list:
         return []
     rows = []
     for row in activities["by_place"]:
-        indicator = _indicator(figures, row)
-        shown = row["quantity"]
-        if counts_few_people(indicator.get("unit", ""), shown):
-            shown = suppressed_marker()
+        indicator, unit = _indicator(figures, row), _indicator(figures, row).get("unit", "")
         place = row["site__name"] or row["admin2__name"] or row["admin1__name"] or ""
-        rows.append([row_in_language(indicator, "name"), place, unit_label(indicator.get("unit", "")), number(shown)])
+        rows.append([row_in_language(indicator, "name"), place, unit_label(unit), number(shown(unit, row["quantity"]))])
     story = [
         text(_("Activity results approved in the period"), "Heading3"),
         table([[_("Indicator"), _("Place"), _("Unit"), _("Approved")], *rows]),

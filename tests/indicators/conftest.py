@@ -1,21 +1,13 @@
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import Organisation, User
 from demo.loader import load_demo
 from projects.indicators.models import ActivityIndicator, IndicatorResult
 from projects.models import Project
+from tests.api.conftest import client_for as api_client  # noqa: F401 (the tests' API client, by token)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def api_client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture
