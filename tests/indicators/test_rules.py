@@ -176,3 +176,18 @@ def test_figures_take_one_query_for_every_activity_target(world, django_assert_n
         activity_figures(targets)
     with django_assert_num_queries(5):
         headline_progress(Project.objects.all())
+
+
+def test_the_pages_are_small_and_right_to_left_in_arabic(world, django_assert_max_num_queries):
+    page = Client()
+    page.force_login(world["users"]["officer"])
+    page.post("/i18n/setlang/", {"language": "ar", "next": "/indicators/"})
+    result = report(world)
+    sizes = {}
+    for url in ("/indicators/", "/indicators/report/", f"/indicators/results/{result.pk}/"):
+        with django_assert_max_num_queries(12):
+            answer = page.get(url, HTTP_ACCEPT_LANGUAGE="ar")
+        body = answer.content.decode()
+        assert answer.status_code == 200 and 'dir="rtl"' in body and "الإبلاغ عن نتيجة" in body
+        sizes[url] = len(answer.content)
+    assert max(sizes.values()) < 20_000, sizes  # 2.0 to 4.6 KB measured
