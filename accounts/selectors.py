@@ -15,6 +15,8 @@ from accounts.models import Role, User
 # Its scope rules reach the domain models the way foreign keys do, by app label, resolved when called
 # (docs/architecture.md, "Apps and their layers").
 _MODELS = {
+    "ActivityIndicator": "projects.ActivityIndicator",
+    "IndicatorResult": "projects.IndicatorResult",
     "DuplicateReview": "beneficiaries.DuplicateReview",
     "Household": "beneficiaries.Household",
     "ImportJob": "beneficiaries.ImportJob",
@@ -331,3 +333,46 @@ def visible_reconciliations(user: User) -> QuerySet:
     if _is_anonymous(user) or not (user.is_administrator or user.role in (Role.FIELD_OFFICER, Role.PROGRAMME_MANAGER)):
         return _model("Distribution").objects.none()
     return visible_distributions(user)
+
+
+# --- activity indicators and their results (issue 21) ----------------------------------------------------
+
+
+def visible_activity_indicators(user: User) -> QuerySet:
+    """Activity indicators of the projects the user may see (officers: to report against them)."""
+    return _model("ActivityIndicator").objects.filter(project__in=visible_projects(user).values("pk"))
+
+
+def can_report_results(user: User) -> bool:
+    """Report an activity result (with its note and evidence): field officers at their sites, managers and
+    administrators. Partner systems and donor viewers do not (evidence may show people)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role in (Role.FIELD_OFFICER, Role.PROGRAMME_MANAGER)
+
+
+def can_report_area_results(user: User) -> bool:
+    """Report a result for a whole admin area rather than a site (a handover to a regional directorate): not
+    field officers, whose scope is their sites."""
+    return can_review_results(user)
+
+
+def can_review_results(user: User) -> bool:
+    """Approve or return a reported result: programme managers and administrators (not on their own entry:
+    projects.indicators.services.review_result)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role == Role.PROGRAMME_MANAGER
+
+
+def visible_indicator_results(user: User) -> QuerySet:
+    """Result entries with their notes, staff and evidence: officers those at their sites, managers those of
+    their projects, administrators all; nobody else (aggregated figures go through projects/disclosure.py)."""
+    if not can_report_results(user):
+        return _model("IndicatorResult").objects.none()
+    results = _model("IndicatorResult").objects.all()
+    if user.is_administrator:
+        return results
+    if user.role == Role.FIELD_OFFICER:
+        return results.filter(site__in=user.assigned_sites.values("pk"))
+    return results.filter(indicator__project__in=_assigned_project_ids(user))

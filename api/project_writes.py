@@ -12,7 +12,7 @@ from api.serializers import CodeField, ProjectSerializer, ScopedSlugField, Stric
 from api.writes import ServiceWritesMixin
 from kits.models import KitType
 from projects import services
-from projects.models import Project, Target, TargetPeriod
+from projects.models import ActivityIndicator, Project, Target, TargetPeriod
 from sites.models import AdminArea
 
 
@@ -48,11 +48,22 @@ class TargetWriteSerializer(StrictModelSerializer):
     project = ScopedSlugField(_managed_projects, slug_field="code")
     kit_type = CodeField(slug_field="code", queryset=KitType.objects.all(), allow_null=True, required=False)
     admin_area = CodeField(slug_field="pcode", queryset=AdminArea.objects.all(), allow_null=True, required=False)
+    # An activity indicator (issue 21) by id, among those of projects you manage.
+    activity_indicator = serializers.PrimaryKeyRelatedField(
+        queryset=ActivityIndicator.objects.none(), allow_null=True, required=False
+    )
     periods = TargetPeriodWriteSerializer(many=True, required=False, max_length=120)
 
     class Meta:
         model = Target
         fields = ["project", *services.TARGET_FIELDS, "periods"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if request := self.context.get("request"):  # none while the schema is generated
+            projects = _managed_projects(request.user).values("pk")
+            fields["activity_indicator"].queryset = ActivityIndicator.objects.filter(project__in=projects)
+        return fields
 
 
 class TargetReadSerializer(TargetSerializer):
@@ -111,7 +122,7 @@ class TargetViewSet(ServiceWritesMixin, PartnerApiMixin, viewsets.ReadOnlyModelV
     def get_queryset(self):
         return (
             Target.objects.filter(project__in=scope.visible_progress_projects(self.request.user).values("pk"))
-            .select_related("project", "kit_type", "admin_area")
+            .select_related("project", "kit_type", "admin_area", "activity_indicator")
             .prefetch_related("periods")
         )
 

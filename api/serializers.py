@@ -128,7 +128,16 @@ class TargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Target
-        fields = ["id", "indicator", "kit_type", "kit_category", "admin_area", "target_value", "periods"]
+        fields = [
+            "id",
+            "indicator",
+            "kit_type",
+            "kit_category",
+            "admin_area",
+            "activity_indicator",
+            "target_value",
+            "periods",
+        ]
 
 
 class ProjectListSerializer(serializers.ListSerializer):
@@ -173,7 +182,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         list_serializer_class = ProjectListSerializer
 
     def get_progress(self, project) -> dict:
-        """Headline progress (kits against kits targets, households and individuals reached)."""
+        """Headline progress (kits against kits targets, households and individuals reached, activity targets)."""
         from api.progress import headline_for
 
         headline = self.context.get("headline") or headline_for(

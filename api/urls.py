@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from api import exports, imports, progress, project_writes, reports, site_writes, stock, views
+from api import exports, imports, indicators, progress, project_writes, reports, site_writes, stock, views
 from api.base import PartnerApiMixin
 from api.problems import not_found
 
@@ -32,6 +32,8 @@ router.register("distributions", views.DistributionViewSet, basename="distributi
 router.register("receipts", views.ReceiptViewSet, basename="receipt")
 router.register("stock/movements", stock.StockMovementViewSet, basename="stock-movement")
 router.register("stock/balances", stock.StockBalanceViewSet, basename="stock-balance")
+router.register("indicators", indicators.IndicatorViewSet, basename="indicator")
+router.register("indicator-results", indicators.ResultViewSet, basename="indicator-result")
 
 v1 = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

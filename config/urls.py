@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/", include("projects.urls")),
     path("imports/", include("beneficiaries.import_urls")),
     path("stock/", include("stock.urls")),
+    path("indicators/", include("projects.indicators.urls")),
     path("", field_views.home, name="home"),
     path("field/sw.js", field_views.service_worker, name="field-sw"),
     path("field/manifest.webmanifest", field_views.manifest, name="field-manifest"),

@@ -34,6 +34,7 @@ from demo.data import (
     household_fields,
     stable_code,
 )
+from demo.indicators import load_mopti_indicators
 from demo.stock import MoptiStock
 from distributions.models import Distribution, DistributionItem, VerificationMethod
 from distributions.services import record_receipts_bulk
@@ -45,6 +46,7 @@ from sites.models import AdminArea, Site
 class DemoLoader:
     def __init__(self) -> None:
         self.changes = 0
+        self.started_at = timezone.now()
 
     def upsert(self, model, lookup: dict, values: dict):
         """Create, or update only what differs, and count real changes."""
@@ -304,6 +306,7 @@ class DemoLoader:
             )
             if plan.status == DisplacementStatus.IDP:
                 self.load_second_mopti_round(project, sites[plan.code], plan, kits, households, users["officer"])
+        load_mopti_indicators(self, project, users)  # latrines, water points, hygiene awareness, tents
 
     def load_second_mopti_round(self, project, site, plan: SitePlan, kits, households, officer) -> Distribution:
         """A second NFI round at the IDP sites, under way on the day the demo is loaded (from yesterday to

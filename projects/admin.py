@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from projects.models import ProgressReport, Project, Target, TargetPeriod
+from projects.models import ActivityIndicator, IndicatorResult, ProgressReport, Project, Target, TargetPeriod
 
 
 class TargetInline(admin.TabularInline):
@@ -52,3 +52,34 @@ class ProgressReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # reports are requested from the dashboard or the API, and built by Celery
+
+
+@admin.register(ActivityIndicator)
+class ActivityIndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ("project", "code", "name", "unit", "disaggregated")
+    list_filter = ("unit", "project")
+    list_select_related = ("project",)
+    search_fields = ("code", "name")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # targets and results refer to it
+
+
+@admin.register(IndicatorResult)
+class IndicatorResultAdmin(SimpleHistoryAdmin):
+    """Read only: results are reported, corrected and reviewed through projects/indicators/services.py (the
+    pages and the API); the evidence is downloaded from the result's page, never from MEDIA_URL."""
+
+    list_display = ("indicator", "date", "site", "admin_area", "quantity", "status")
+    list_filter = ("status", "indicator__project")
+    list_select_related = ("indicator", "site", "admin_area")
+    exclude = ("evidence",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in IndicatorResult._meta.fields if field.name != "evidence"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -29,6 +29,7 @@ __all__ = [
     "can_see_exact_figures",
     "can_see_personal_data",
     "can_see_rows",
+    "counts_few_people",
     "disclosed_headline",
     "disclosed_progress",
     "is_small_count",
@@ -165,7 +166,26 @@ def disclosed_headline(headline: dict[int, dict], user) -> dict[int, dict]:
     for values in shown.values():
         if is_small_count(values["households"]):
             values.update(households=None, individuals=None, kits=None, percent=None)
+        for activity in values.get("activities", ()):
+            if counts_few_people(activity["unit"], activity["achieved"]):
+                activity["achieved"] = None
     return shown
+
+
+def counts_few_people(unit: str, count) -> bool:
+    """An activity figure counting people (issue 21: session participants) is withheld below the threshold, as
+    a household count is; latrines, water points, sessions, tents and kits handed over count no one."""
+    return unit == "people" and is_small_count(count)
+
+
+def _withhold_activity(target) -> None:
+    """An activity target's figures for roles without exact ones: the achieved number when it counts few
+    people, and its sex-and-age groups when one of them counts few (a group would single people out)."""
+    if counts_few_people(target.unit, target.achieved):
+        target.achieved = target.percent = target.on_track = None
+        target.sadd = dict.fromkeys(target.sadd) if target.sadd else target.sadd
+    elif target.sadd and any(is_small_count(count) for count in target.sadd.values()):
+        target.sadd = dict.fromkeys(target.sadd)
 
 
 def disclosed_progress(progress, user):
@@ -175,7 +195,8 @@ def disclosed_progress(progress, user):
     the grant): when the whole selection reaches fewer than SMALL_COUNT_THRESHOLD households, every count
     is withheld (reach, sex and age, kits, targets achieved); otherwise each region, area, site and
     displacement status below the threshold, with its complement, each vulnerability count below it,
-    the targets achieved in a withheld area, and running totals that grew by a small count.
+    the targets achieved in a withheld area, running totals that grew by a small count, and activity
+    figures counting few people (`counts_few_people`, their sex-and-age groups with them).
     """
     if can_see_exact_figures(user):
         return progress
@@ -212,4 +233,7 @@ def disclosed_progress(progress, user):
             target.achieved = None
             target.percent = None
             target.on_track = None
+            target.sadd = dict.fromkeys(target.sadd) if target.sadd else target.sadd
+        elif target.activity_indicator_id:
+            _withhold_activity(target)
     return progress

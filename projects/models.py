@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,8 @@ class Target(models.Model):
         KITS_DISTRIBUTED = "kits_distributed", _("Kits distributed")
         HOUSEHOLDS_REACHED = "households_reached", _("Households reached")
         INDIVIDUALS_REACHED = "individuals_reached", _("Individuals reached")
+        # Approved results of an activity indicator (projects/indicators), not receipts.
+        ACTIVITY = "activity", _("Activity indicator")
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="targets")
     indicator = models.CharField(_("indicator"), max_length=30, choices=Indicator.choices)
@@ -75,6 +78,14 @@ class Target(models.Model):
     kit_category = models.CharField(_("kit category"), max_length=20, choices=KitCategory.choices, blank=True)
     admin_area = models.ForeignKey(
         "sites.AdminArea", verbose_name=_("restricted to area"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    activity_indicator = models.ForeignKey(
+        "projects.ActivityIndicator",
+        verbose_name=_("activity indicator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="targets",
     )
     target_value = models.PositiveIntegerField(_("target"))
     history = AuditedRecords()
@@ -92,14 +103,29 @@ class Target(models.Model):
                 name="target_kits_names_what",
             ),
             models.CheckConstraint(
-                condition=Q(indicator__in=["kits_distributed", "households_reached", "individuals_reached"]),
+                condition=Q(
+                    indicator__in=["kits_distributed", "households_reached", "individuals_reached", "activity"]
+                ),
                 name="target_indicator_valid",
+            ),
+            # An activity target names its indicator and no kit; the others name no activity indicator.
+            models.CheckConstraint(
+                condition=Q(
+                    indicator="activity", activity_indicator__isnull=False, kit_type__isnull=True, kit_category=""
+                )
+                | (~Q(indicator="activity") & Q(activity_indicator__isnull=True)),
+                name="target_activity_names_its_indicator",
             ),
         ]
 
     def __str__(self) -> str:
-        what = self.kit_type or self.get_kit_category_display() or ""
+        what = self.activity_indicator or self.kit_type or self.get_kit_category_display() or ""
         return f"{self.get_indicator_display()} {what}: {self.target_value}".replace("  ", " ")
+
+    def clean(self) -> None:
+        """An activity target's indicator is one of its project's (a 400 naming `activity_indicator`)."""
+        if self.activity_indicator_id and self.project_id and self.activity_indicator.project_id != self.project_id:
+            raise ValidationError({"activity_indicator": [_("This indicator belongs to another project.")]})
 
 
 class TargetPeriod(models.Model):
@@ -191,3 +217,17 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.period_start}–{self.period_end} ({self.get_status_display()})"
+
+
+# Activity indicators, their results and handovers (issue 21): declared in their own module, models of this app.
+from projects.indicators.models import ActivityIndicator, Handover, IndicatorResult  # noqa: E402
+
+__all__ = [
+    "ActivityIndicator",
+    "Handover",
+    "IndicatorResult",
+    "ProgressReport",
+    "Project",
+    "Target",
+    "TargetPeriod",
+]

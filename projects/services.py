@@ -137,7 +137,7 @@ PROJECT_FIELDS = (
     "status",
     "retention_months",
 )
-TARGET_FIELDS = ("indicator", "kit_type", "kit_category", "admin_area", "target_value")
+TARGET_FIELDS = ("indicator", "kit_type", "kit_category", "admin_area", "activity_indicator", "target_value")
 
 
 def _checked(instance, exclude=None) -> None:

@@ -11,6 +11,7 @@ A target counts what it names, under the viewer's filter:
 - households or individuals reached: each household once, at its first receipt within the target's
   kit type or category (none: any kit) and area (`progress.reach_by`);
 - its admin area, if any (an admin 1 or admin 2 area), narrows either to receipts recorded there;
+- activity indicators (issue 21): the approved results of its indicator (projects/indicators/figures.py);
 - its periods only spread the target over time (what is *expected* by a date, `expected_by`): what
   is achieved is counted over the filter's period (the whole project without one), as on the
   dashboard.
@@ -21,13 +22,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from distributions.progress.filters import ProgressFilter
 from distributions.progress.queries import kits_by, reach_by, reach_totals
+from projects.indicators.figures import activity_figures
 from projects.models import Project, Target
 
 KITS_GRAIN = ("kit_type_id", "kit_category", "admin1_id", "admin2_id")
+REACH_INDICATORS = (Target.Indicator.HOUSEHOLDS_REACHED, Target.Indicator.INDIVIDUALS_REACHED)
+# Receipt-based targets first, activity indicators after them (then by kind, kit, category).
+ACTIVITY_LAST = Case(When(indicator=Target.Indicator.ACTIVITY, then=1), default=0)
 
 
 @dataclass
@@ -44,6 +49,11 @@ class TargetProgress:
     percent: Decimal
     expected_percent: Decimal
     on_track: bool
+    # Activity targets (issue 21): their indicator, its unit, and the sex-and-age groups of the approved
+    # results (projects.indicators.figures.activity_figures) when the indicator is disaggregated.
+    activity_indicator_id: int | None = None
+    unit: str = ""
+    sadd: dict | None = None
 
 
 def _kits_match(target: Target, row: dict) -> bool:
@@ -61,20 +71,26 @@ def achieved_against(
     *,
     kit_rows: list[dict] | None = None,
     reach: dict | None = None,
+    activity: dict[int, dict] | None = None,
 ) -> dict[int, int]:
-    """{target id: kits, households or individuals achieved} for targets of any projects.
+    """{target id: kits, households, individuals or activity results achieved} for targets of any projects.
 
     Kits targets: one GROUP BY query on the kits summary for all of them (project × kit type ×
     category × admin 1 × admin 2), or none when `kit_rows` (rows of one project with at least
     KITS_GRAIN columns, under the same filter) are given. Reach targets narrowed by a kit type,
     category or area: one query each (households counted once within the narrowing); unnarrowed
     ones use `reach` (the project's totals under the filter, one project only) or one query for
-    all their projects. Rule: module docstring.
+    all their projects. Activity targets: `activity` (activity_figures of them, under the same filter) or
+    one query for all. Rule: module docstring.
     """
     filters = filters or ProgressFilter()
     achieved: dict[int, int] = {}
     kit_targets = [t for t in targets if t.indicator == Target.Indicator.KITS_DISTRIBUTED]
-    reach_targets = [t for t in targets if t.indicator != Target.Indicator.KITS_DISTRIBUTED]
+    activity_targets = [t for t in targets if t.indicator == Target.Indicator.ACTIVITY]
+    reach_targets = [t for t in targets if t.indicator in REACH_INDICATORS]
+    if activity_targets:
+        activity = activity if activity is not None else activity_figures(activity_targets, filters)
+        achieved.update({t.pk: activity[t.pk]["achieved"] for t in activity_targets})
     if kit_targets:
         by_project: dict[int | None, list[dict]] = defaultdict(list)
         if kit_rows is not None:
@@ -146,9 +162,9 @@ def percent(part: int, whole: int) -> Decimal:
 def project_targets(project: Project) -> list[Target]:
     return list(
         Target.objects.filter(project=project)
-        .select_related("kit_type", "admin_area")
+        .select_related("kit_type", "admin_area", "activity_indicator")
         .prefetch_related("periods")
-        .order_by("indicator", "kit_type__code", "kit_category", "id")
+        .order_by(ACTIVITY_LAST, "indicator", "kit_type__code", "activity_indicator__code", "kit_category", "id")
     )
 
 
@@ -165,7 +181,8 @@ def target_progress(
     `kit_rows` and `reach` are the dashboard's own figures under the same filter (saves queries).
     """
     targets = project_targets(project)
-    achieved_by_target = achieved_against(targets, filters, kit_rows=kit_rows, reach=reach)
+    activity = activity_figures(targets, filters)
+    achieved_by_target = achieved_against(targets, filters, kit_rows=kit_rows, reach=reach, activity=activity)
     results = []
     for target in targets:
         achieved = achieved_by_target[target.pk]
@@ -184,29 +201,50 @@ def target_progress(
                 percent=percent(achieved, target.target_value),
                 expected_percent=percent(expected, target.target_value),
                 on_track=achieved >= expected,
+                activity_indicator_id=target.activity_indicator_id,
+                unit=target.activity_indicator.unit if target.activity_indicator_id else "",
+                sadd=activity[target.pk]["sadd"] if target.activity_indicator_id else None,
             )
         )
     return results
 
 
 def headline_progress(projects: QuerySet[Project]) -> dict[int, dict]:
-    """Per project: kits achieved against its kits targets, and households and individuals reached.
+    """Per project: kits achieved against its kits targets, households and individuals reached, and each
+    project-wide activity target's achieved figure.
 
-    {project id: {"kits", "kits_target", "households", "individuals", "percent"}}. `kits` adds up
-    each kits target's achieved figure (`achieved_against`, the dashboard's), capped at the target
-    so that one target exceeded does not hide another behind; `kits_target` adds up their target
-    values. Four queries for any number of projects.
+    {project id: {"kits", "kits_target", "households", "individuals", "percent", "activities": [{"target_id",
+    "label", "unit", "achieved", "target"}]}}. `kits` adds up each kits target's achieved figure
+    (`achieved_against`, the dashboard's), capped at the target so that one target exceeded does not hide
+    another behind; `kits_target` adds up their target values. Five queries for any number of projects.
     """
     project_ids = list(projects.values_list("pk", flat=True))
     targets = list(
-        Target.objects.filter(project_id__in=project_ids, indicator=Target.Indicator.KITS_DISTRIBUTED).order_by(
-            "project_id", "id"
+        Target.objects.filter(project_id__in=project_ids)
+        .filter(
+            Q(indicator=Target.Indicator.KITS_DISTRIBUTED)
+            | Q(indicator=Target.Indicator.ACTIVITY, admin_area__isnull=True)
         )
+        .select_related("activity_indicator")
+        .order_by("project_id", "activity_indicator__code", "id")
     )
     achieved = achieved_against(targets)
     reach = {row["project_id"]: row for row in reach_by(project_ids, ProgressFilter(), "project_id")}
-    headline = {pk: {"kits": 0, "kits_target": 0, "households": 0, "individuals": 0} for pk in project_ids}
+    headline = {
+        pk: {"kits": 0, "kits_target": 0, "households": 0, "individuals": 0, "activities": []} for pk in project_ids
+    }
     for target in targets:
+        if target.activity_indicator_id:
+            headline[target.project_id]["activities"].append(
+                {
+                    "target_id": target.pk,
+                    "label": target.activity_indicator.local_name,
+                    "unit": target.activity_indicator.unit,
+                    "achieved": achieved[target.pk],
+                    "target": target.target_value,
+                }
+            )
+            continue
         headline[target.project_id]["kits"] += min(achieved[target.pk], target.target_value)
         headline[target.project_id]["kits_target"] += target.target_value
     for pk, values in headline.items():
@@ -222,6 +260,8 @@ def _target_label(target: Target) -> str:
     (projects/reports/__init__.py), so the IATI narratives built from this label stay English."""
     if target.kit_type_id:
         return target.kit_type.local_name
+    if target.activity_indicator_id:
+        return target.activity_indicator.local_name
     return str(target.get_kit_category_display() or target.get_indicator_display())
 
 

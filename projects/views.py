@@ -24,6 +24,7 @@ from projects.disclosure import (
     suppressed_marker,
 )
 from projects.forms import ProgressFilterForm, ReportRequestForm
+from projects.indicators.models import unit_label
 from projects.pipeline import project_pipeline
 from projects.progress import project_progress
 from projects.selectors import (
@@ -134,6 +135,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                 "bar": charts.progress_bar(target.percent, target.expected_percent)
                 if target.percent is not None
                 else "",
+                "unit": unit_label(target.unit) if target.unit else "",
             }
             for target in progress.targets
         ],

@@ -16,6 +16,7 @@ from distributions.progress.queries import kits_by, reach_by
 from kits.models import KitType
 from projects.models import ProgressReport
 from projects.progress import project_progress
+from projects.reports.indicators import frozen_activities, with_indicator_names
 from projects.reports.pipeline import frozen_pipeline
 
 
@@ -70,6 +71,7 @@ def _frozen_figures(report: ProgressReport) -> dict:
         "admin2__name",
         "kit_type__code",
     )
+    activities = _jsonable(frozen_activities(project, filters))
     return _jsonable(
         {
             "report": {
@@ -92,11 +94,12 @@ def _frozen_figures(report: ProgressReport) -> dict:
                 "end_date": project.end_date,
                 "status": project.status,
             },
-            "period": _with_kit_names(period.as_json()),
-            "cumulative": _with_kit_names(cumulative.as_json()),
+            "period": with_indicator_names(_with_kit_names(period.as_json()), activities),
+            "cumulative": with_indicator_names(_with_kit_names(cumulative.as_json()), activities),
             "by_site_and_kit": by_site_and_kit,
             "distributions": distributions,
             **frozen_pipeline(project),  # issue 20: the kit pipeline (projects/reports/pipeline.py)
+            "activities": activities,
         }
     )
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from lxml import etree
 
 from beneficiaries.models import SADD_FIELDS
+from projects.reports.indicators import iati_actuals
 
 # IATI ActivityStatus codes: 1 pipeline, 2 implementation, 3 finalisation, 4 closed, 5 cancelled, 6 suspended.
 PIPELINE, IMPLEMENTATION, FINALISATION, CLOSED, SUSPENDED = "1", "2", "3", "4", "6"
@@ -16,6 +17,7 @@ INDICATOR_TITLES = {
     "kits_distributed": "Kits distributed: {label}",
     "households_reached": "Households reached",
     "individuals_reached": "Individuals reached",
+    "activity": "{label}",
 }
 
 
@@ -101,6 +103,12 @@ def _result(activity, target: dict, report: dict, project: dict, reach: dict) ->
     etree.SubElement(period, "period-start", **{"iso-date": period_start})
     etree.SubElement(period, "period-end", **{"iso-date": period_end})
     etree.SubElement(period, "target", value=str(target["target"]))
+    if target["indicator"] == "activity":  # approved results, withheld where they count few people
+        for value, dimensions in iati_actuals(target):
+            actual = etree.SubElement(period, "actual", value=value)
+            for name, dimension in dimensions:
+                etree.SubElement(actual, "dimension", name=name, value=dimension)
+        return
     etree.SubElement(period, "actual", value=str(target["achieved"]))
     if target["indicator"] == "individuals_reached" and not (target["kit_type_id"] or target["kit_category"]):
         for name in SADD_FIELDS:

@@ -6,6 +6,7 @@ from beneficiaries.models import HouseholdFigures
 from config.names import row_in_language
 from distributions.models import Distribution
 from kits.models import KitCategory
+from projects.indicators.models import unit_label
 from projects.models import Target
 
 
@@ -14,6 +15,8 @@ def target_what(target: dict) -> str:
     name where none is given), else its category or indicator, translated."""
     if target["kit_type_id"]:
         return row_in_language(target, "label")
+    if target.get("activity_indicator_id"):  # its indicator's name, and the unit it counts in
+        return f"{row_in_language(target, 'label')} ({unit_label(target['unit'])})"
     if target["kit_category"] in KitCategory.values:
         return str(KitCategory(target["kit_category"]).label)
     return indicator(target)

@@ -22,7 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from config.names import row_in_language
 from projects.charts import nice_top
 from projects.disclosure import is_small_count, reach_figure, shown_running_totals, sites_withheld, suppressed_marker
-from projects.reports import labels, pipeline
+from projects.reports import indicators, labels, pipeline
 from projects.reports.pdf_text import (
     BOLD,
     FONT,
@@ -183,6 +183,7 @@ def build(figures: dict) -> bytes:
         text(_("By site (period)"), "Heading3"),
         _sites_table(period),
         *_pipeline_section(figures, text),
+        *indicators.pdf_story(figures, text, _table, _number),
     ]
     document.build(story)
     return buffer.getvalue()
@@ -228,8 +229,8 @@ def _targets_table(period: dict, cumulative: dict) -> Table:
             labels.indicator(target),
             labels.target_what(target),
             _number(target["target"]),
-            _number(target["achieved"]),
-            _number(in_period["achieved"]),
+            _number(indicators.achieved_shown(target)),
+            _number(indicators.achieved_shown(in_period)),
             _number(target["expected"]),
             number_format(target["percent"], 1),
             labels.status(target),

@@ -22,7 +22,7 @@ from beneficiaries.pseudonyms import suppressed_marker
 from config.names import row_in_language
 from config.spreadsheets import xlsx_row
 from projects.disclosure import reach_figure, regions_withheld, sites_withheld
-from projects.reports import labels, pipeline
+from projects.reports import indicators, labels, pipeline
 
 BOLD = Font(bold=True)
 DATE_FORMAT = "yyyy-mm-dd"  # ISO: unambiguous in every language; Excel still sorts and filters it as a date
@@ -115,8 +115,8 @@ def build(figures: dict) -> bytes:
                 labels.indicator(target),
                 labels.target_what(target),
                 target["target"],
-                target["achieved"],
-                in_period["achieved"],
+                indicators.achieved_shown(target),
+                indicators.achieved_shown(in_period),
                 target["expected"],
                 _percent(target["percent"]),
                 labels.status(target),
@@ -249,6 +249,7 @@ def build(figures: dict) -> bytes:
     if figures.get("pipeline"):  # issue 20 (projects/reports/pipeline.py)
         header, rows, totals = pipeline.table(figures)
         _sheet(workbook, pipeline.heading(), header, rows, total=totals, above=[(pipeline.note(figures),)])
+    indicators.xlsx_sheets(workbook, figures, _sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

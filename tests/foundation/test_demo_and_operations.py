@@ -45,13 +45,19 @@ def test_demo_figures_match_the_mopti_story(db):
     assert str(min(dates)) == "2024-07-01" and str(max(dates)) == "2024-07-17"
     targets = {
         (t.indicator, t.kit_type.code if t.kit_type else None): t.target_value
-        for t in Target.objects.filter(project__code="MLI-JPN-2024-SNFI")
+        for t in Target.objects.filter(project__code="MLI-JPN-2024-SNFI", activity_indicator__isnull=True)
     }
     assert targets == {
         ("kits_distributed", "ESK-ML"): 450,
         ("kits_distributed", "NFI-ML"): 640,
         ("individuals_reached", None): 10985,
     }
+    activity = dict(
+        Target.objects.filter(project__code="MLI-JPN-2024-SNFI", indicator="activity").values_list(
+            "activity_indicator__code", "target_value"
+        )
+    )  # issue 21 (demo/indicators.py: illustrative values)
+    assert activity == {"latrines": 60, "water-points": 10, "hygiene-awareness": 3000, "tents-civil-protection": 50}
     regions = set(AdminArea.objects.filter(projects__code="MLI-JPN-2024-SNFI").values_list("pcode", flat=True))
     assert regions == {"ML04", "ML05", "ML06", "ML07"}
     per_household = mopti.values("household").annotate(n=Count("id"))

@@ -67,6 +67,8 @@ def test_xlsx_has_every_sheet_and_no_personal_data(demo_report):
         "By vulnerability",
         "Distributions",
         "Kit pipeline",  # issue 20: tests/stock/test_pipeline_report.py
+        "Activity results",
+        "Handovers",
     ]
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     shelter = next(row for row in summary if row[1] == "Emergency shelter kit (green)")
@@ -275,6 +277,8 @@ def test_a_report_asked_for_in_french_is_written_in_french(client, db, media, dj
         "Par vulnérabilité",
         "Distributions",
         "Chaîne des kits",  # issue 20: the kit pipeline
+        "Résultats d'activités",
+        "Remises",
     ]
     summary = list(workbook["Résumé"].iter_rows(values_only=True))
     assert [row[0] for row in summary[:4]] == ["Projet", "Bailleur", "Début de période", "Fin de période"]

@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import Role, User
 from beneficiaries.imports import jobs
@@ -18,7 +19,7 @@ from beneficiaries.models import DuplicateReview, Household, ImportJob, ImportRo
 from demo.loader import load_demo
 from distributions.models import Distribution, Receipt
 from distributions.services import void_receipt
-from projects.models import ProgressReport, Project
+from projects.models import ActivityIndicator, IndicatorResult, ProgressReport, Project
 from sites.models import AdminArea
 from stock.models import Warehouse
 from tests import factories
@@ -41,6 +42,8 @@ RECONCILERS = frozenset({"administrator", "manager", "officer"})
 PERSONAL = frozenset({"administrator", "manager", "officer", "partner_grant"})
 IMPORTERS = frozenset({"administrator", "manager", "officer"})
 MANAGERS = frozenset({"administrator", "manager"})
+# Activity results with their notes, staff and evidence (issue 21): those who report them and managers.
+RESULTS = frozenset({"administrator", "manager", "officer"})
 PLANNERS = frozenset({"administrator", "manager", "partner", "partner_grant"})
 NOBODY = frozenset()
 # Roles that must never receive any household's personal data or registration code.
@@ -128,7 +131,29 @@ class World:
             "review": review.pk,
             "report": report.pk,
             "target": (project.targets.first() or factories.target(project)).pk,
+            **self._indicator_result(project, household.site),
         }
+
+    @staticmethod
+    def _indicator_result(project: Project, site) -> dict:
+        """An activity indicator of the project and a submitted result at the site, with its evidence (issue 21)."""
+        indicator = ActivityIndicator.objects.create(
+            project=project, code="matrix", name="Latrines built", unit=ActivityIndicator.Unit.LATRINES
+        )
+        reporter = User.objects.filter(role=Role.FIELD_OFFICER, assigned_sites=site).first()
+        result = IndicatorResult(
+            indicator=indicator,
+            date=project.start_date,
+            site=site,
+            admin1_id=site.admin1_id,
+            admin2_id=site.admin2_id,
+            quantity=3,
+            submitted_by=reporter,
+            submitted_at=timezone.now(),
+        )
+        result.evidence.save("photo.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+        result.save()
+        return {"indicator": indicator.pk, "indicator_result": result.pk}
 
     @staticmethod
     def _import_job(user: User) -> ImportJob:

@@ -41,6 +41,7 @@ from tests.security.matrix_world import (
     PLANNERS,
     PROGRESS,
     RECONCILERS,
+    RESULTS,
     ROLES,
     ROWS,
     SIGNED_IN,
@@ -111,6 +112,13 @@ ROUTE_RULES: dict[str, Rule] = {
     "imports:errors": scoped(IMPORTERS, pk="import_job"),
     "imports:review-list": Rule(read=MANAGERS),
     "imports:review-detail": scoped(MANAGERS, MANAGERS, pk="review"),
+    # Activity results (issue 21): reported by officers at their sites and managers, reviewed by managers.
+    "indicators:list": Rule(read=RESULTS),
+    "indicators:report": Rule(read=RESULTS, write=RESULTS),
+    "indicators:result": scoped(RESULTS, pk="indicator_result"),
+    "indicators:correct": scoped(RESULTS, RESULTS, pk="indicator_result"),
+    "indicators:review": scoped(NOBODY, MANAGERS, pk="indicator_result"),
+    "indicators:evidence": scoped(RESULTS, pk="indicator_result"),
     # Field app.
     "beneficiaries:register": Rule(read=PERSONAL, write=PERSONAL),
     "beneficiaries:cards": Rule(read=PERSONAL),
@@ -165,6 +173,13 @@ ROUTE_RULES: dict[str, Rule] = {
     "v1:import-detail": scoped(IMPORTERS, pk="import_job"),
     "v1:import-start": scoped(NOBODY, IMPORTERS, pk="import_job"),
     "v1:kobo-submissions": Rule(write=IMPORTERS),
+    # Activity indicators: read with the project, defined by managers; results as on the pages (issue 21).
+    "v1:indicator-list": Rule(read=SIGNED_IN, write=MANAGERS),
+    "v1:indicator-detail": scoped(SIGNED_IN, MANAGERS, "patch", pk="indicator"),
+    "v1:indicator-result-list": Rule(read=RESULTS, write=RESULTS),
+    "v1:indicator-result-detail": scoped(RESULTS, RESULTS, "patch", pk="indicator_result"),
+    "v1:indicator-result-approve": scoped(NOBODY, MANAGERS, pk="indicator_result"),
+    "v1:indicator-result-return": scoped(NOBODY, MANAGERS, pk="indicator_result"),
 }
 # The admin: administrators only, every page (its own sign-in page aside).
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
