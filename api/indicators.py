@@ -23,6 +23,7 @@ from api.writes import ServiceWritesMixin
 from projects.indicators import services
 from projects.indicators.models import RESULT_SADD_FIELDS, ActivityIndicator, IndicatorResult
 from sites.models import AdminArea
+from stock.models import StockMovement
 
 
 class IndicatorSerializer(StrictModelSerializer):
@@ -92,16 +93,24 @@ class ResultSerializer(StrictModelSerializer):
     handover_to = CodeField(
         slug_field="name", queryset=Organisation.objects.all(), allow_null=True, required=False, write_only=True
     )
+    handover_movement = serializers.PrimaryKeyRelatedField(
+        queryset=StockMovement.objects.none(),
+        allow_null=True,
+        required=False,
+        write_only=True,
+        help_text="The stock issue (a movement of kind 'issued') the handover came from, where stock is tracked.",
+    )
 
     class Meta:
         model = IndicatorResult
-        fields = ["indicator", "client_uuid", *services.RESULT_FIELDS, "handover_to"]
+        fields = ["indicator", "client_uuid", *services.RESULT_FIELDS, "handover_to", "handover_movement"]
         extra_kwargs = {"client_uuid": {"required": False, "validators": []}}
 
     def get_fields(self):
         fields = super().get_fields()
         if request := self.context.get("request"):  # none while the schema is generated
             fields["indicator"].queryset = scope.visible_activity_indicators(request.user)
+            fields["handover_movement"].queryset = scope.visible_stock_movements(request.user)
         return fields
 
 
@@ -110,6 +119,7 @@ class ResultReadSerializer(serializers.ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     admin_area = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
     handover_to = serializers.SerializerMethodField()
+    handover_movement = serializers.SerializerMethodField()
     has_evidence = serializers.SerializerMethodField()
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True)
@@ -130,6 +140,7 @@ class ResultReadSerializer(serializers.ModelSerializer):
             "status",
             "return_reason",
             "handover_to",
+            "handover_movement",
             "has_evidence",
             "submitted_by",
             "submitted_at",
@@ -140,6 +151,10 @@ class ResultReadSerializer(serializers.ModelSerializer):
     def get_handover_to(self, result) -> str | None:
         handover = getattr(result, "handover", None)
         return handover.organisation.name if handover else None
+
+    def get_handover_movement(self, result) -> int | None:
+        handover = getattr(result, "handover", None)
+        return handover.stock_movement_id if handover else None
 
     def get_has_evidence(self, result) -> bool:
         return bool(result.evidence)
@@ -192,7 +207,7 @@ class ResultViewSet(ServiceWritesMixin, PartnerApiMixin, viewsets.ReadOnlyModelV
         return services.report_result(reported_by=user, indicator=indicator, **validated)
 
     def update_with(self, result, validated: dict, user):
-        for fixed in ("indicator", "client_uuid", "handover_to"):
+        for fixed in ("indicator", "client_uuid", "handover_to", "handover_movement"):
             if fixed in validated:
                 raise serializers.ValidationError({fixed: ["Fixed once reported."]})
         return services.correct_result(result, corrected_by=user, **validated)

@@ -172,8 +172,9 @@ class Handover(models.Model):
     """An institutional handover: a result's quantity handed to an organisation (tents to the Civil
     Protection, kits to a partner NGO), counted against the result's indicator once the result is approved.
 
-    The stock issue it came from, where the stock app records one, is linked here (one movement, one
-    handover) when that app lands: this row is the place for it, the result keeps the counting.
+    The stock issue it came from, where the stock is tracked (a movement of kind "issued" to the same
+    organisation, of the same project and quantity), is linked here: one movement, one handover. The result
+    keeps the counting; the movement keeps the warehouse's stock (projects.indicators.services.report_result).
     """
 
     result = models.OneToOneField(
@@ -181,6 +182,14 @@ class Handover(models.Model):
     )
     organisation = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("handed to"), on_delete=models.PROTECT, related_name="handovers"
+    )
+    stock_movement = models.OneToOneField(
+        "stock.StockMovement",
+        verbose_name=_("stock issue"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handover",
     )
     history = AuditedRecords()
 

@@ -20,6 +20,7 @@ from projects.models import Project
 from projects.selectors import project_areas
 from projects.services import _checked, _unknown  # the projects app's field-error helpers
 from sites.models import AdminArea
+from stock.models import MovementKind, StockMovement
 
 INDICATOR_FIELDS = ("code", "name", "name_fr", "name_ar", "unit", "disaggregated")
 RESULT_FIELDS = ("date", "site", "admin_area", "quantity", *RESULT_SADD_FIELDS, "note")
@@ -109,6 +110,33 @@ def _check_result(result: IndicatorResult, user: User, breakdown_given: bool) ->
     _checked(result)
 
 
+def _check_handover_movement(
+    result: IndicatorResult, organisation: Organisation | None, movement: StockMovement | None
+) -> None:
+    """A handover's stock issue must be what was handed over: kind "issued", to the same organisation, of the
+    result's project and quantity, and not already linked to another handover. ValidationError on
+    `handover_movement` otherwise."""
+    if movement is None:
+        return
+    problem = None
+    if organisation is None:
+        problem = _("A stock issue is linked only to a handover: name the organisation it went to.")
+    elif movement.kind != MovementKind.ISSUED:
+        problem = _("This stock movement is not an issue to an organisation.")
+    elif movement.organisation_id != organisation.pk:
+        problem = _("This stock issue went to another organisation.")
+    elif movement.project_id != result.indicator.project_id:
+        problem = _("This stock issue belongs to another project.")
+    elif movement.quantity != result.quantity:
+        problem = _("This stock issue was of %(quantity)s, not of the quantity handed over.") % {
+            "quantity": movement.quantity
+        }
+    elif Handover.objects.filter(stock_movement=movement).exists():
+        problem = _("This stock issue is already linked to another handover.")
+    if problem:
+        raise ValidationError({"handover_movement": [problem]})
+
+
 def _may_report(user: User, indicator: ActivityIndicator) -> None:
     if (
         not scope.can_report_results(user)
@@ -124,6 +152,7 @@ def report_result(
     indicator: ActivityIndicator,
     evidence: UploadedFile | None = None,
     handover_to: Organisation | None = None,
+    handover_movement: StockMovement | None = None,
     client_uuid=None,
     **fields,
 ) -> IndicatorResult:
@@ -142,6 +171,7 @@ def report_result(
     if client_uuid is not None:
         result.client_uuid = client_uuid
     _check_result(result, reported_by, any(fields.get(name) is not None for name in RESULT_SADD_FIELDS))
+    _check_handover_movement(result, handover_to, handover_movement)
     _freeze_place(result)
     if evidence is not None:
         check_evidence(evidence)
@@ -149,7 +179,7 @@ def report_result(
     try:
         result.save()
         if handover_to is not None:
-            Handover.objects.create(result=result, organisation=handover_to)
+            Handover.objects.create(result=result, organisation=handover_to, stock_movement=handover_movement)
     except Exception:
         if result.evidence:
             result.evidence.delete(save=False)
