@@ -247,6 +247,9 @@ class ReceiptSummary(models.Model):
     displacement_status = models.CharField(max_length=20)
     receipts = models.IntegerField(default=0)
     kits = models.BigIntegerField(default=0)
+    # Which of SUMMARY_STRIPES rows of a key a write adds to (distributions/progress/maintain.py): officers
+    # recording at one busy distribution update different rows instead of queueing on one row lock.
+    stripe = models.SmallIntegerField(db_default=0)
 
     class Meta:
         # No unique key: two racing first receipts of a day may each insert a row, and every
@@ -307,8 +310,8 @@ class ReachSummary(models.Model):
     """Households first reached per day, for each way the dashboards count a household once.
 
     `scope` says within what a household's first receipt is taken: the whole project, one kit
-    type, one kit category, one admin 1 or admin 2 area, or one site (the key is the row's own
-    kit type, category, area or site column). Each household adds 1 to `households` and its
+    type, one kit category, one admin 1 or admin 2 area, one site, or one category within one
+    area or site (the key is the row's own columns named by REACH_SCOPES). Each household adds 1 to `households` and its
     frozen figures to the sums on the day, site, areas and displacement status of that first
     receipt. So unfiltered, period, kit, area and site reach are sums over this small table.
     Kept exact by distributions/progress/maintain.py in the transaction that moves a household's reach
@@ -322,10 +325,13 @@ class ReachSummary(models.Model):
         ADMIN1 = "admin1"
         ADMIN2 = "admin2"
         SITE = "site"
+        ADMIN1_CATEGORY = "admin1_category"
+        ADMIN2_CATEGORY = "admin2_category"
+        SITE_CATEGORY = "site_category"
 
     day = models.DateField()
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=10, choices=Scope.choices)
+    scope = models.CharField(max_length=20, choices=Scope.choices)
     kit_type = models.ForeignKey("kits.KitType", null=True, on_delete=models.CASCADE, related_name="+")
     kit_category = models.CharField(max_length=20, blank=True)
     site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
@@ -349,11 +355,24 @@ class ReachSummary(models.Model):
     child_headed = models.IntegerField(default=0)
     chronic_illness = models.IntegerField(default=0)
     pregnant_or_lactating = models.IntegerField(default=0)
+    stripe = models.SmallIntegerField(db_default=0)  # as ReceiptSummary.stripe
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(scope__in=["project", "kit_type", "category", "admin1", "admin2", "site"]),
+                condition=Q(
+                    scope__in=[
+                        "project",
+                        "kit_type",
+                        "category",
+                        "admin1",
+                        "admin2",
+                        "site",
+                        "admin1_category",
+                        "admin2_category",
+                        "site_category",
+                    ]
+                ),
                 name="reachsummary_scope_valid",
             ),
         ]
@@ -384,13 +403,20 @@ class SyncRefusal(models.Model):
         return f"{self.client_uuid}: {self.reason}"
 
 
-# The scope rule, in one place: for each scope, the reach-row column whose value a household's first receipt is taken
-# within (distributions/progress/maintain.py writes ReachSummary by it, distributions/progress/queries.py reads by it).
-REACH_SCOPES = {
-    ReachSummary.Scope.PROJECT: None,
-    ReachSummary.Scope.KIT_TYPE: "kit_type_id",
-    ReachSummary.Scope.KIT_CATEGORY: "kit_category",
-    ReachSummary.Scope.ADMIN1: "admin1_id",
-    ReachSummary.Scope.ADMIN2: "admin2_id",
-    ReachSummary.Scope.SITE: "site_id",
+# The scope rule, in one place: for each scope, the reach-row columns whose values a household's first receipt is
+# taken within (distributions/progress/maintain.py writes ReachSummary by them, distributions/progress/queries.py reads
+# by them). The area-or-site × category scopes serve the combined filters (one region's shelter kits) from the summary.
+REACH_SCOPES: dict[str, tuple[str, ...]] = {
+    ReachSummary.Scope.PROJECT: (),
+    ReachSummary.Scope.KIT_TYPE: ("kit_type_id",),
+    ReachSummary.Scope.KIT_CATEGORY: ("kit_category",),
+    ReachSummary.Scope.ADMIN1: ("admin1_id",),
+    ReachSummary.Scope.ADMIN2: ("admin2_id",),
+    ReachSummary.Scope.SITE: ("site_id",),
+    ReachSummary.Scope.ADMIN1_CATEGORY: ("admin1_id", "kit_category"),
+    ReachSummary.Scope.ADMIN2_CATEGORY: ("admin2_id", "kit_category"),
+    ReachSummary.Scope.SITE_CATEGORY: ("site_id", "kit_category"),
 }
+
+# How many rows of one summary key concurrent writers spread over (ReceiptSummary.stripe, ReachSummary.stripe).
+SUMMARY_STRIPES = 16

@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from django.db.models import F
 from django.utils import timezone
 
-from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary
+from distributions.models import SUMMARY_STRIPES, HouseholdReach, ReachSummary, Receipt, ReceiptSummary
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     REACH_COLUMNS,
@@ -76,8 +76,15 @@ def apply_receipts(receipts: list[Receipt]) -> None:
         key = kits[tuple(_summary_key(receipt).items())]
         key["receipts"] += 1
         key["kits"] += receipt.quantity
-    _add_to_rows(ReceiptSummary, kits, ("receipts", "kits"))
-    _add_to_rows(ReachSummary, _move_reach_rows(receipts), REACH_SUM_FIELDS)
+    stripe = _stripe(receipts[0].household_id) if receipts else 0
+    _add_to_rows(ReceiptSummary, kits, ("receipts", "kits"), stripe)
+    _add_to_rows(ReachSummary, _move_reach_rows(receipts), REACH_SUM_FIELDS, stripe)
+
+
+def _stripe(household_id: int) -> int:
+    """The summary rows' stripe a write adds to: officers at one distribution record different households,
+    so their transactions mostly update different rows (ReceiptSummary.stripe). Deterministic, for tests."""
+    return household_id % SUMMARY_STRIPES
 
 
 def unapply_receipt(receipt: Receipt) -> None:
@@ -100,9 +107,11 @@ def unapply_receipt(receipt: Receipt) -> None:
         recount_households_reach([receipt.household_id])
 
 
-def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...]) -> None:
+def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...], stripe: int) -> None:
     """Add each key's deltas to one summary row of the key (readers sum, so any one will do), or insert one.
 
+    The row of the key in `stripe` is preferred (concurrent writers of one key then lock different rows),
+    else any row of the key (a subtraction need not create a row), else a row is inserted in `stripe`.
     One read, one UPDATE of a row per known key, one INSERT of the others. Only one row is updated even if a
     race once inserted two for a key: updating all of them would count the delta twice.
     """
@@ -113,9 +122,9 @@ def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...]) -
     keys = [dict(key) for key in deltas]
     candidates = model.objects.filter(
         **{f"{name}__in": {key[name] for key in keys} for name in ("project_id", "day", "site_id")}
-    ).order_by("pk")
+    )
     first_row: dict[tuple, int] = {}
-    for row in candidates.values("pk", *names):
+    for row in sorted(candidates.values("pk", "stripe", *names), key=lambda row: (row["stripe"] != stripe, row["pk"])):
         first_row.setdefault(tuple((name, row[name]) for name in names), row["pk"])
     known = [
         model(pk=first_row[key], **{name: F(name) + counts[name] for name in fields})
@@ -123,7 +132,9 @@ def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...]) -
         if key in first_row
     ]
     model.objects.bulk_update(known, fields)
-    fresh = [model(**dict(key), **{name: counts[name] for name in fields}) for key, counts in deltas.items()]
+    fresh = [
+        model(**dict(key), **{name: counts[name] for name in fields}, stripe=stripe) for key, counts in deltas.items()
+    ]
     model.objects.bulk_create([row for row, key in zip(fresh, deltas, strict=True) if key not in first_row])
 
 
@@ -222,4 +233,4 @@ def recount_households_reach(household_ids: list[int]) -> None:
         _contribution_moves(project_id, before[(project_id, household_id)], rows_after, deltas)
     HouseholdReach.objects.filter(household_id__in=household_ids).delete()
     HouseholdReach.objects.bulk_create(HouseholdReach(**row) for row in firsts.values())
-    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS)
+    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS, _stripe(min(household_ids)) if household_ids else 0)

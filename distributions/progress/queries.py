@@ -2,9 +2,11 @@
 
 Figures are computed in SQL, a handful of GROUP BY queries whatever the number of receipts:
 kits from `ReceiptSummary` (kits per day and dimension), reach from `ReachSummary` (households
-first reached per day, within the project, a kit type, a category, an area or a site) or, for
-filter combinations it does not cover, from `HouseholdReach` (each household's first receipt of a
-kit type in a project) with a window. All are kept exact in the transaction that records or
+first reached per day, within the project, a kit type, a category, an area or a site, or a
+category within an area or site), which serves every combination of the dashboard's filters.
+The window over `HouseholdReach` (each household's first receipt of a kit type in a project) is
+the definition the summary is tested against, and serves only other groupings (`per`).
+All are kept exact in the transaction that records or
 voids a receipt, so a receipt recorded a second ago is counted.
 
 Households reached are counted once: within the filter's kits and area, a household is anchored
@@ -25,7 +27,6 @@ from django.utils import timezone
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
     REACH_FIGURES,
-    REACH_SCOPES,
     HouseholdReach,
     ReachSummary,
     ReceiptSummary,
@@ -176,33 +177,32 @@ def _by_bucket(rows, bucket: str, *names: str) -> list[dict]:
 def _reach_summary_rows(
     projects, filters: ProgressFilter, per: tuple[str, ...], *, kit_type_id=None, kit_category="", area_id=None
 ) -> QuerySet[ReachSummary] | None:
-    """The ReachSummary rows giving the same households as the window below, or None when no scope fits.
+    """The ReachSummary rows giving the same households as the window below, or None when `per` is not served.
 
-    A kit type narrows every household to at most one reach row, so the kit-type scope with all
-    conditions applied is exact; otherwise one narrowing (category, area or site) picks its scope.
+    Every combination of the filters (period × area or site × kit type or category) is served:
+
+    * a kit type (or counting once per kit type) narrows each household to at most one reach row,
+      so the kit-type scope with every condition applied is exact;
+    * otherwise the scope is the finest place narrowing, with the category if one is asked: a
+      site, else an admin 2 area, else an admin 1 area (`_finest_place`), else the category alone
+      or the project. The coarser places then only narrow its rows: a receipt's areas are its
+      site's (distributions/services.py stamps them from the site), so all of a household's rows
+      in a site or admin 2 area lie in the same admin 1 area and its first there is its first in both.
+
+    The cost is that of summing the scope's summary rows in the period: it does not grow with the
+    households of the area.
     """
+    if per not in ((), ("project_id",), ("kit_type_id",)):
+        return None
     kit_types = {kit for kit in (filters.kit_type_id, kit_type_id) if kit}
     categories = {category for category in (filters.kit_category, kit_category) if category}
-    areas = {area for area in (filters.area_id, area_id) if area}
-    scope = _scope_q(filters, kit_type_id=kit_type_id, kit_category=kit_category, area_id=area_id)
-    rows = ReachSummary.objects.filter(project__in=projects)
+    conditions = _scope_q(filters, kit_type_id=kit_type_id, kit_category=kit_category, area_id=area_id)
+    rows = ReachSummary.objects.filter(conditions, project__in=projects)
     if kit_types or per == ("kit_type_id",):
-        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_TYPE)
-    elif per not in ((), ("project_id",)):
-        return None
-    elif categories and not areas and not filters.site_id:
-        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_CATEGORY)
-    elif categories:
-        return None
-    elif len(areas) == 1 and not filters.site_id:
-        (area,) = areas
-        rows = rows.filter(_in_scope(ReachSummary.Scope.ADMIN1, area) | _in_scope(ReachSummary.Scope.ADMIN2, area))
-    elif filters.site_id and not areas:
-        rows = rows.filter(_in_scope(ReachSummary.Scope.SITE, filters.site_id))
-    elif not areas and not filters.site_id:
-        rows = rows.filter(scope=ReachSummary.Scope.PROJECT)
+        rows = rows.filter(scope=ReachSummary.Scope.KIT_TYPE)
     else:
-        return None
+        areas = {area for area in (filters.area_id, area_id) if area}
+        rows = rows.filter(_finest_place(areas, filters.site_id, by_category=bool(categories)))
     if filters.period_start:
         rows = rows.filter(day__gte=filters.period_start)
     if filters.period_end:
@@ -210,9 +210,30 @@ def _reach_summary_rows(
     return rows
 
 
-def _in_scope(scope: str, value) -> Q:
-    """ReachSummary rows of households counted once within one value of a scope (REACH_SCOPES)."""
-    return Q(scope=scope, **{REACH_SCOPES[scope]: value})
+# The scope of each place narrowing, without and with a kit category.
+_PLACE_SCOPES = {
+    "site": (ReachSummary.Scope.SITE, ReachSummary.Scope.SITE_CATEGORY),
+    "admin2": (ReachSummary.Scope.ADMIN2, ReachSummary.Scope.ADMIN2_CATEGORY),
+    "admin1": (ReachSummary.Scope.ADMIN1, ReachSummary.Scope.ADMIN1_CATEGORY),
+    None: (ReachSummary.Scope.PROJECT, ReachSummary.Scope.KIT_CATEGORY),
+}
+
+
+def _finest_place(areas: set[int], site_id: int | None, *, by_category: bool) -> Q:
+    """The ReachSummary scope of the finest place narrowing (the conditions themselves are applied apart).
+
+    An area id may be an admin 1 or an admin 2 area; which one is read from the rows: an admin 2
+    scope row whose admin 2 is one of the areas, or, when none of the areas is the row's admin 2,
+    an admin 1 scope row whose admin 1 is one of them. For a given set of areas only one of the two
+    holds, so no household is counted twice.
+    """
+    if site_id:
+        return Q(scope=_PLACE_SCOPES["site"][by_category])
+    if not areas:
+        return Q(scope=_PLACE_SCOPES[None][by_category])
+    in_admin2 = Q(scope=_PLACE_SCOPES["admin2"][by_category], admin2_id__in=areas)
+    in_admin1 = Q(scope=_PLACE_SCOPES["admin1"][by_category], admin1_id__in=areas) & ~Q(admin2_id__in=areas)
+    return in_admin2 | in_admin1
 
 
 def _reach_summary_aggregates() -> dict:

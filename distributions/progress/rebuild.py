@@ -23,6 +23,7 @@ from distributions.progress.scopes import (
     REACH_COLUMNS,
     REACH_SUM_FIELDS,
     RECEIPT_ORDER,
+    keeps_kit_category,
     rank_of_reach_row,
 )
 
@@ -103,13 +104,12 @@ SUMMARY_COLUMNS = (
 
 def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     """INSERT … SELECT of one scope's ReachSummary rows from the (rebuilt) reach rows, by a window."""
-    column = REACH_SCOPES[scope]
     if scope == ReachSummary.Scope.KIT_TYPE:
         rank = Value(1)  # every reach row is its household's first of its kit type
     elif scope == ReachSummary.Scope.PROJECT:
         rank = Case(When(is_household_first=True, then=Value(1)), default=Value(2))  # flag rebuilt just before
     else:
-        rank = rank_of_reach_row("project_id", column)
+        rank = rank_of_reach_row("project_id", *REACH_SCOPES[scope])
     firsts = HouseholdReach.objects.annotate(reach_day=TruncDate("received_at"), rank_in_scope=rank).values(
         "reach_day",
         "project_id",
@@ -123,11 +123,9 @@ def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     )
     inner_sql, params = firsts.query.sql_with_params()
     kit_type = "kit_type_id" if scope == ReachSummary.Scope.KIT_TYPE else "NULL"
-    category = "kit_category" if scope in (ReachSummary.Scope.KIT_TYPE, "category") else "''"
+    category = "kit_category" if keeps_kit_category(scope) else "''"
     places = "site_id, admin1_id, admin2_id, displacement_status"
-    grouped_kit = {"kit_type_id": "kit_type_id, kit_category, ", "NULL": ""}[kit_type]
-    if scope == ReachSummary.Scope.KIT_CATEGORY:
-        grouped_kit = "kit_category, "
+    grouped_kit = "".join(f"{column}, " for column in (kit_type, category) if column not in ("NULL", "''"))
     sums = ", ".join(
         [f"SUM({name})" for name in ("household_size", *SADD_FIELDS)]
         + [f"SUM(CASE WHEN {name} THEN 1 ELSE 0 END)" for name in VULNERABILITY_FIELDS]
@@ -144,11 +142,12 @@ def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     return sql, params
 
 
-def rebuild_reach_summary() -> None:
-    """Recompute ReachSummary from the reach rows (which must be exact)."""
-    ReachSummary.objects.all().delete()
+def rebuild_reach_summary(scopes=None) -> None:
+    """Recompute ReachSummary from the reach rows (which must be exact): every scope, or only `scopes` (names)."""
+    scopes = list(REACH_SCOPES if scopes is None else scopes)
+    ReachSummary.objects.filter(scope__in=scopes).delete()
     with connection.cursor() as cursor:
-        for scope in REACH_SCOPES:
+        for scope in scopes:
             cursor.execute(*_reach_summary_rebuild_sql(scope))
 
 
