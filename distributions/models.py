@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import AuditedRecords
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, HouseholdFigures
 from config.names import in_language
+from distributions.summary_base import KitCounts, ReachCounts
 
 
 class Distribution(models.Model):
@@ -228,7 +229,7 @@ class Receipt(HouseholdFigures):
         return self.voided_at is not None
 
 
-class ReceiptSummary(models.Model):
+class ReceiptSummary(KitCounts):
     """Kits handed out, per day and every dimension the dashboards filter or group by.
 
     Kept exact in the transaction that records or voids a receipt (distributions/progress/maintain.py),
@@ -236,20 +237,7 @@ class ReceiptSummary(models.Model):
     receipts are subtracted. `manage.py rebuild_progress_summary` rebuilds it from receipts.
     """
 
-    day = models.DateField()
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="+")
-    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
-    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    kit_type = models.ForeignKey("kits.KitType", on_delete=models.CASCADE, related_name="+")
-    kit_category = models.CharField(max_length=20)
-    displacement_status = models.CharField(max_length=20)
-    receipts = models.IntegerField(default=0)
-    kits = models.BigIntegerField(default=0)
-    # Which of SUMMARY_STRIPES rows of a key a write adds to (distributions/progress/maintain.py): officers
-    # recording at one busy distribution update different rows instead of queueing on one row lock.
-    stripe = models.SmallIntegerField(db_default=0)
 
     class Meta:
         # No unique key: two racing first receipts of a day may each insert a row, and every
@@ -306,7 +294,7 @@ class HouseholdReach(HouseholdFigures):
 REACH_FIGURES = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
 
-class ReachSummary(models.Model):
+class ReachSummary(ReachCounts):
     """Households first reached per day, for each way the dashboards count a household once.
 
     `scope` says within what a household's first receipt is taken: the whole project, one kit
@@ -318,68 +306,31 @@ class ReachSummary(models.Model):
     rows (record and void); like ReceiptSummary it has no unique key and readers sum.
     """
 
-    class Scope(models.TextChoices):
-        PROJECT = "project"
-        KIT_TYPE = "kit_type"
-        KIT_CATEGORY = "category"
-        ADMIN1 = "admin1"
-        ADMIN2 = "admin2"
-        SITE = "site"
-        ADMIN1_CATEGORY = "admin1_category"
-        ADMIN2_CATEGORY = "admin2_category"
-        SITE_CATEGORY = "site_category"
-
-    day = models.DateField()
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=20, choices=Scope.choices)
-    kit_type = models.ForeignKey("kits.KitType", null=True, on_delete=models.CASCADE, related_name="+")
-    kit_category = models.CharField(max_length=20, blank=True)
-    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
-    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    displacement_status = models.CharField(max_length=20)
-    households = models.IntegerField(default=0)
-    individuals = models.BigIntegerField(default=0)
-    females_0_5 = models.BigIntegerField(default=0)
-    females_6_17 = models.BigIntegerField(default=0)
-    females_18_59 = models.BigIntegerField(default=0)
-    females_60_plus = models.BigIntegerField(default=0)
-    males_0_5 = models.BigIntegerField(default=0)
-    males_6_17 = models.BigIntegerField(default=0)
-    males_18_59 = models.BigIntegerField(default=0)
-    males_60_plus = models.BigIntegerField(default=0)
-    # Vulnerability: households with the flag.
-    woman_headed = models.IntegerField(default=0)
-    person_with_disability = models.IntegerField(default=0)
-    older_person_headed = models.IntegerField(default=0)
-    child_headed = models.IntegerField(default=0)
-    chronic_illness = models.IntegerField(default=0)
-    pregnant_or_lactating = models.IntegerField(default=0)
-    stripe = models.SmallIntegerField(db_default=0)  # as ReceiptSummary.stripe
-
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(
-                    scope__in=[
-                        "project",
-                        "kit_type",
-                        "category",
-                        "admin1",
-                        "admin2",
-                        "site",
-                        "admin1_category",
-                        "admin2_category",
-                        "site_category",
-                    ]
-                ),
-                name="reachsummary_scope_valid",
-            ),
+            ReachCounts.scope_constraint("reachsummary_scope_valid"),
         ]
         indexes = [models.Index(fields=["project", "scope", "day", "site"], name="reachsummary_key")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.scope}: {self.households} households"
+
+
+class ReceiptRollup(KitCounts):
+    """ReceiptSummary added up per roll-up period (a week cut at month ends; `day` is its first day), without
+    the distribution: what the dashboard reads for the periods its filter covers whole, so its cost grows with
+    weeks, not days (distributions/progress/periods.py). Kept in the same transaction as ReceiptSummary."""
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "day"], name="receiptrollup_project_day")]
+
+
+class ReachRollup(ReachCounts):
+    """ReachSummary added up per roll-up period, as ReceiptRollup is."""
+
+    class Meta:
+        constraints = [ReachCounts.scope_constraint("reachrollup_scope_valid")]
+        indexes = [models.Index(fields=["project", "scope", "day", "site"], name="reachrollup_key")]
 
 
 class SyncRefusal(models.Model):

@@ -23,7 +23,16 @@ from collections import Counter, defaultdict
 from django.db.models import F
 from django.utils import timezone
 
-from distributions.models import SUMMARY_STRIPES, HouseholdReach, ReachSummary, Receipt, ReceiptSummary
+from distributions.models import (
+    SUMMARY_STRIPES,
+    HouseholdReach,
+    ReachRollup,
+    ReachSummary,
+    Receipt,
+    ReceiptRollup,
+    ReceiptSummary,
+)
+from distributions.progress.periods import period_start
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     REACH_COLUMNS,
@@ -34,6 +43,8 @@ from distributions.progress.scopes import (
     reach_contribution,
     receipt_key,
 )
+
+KIT_SUM_FIELDS = ("receipts", "kits")
 
 
 def _summary_key(receipt: Receipt) -> dict:
@@ -77,8 +88,31 @@ def apply_receipts(receipts: list[Receipt]) -> None:
         key["receipts"] += 1
         key["kits"] += receipt.quantity
     stripe = _stripe(receipts[0].household_id) if receipts else 0
-    _add_to_rows(ReceiptSummary, kits, ("receipts", "kits"), stripe)
-    _add_to_rows(ReachSummary, _move_reach_rows(receipts), REACH_SUM_FIELDS, stripe)
+    _add_kits(kits, stripe)
+    _add_reach(_move_reach_rows(receipts), stripe)
+
+
+def _add_kits(deltas: dict[tuple, Counter], stripe: int) -> None:
+    """Add kit deltas to ReceiptSummary and to its roll-up (the same deltas by period, without the distribution)."""
+    _add_to_rows(ReceiptSummary, deltas, KIT_SUM_FIELDS, stripe)
+    _add_to_rows(ReceiptRollup, _rolled_up(deltas, drop="distribution_id"), KIT_SUM_FIELDS, stripe)
+
+
+def _add_reach(deltas: dict[tuple, Counter], stripe: int) -> None:
+    """Add reach deltas to ReachSummary and to its roll-up."""
+    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS, stripe)
+    _add_to_rows(ReachRollup, _rolled_up(deltas), REACH_SUM_FIELDS, stripe)
+
+
+def _rolled_up(deltas: dict[tuple, Counter], drop: str = "") -> dict[tuple, Counter]:
+    """The per-day deltas keyed by their roll-up period's first day (periods.py), `drop` left out of the key."""
+    rolled: dict[tuple, Counter] = defaultdict(Counter)
+    for key, counts in deltas.items():
+        rolled_key = tuple(
+            (name, period_start(value) if name == "day" else value) for name, value in key if name != drop
+        )
+        rolled[rolled_key].update(counts)
+    return rolled
 
 
 def _stripe(household_id: int) -> int:
@@ -102,6 +136,11 @@ def unapply_receipt(receipt: Receipt) -> None:
     if row is None:
         raise RuntimeError(f"The progress summary has no row counting receipt {receipt.pk}: rebuild it.")
     ReceiptSummary.objects.filter(pk=row.pk).update(receipts=F("receipts") - 1, kits=F("kits") - receipt.quantity)
+    # The roll-up has a row of this key (it counted the receipt); the subtraction goes to one of them.
+    voided = {tuple(key.items()): Counter(receipts=-1, kits=-receipt.quantity)}
+    _add_to_rows(
+        ReceiptRollup, _rolled_up(voided, drop="distribution_id"), KIT_SUM_FIELDS, _stripe(receipt.household_id)
+    )
     if HouseholdReach.objects.filter(first_receipt=receipt).exists():
         # It was its household's first of its kit type: the next active one (if any) takes over.
         recount_households_reach([receipt.household_id])
@@ -233,4 +272,4 @@ def recount_households_reach(household_ids: list[int]) -> None:
         _contribution_moves(project_id, before[(project_id, household_id)], rows_after, deltas)
     HouseholdReach.objects.filter(household_id__in=household_ids).delete()
     HouseholdReach.objects.bulk_create(HouseholdReach(**row) for row in firsts.values())
-    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS, _stripe(min(household_ids)) if household_ids else 0)
+    _add_reach(deltas, _stripe(min(household_ids)) if household_ids else 0)

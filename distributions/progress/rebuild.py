@@ -1,4 +1,4 @@
-"""Rebuilding the progress summaries from the receipts alone, in SQL (INSERT … SELECT).
+"""Rebuilding the progress summaries (and their roll-ups) from the receipts alone, in SQL (INSERT … SELECT).
 
 For `manage.py rebuild_progress_summary`, bulk loads (the scale generator) and the test that checks
 the maintained tables (distributions/progress/maintain.py) against a rebuild. The first-receipt rule
@@ -14,10 +14,13 @@ from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
     REACH_SCOPES,
     HouseholdReach,
+    ReachRollup,
     ReachSummary,
     Receipt,
+    ReceiptRollup,
     ReceiptSummary,
 )
+from distributions.progress.periods import PERIOD_START_SQL
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     REACH_COLUMNS,
@@ -151,6 +154,30 @@ def rebuild_reach_summary(scopes=None) -> None:
             cursor.execute(*_reach_summary_rebuild_sql(scope))
 
 
+def rebuild_rollups() -> None:
+    """Recompute ReceiptRollup and ReachRollup from the per-day tables (which must be exact): one GROUP BY each."""
+    pairs = ((ReceiptSummary, ReceiptRollup, ("receipts", "kits")), (ReachSummary, ReachRollup, REACH_SUM_FIELDS))
+    with connection.cursor() as cursor:
+        for daily, rollup, sums in pairs:
+            rollup.objects.all().delete()
+            key = [
+                field.column
+                for field in rollup._meta.concrete_fields
+                if not field.primary_key and field.name not in ("day", "stripe", *sums)
+            ]
+            columns = ", ".join(key)
+            sums_sql = ", ".join(f"SUM({name})" for name in sums)
+            day = PERIOD_START_SQL.format(day="day")
+            # Only model column names are interpolated; there is no user input.
+            cursor.execute(
+                f"""
+                INSERT INTO {rollup._meta.db_table} (day, {columns}, {", ".join(sums)})
+                SELECT {day}, {columns}, {sums_sql} FROM {daily._meta.db_table}
+                GROUP BY {day}, {columns}
+                """  # noqa: S608
+            )
+
+
 @transaction.atomic
 def rebuild_summaries() -> dict[str, int]:
     """Recompute the three tables from the receipts, in SQL (INSERT … SELECT). Returns their row counts."""
@@ -164,6 +191,7 @@ def rebuild_summaries() -> dict[str, int]:
         cursor.execute(_reach_rebuild_sql())
     _flag_households_first()
     rebuild_reach_summary()
+    rebuild_rollups()
     return {
         "summary_rows": ReceiptSummary.objects.count(),
         "reach_rows": HouseholdReach.objects.count(),

@@ -26,6 +26,9 @@ PERIODS = [
     {"period_start": datetime.date(2024, 8, 1)},
     {"period_end": datetime.date(2024, 7, 4)},
     {"period_start": datetime.date(2024, 7, 2), "period_end": datetime.date(2024, 7, 2)},
+    # Edges inside roll-up periods (weeks cut at month ends): a Wednesday to a Tuesday, and across months.
+    {"period_start": datetime.date(2024, 7, 3), "period_end": datetime.date(2024, 8, 20)},
+    {"period_start": datetime.date(2024, 6, 28), "period_end": datetime.date(2024, 8, 1)},
 ]
 
 
