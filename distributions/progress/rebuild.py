@@ -90,6 +90,8 @@ def _flag_households_first() -> None:
     HouseholdReach.objects.filter(pk__in=firsts.values("pk")).update(is_household_first=True)
 
 
+REBUILD_WORK_MEM = "256MB"
+
 SUMMARY_COLUMNS = (
     "day",
     "project_id",
@@ -185,6 +187,8 @@ def rebuild_summaries() -> dict[str, int]:
     HouseholdReach.objects.all().delete()
     select_sql, params = _summary_from_receipts().query.sql_with_params()
     with connection.cursor() as cursor:
+        # The windows sort every receipt and reach row: in memory rather than on disk (this transaction only).
+        cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
         cursor.execute(
             f"INSERT INTO {ReceiptSummary._meta.db_table} ({', '.join(SUMMARY_COLUMNS)}) {select_sql}", params
         )
