@@ -164,7 +164,9 @@ def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...], s
     )
     first_row: dict[tuple, int] = {}
     for row in sorted(candidates.values("pk", "stripe", *names), key=lambda row: (row["stripe"] != stripe, row["pk"])):
-        first_row.setdefault(tuple((name, row[name]) for name in names), row["pk"])
+        key = tuple((name, row[name]) for name in names)
+        if key in deltas and (row["stripe"] == stripe or any(value < 0 for value in deltas[key].values())):
+            first_row.setdefault(key, row["pk"])  # an addition only to its stripe's row; a subtraction to any
     known = [
         model(pk=first_row[key], **{name: F(name) + counts[name] for name in fields})
         for key, counts in deltas.items()
@@ -172,9 +174,11 @@ def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...], s
     ]
     model.objects.bulk_update(known, fields)
     fresh = [
-        model(**dict(key), **{name: counts[name] for name in fields}, stripe=stripe) for key, counts in deltas.items()
+        model(**dict(key), **{name: counts[name] for name in fields}, stripe=stripe)
+        for key, counts in deltas.items()
+        if key not in first_row
     ]
-    model.objects.bulk_create([row for row, key in zip(fresh, deltas, strict=True) if key not in first_row])
+    model.objects.bulk_create(fresh)
 
 
 def _stored_reach_rows(**lookups) -> dict[tuple, list[dict]]:
