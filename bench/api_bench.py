@@ -130,6 +130,16 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's workers, from /proc (Linux): the server's own work,
+        whatever the machine's load."""
+        total = 0
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
@@ -347,7 +357,9 @@ def main() -> None:
         singles = [post_one(h) for h in rest[: args.posts]]
         throughput = None
         if singles:
+            cpu_before = server.cpu_seconds()  # includes the warm-up's: a bound from above
             latencies, server_times, wall = measured(server, args.clients, token, singles, warm_singles)
+            cpu_per_receipt = (server.cpu_seconds() - cpu_before) * 1000 / (len(singles) + len(warm_singles))
             bare = time_bare_inserts(dsn, distribution, user, bare_households, 1, args.posts // 4)
             results.append(("receipt POST (single)", latencies, server_times, bare))
             throughput = len(singles) / wall
@@ -377,6 +389,7 @@ def main() -> None:
         )
     if throughput is not None:
         print(f"receipt POST throughput: {throughput:.0f} receipts/s ({args.clients} clients)")
+        print(f"gunicorn workers' CPU per receipt POST: {cpu_per_receipt:.1f} ms (PostgreSQL's not included)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -12,10 +12,10 @@ of data, a Wednesday-to-Tuesday span) × place (none, the busiest admin 1 area, 
 × kit (none, the busiest kit type, its category). Each is timed `--runs` times (after one unmeasured
 request) from one client; the server time is gunicorn's own (%(D)s). Beside each, the bare SQL that
 yields the same figures from the receipts (kits by kit type and region; households reached, each
-once, from its first receipt within the filter) is timed on one psycopg connection, and the ratio
-given is the page's p95 over the bare SQL's median. The donor report (all five outputs, built as
-the worker builds it) is timed unfiltered and with the slowest combination of the issue (an admin 1
-area and a kit category).
+once, from its first receipt within the filter) is timed once on one psycopg connection, and the ratio
+given is the slower of the page's and the API's p95 over the bare SQL's time. The donor report
+(all five outputs, built as the worker builds it) is timed unfiltered and with the slowest
+combination of the issue (an admin 1 area and a kit category).
 
 `--stretch-days N` first copies the summaries' rows N-1 times, each copy shifted back by the span of
 the data, and rebuilds the roll-ups: the dashboard then reads N times the days (the receipts, and so
@@ -99,7 +99,7 @@ def bare_sql(project_id: int, filters: ProgressFilter) -> tuple[str, str, list, 
         FROM (SELECT DISTINCT ON (r.household_id) r.* {receipts} ORDER BY r.household_id, r.received_at, r.id) firsts
         {"WHERE " + " AND ".join(period) if period else ""}
     """
-    return kits, reach, params, params + period_params
+    return kits, reach, params + period_params, params + period_params
 
 
 def run_bare(dsn: str, project_id: int, filters: ProgressFilter) -> tuple[list, tuple, float]:
@@ -223,7 +223,7 @@ def main() -> None:
                 progress = project_progress(project, filters)
                 assert progress.reach["households"] == (reach[0] or 0), (label, progress.reach, reach)
                 assert sum(row["kits"] for row in progress.kits_by_type) == sum(row[2] for row in kits), label
-            bare = [_ms, run_bare(dsn, project.pk, filters)[2]]
+            bare = [_ms]  # one run: the bare SQL takes seconds
             page = timed_get(options.port, f"/dashboard/projects/{project.pk}/?{query}", session, options.runs)
             api = timed_get(options.port, f"/api/v1/projects/{project.pk}/progress/?{query}", token, options.runs)
             rows.append((label, page, api, statistics.median(bare)))

@@ -322,7 +322,7 @@ class ReceiptRollup(KitCounts):
     weeks, not days (distributions/progress/periods.py). Kept in the same transaction as ReceiptSummary."""
 
     class Meta:
-        indexes = [models.Index(fields=["project", "day"], name="receiptrollup_project_day")]
+        indexes = [models.Index(fields=["project", "day", "site", "kit_type"], name="receiptrollup_key")]
 
 
 class ReachRollup(ReachCounts):

@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sites.site')),
             ],
             options={
-                'indexes': [models.Index(fields=['project', 'day'], name='receiptrollup_project_day')],
+                'indexes': [models.Index(fields=['project', 'day', 'site', 'kit_type'], name='receiptrollup_key')],
             },
         ),
         migrations.RunPython(fill_rollups, migrations.RunPython.noop),

@@ -159,8 +159,11 @@ def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...], s
         return
     names = [name for name, _value in next(iter(deltas))]
     keys = [dict(key) for key in deltas]
+    # Narrowed on every key column without NULLs: only the few rows of these keys reach Python, not the
+    # day's thousands of rows of every site and scope.
+    values = {name: {key[name] for key in keys} for name in names}
     candidates = model.objects.filter(
-        **{f"{name}__in": {key[name] for key in keys} for name in ("project_id", "day", "site_id")}
+        **{f"{name}__in": found for name, found in values.items() if None not in found and name != "kit_category"}
     )
     first_row: dict[tuple, int] = {}
     for row in sorted(candidates.values("pk", "stripe", *names), key=lambda row: (row["stripe"] != stripe, row["pk"])):
