@@ -49,13 +49,14 @@ django.setup()
 import psycopg  # noqa: E402
 from api_bench import HOST, Server, percentiles  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count, Sum  # noqa: E402
+from django.db.models import Count, Min, Sum  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from beneficiaries.models import SADD_FIELDS  # noqa: E402
-from distributions.models import ReachSummary, ReceiptSummary  # noqa: E402
+from distributions.models import ReachSummary, Receipt, ReceiptSummary  # noqa: E402
 from distributions.progress.filters import ProgressFilter  # noqa: E402
 from distributions.progress.rebuild import rebuild_rollups  # noqa: E402
 from projects.models import ProgressReport, Project  # noqa: E402
@@ -84,12 +85,12 @@ def bare_sql(project_id: int, filters: ProgressFilter) -> tuple[str, str, list, 
     )
     period, period_params = [], []
     if filters.period_start:
-        period.append("(received_at AT TIME ZONE %s)::date >= %s")
+        period.append("({alias}received_at AT TIME ZONE %s)::date >= %s")
         period_params += [django.conf.settings.TIME_ZONE, filters.period_start]
     if filters.period_end:
-        period.append("(received_at AT TIME ZONE %s)::date <= %s")
+        period.append("({alias}received_at AT TIME ZONE %s)::date <= %s")
         period_params += [django.conf.settings.TIME_ZONE, filters.period_end]
-    kits_period = " AND ".join(f"r.{clause}" for clause in period)
+    kits_period = " AND ".join(clause.format(alias="r.") for clause in period)
     kits = f"SELECT r.kit_type_id, r.admin1_id, SUM(r.quantity) {receipts}" + (
         f" AND {kits_period}" if kits_period else ""
     )
@@ -97,7 +98,7 @@ def bare_sql(project_id: int, filters: ProgressFilter) -> tuple[str, str, list, 
     reach = f"""
         SELECT COUNT(*), SUM(household_size), {", ".join(f"SUM({name})" for name in SADD_FIELDS)}
         FROM (SELECT DISTINCT ON (r.household_id) r.* {receipts} ORDER BY r.household_id, r.received_at, r.id) firsts
-        {"WHERE " + " AND ".join(period) if period else ""}
+        {"WHERE " + " AND ".join(clause.format(alias="") for clause in period) if period else ""}
     """
     return kits, reach, params + period_params, params + period_params
 
@@ -153,6 +154,10 @@ def stretch_days(project: Project, factor: int) -> None:
         sys.exit(f"--stretch-days rewrites the summaries: use a copy of the database named *_stretch, not {name}")
     first = ReceiptSummary.objects.filter(project=project).earliest("day").day
     last = ReceiptSummary.objects.filter(project=project).latest("day").day
+    earliest_receipt = Receipt.objects.filter(distribution__project=project).aggregate(at=Min("received_at"))["at"]
+    if first < timezone.localdate(earliest_receipt):
+        print(f"already stretched: summaries from {first}, receipts from {earliest_receipt:%Y-%m-%d}")
+        return
     span = (last - first).days + 1
     with transaction.atomic(), connection.cursor() as cursor:
         for model in (ReceiptSummary, ReachSummary):
@@ -218,15 +223,18 @@ def main() -> None:
     try:
         for label, filters in combinations(project):
             query = urlencode(filters.as_query())
-            kits, reach, _ms = run_bare(dsn, project.pk, filters)
+            bare = [float("nan")]  # stretched: the receipts did not grow, so their SQL is no floor
             if options.stretch_days == 1:  # the summaries must give the receipts' figures
+                kits, reach, elapsed = run_bare(dsn, project.pk, filters)
                 progress = project_progress(project, filters)
                 assert progress.reach["households"] == (reach[0] or 0), (label, progress.reach, reach)
                 assert sum(row["kits"] for row in progress.kits_by_type) == sum(row[2] for row in kits), label
-            bare = [_ms]  # one run: the bare SQL takes seconds
+                bare = [elapsed]  # one run: the bare SQL takes seconds
+            cpu = server.cpu_seconds()
             page = timed_get(options.port, f"/dashboard/projects/{project.pk}/?{query}", session, options.runs)
             api = timed_get(options.port, f"/api/v1/projects/{project.pk}/progress/?{query}", token, options.runs)
-            rows.append((label, page, api, statistics.median(bare)))
+            cpu_ms = (server.cpu_seconds() - cpu) * 1000 / (2 * (options.runs + 1))
+            rows.append((label, page, api, statistics.median(bare), cpu_ms))
     finally:
         server.stop()
 
@@ -251,13 +259,16 @@ def main() -> None:
         reports.append((label, samples))
 
     print(f"gunicorn {options.workers} workers, one client, {options.runs} runs each; ratio = p95 / bare SQL p50")
-    print(f"{'filters':44} {'page p50':>9} {'page p95':>9} {'API p50':>9} {'API p95':>9} {'SQL p50':>9} {'ratio':>8}")
-    for label, page, api, bare in rows:
+    print("CPU: gunicorn workers' CPU per request (page and API alike), whatever the machine's load")
+    header = ("page p50", "page p95", "API p50", "API p95", "CPU", "SQL", "ratio")
+    print(f"{'filters':44}" + "".join(f"{name:>10}" for name in header))
+    for label, page, api, bare, cpu_ms in rows:
         page50, page95 = percentiles(page)
         api50, api95 = percentiles(api)
         ratio = max(page95, api95) / bare
-        print(f"{label:44} {page50:9.1f} {page95:9.1f} {api50:9.1f} {api95:9.1f} {bare:9.1f} {ratio:7.3f}x")
-    worst = max(max(percentiles(page)[1], percentiles(api)[1]) for _label, page, api, _bare in rows)
+        figures = (page50, page95, api50, api95, cpu_ms, bare)
+        print(f"{label:44}" + "".join(f"{x:10.1f}" for x in figures) + f"{ratio:9.3f}x")
+    worst = max(max(percentiles(page)[1], percentiles(api)[1]) for _label, page, api, _bare, _cpu in rows)
     print(f"slowest p95 over all combinations: {worst:.1f} ms")
     for label, samples in reports:
         print(f"donor report ({label}), all five outputs: {', '.join(f'{s:.0f}' for s in samples)} ms")
