@@ -3,7 +3,11 @@
 Run on PostgreSQL after `manage.py generate_scale_data` (never in CI):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/api_bench.py \
-        [--requests 200] [--posts 400] [--bulks 5] [--clients 4] [--workers 2] [--threads 2] [--bulk-only]
+        [--requests 200] [--posts 400] [--bulks 5] [--clients 4] [--workers 2] [--threads 2] [--bulk-only] \
+        [--port 8765] [--writes-only]
+
+One busy distribution: `--writes-only --clients 20 --posts 400 --bulks 0` has 20 clients (officers' phones
+syncing) record receipts at the same distribution at once.
 
 Starts gunicorn on 127.0.0.1 (gthread workers, keep-alive), signs a programme manager of every
 project in with a token, and drives it with concurrent client threads (one persistent HTTP
@@ -15,8 +19,11 @@ scenario is preceded by a few unmeasured requests of its kind (workers' first re
 
 Bare SQL, from one psycopg connection: for the reads, the very statements Django issued for the
 same request (captured in-process), replayed; for the writes, the INSERT of the same receipts in
-one committed transaction (one row, or 1,000 rows in one statement). Ratios are the server median
-over the bare SQL median. The receipts this bench records go to distributions it creates ("API bench <time>").
+one committed transaction (one row, or 1,000 rows in one statement), into a scratch table with the
+receipts' columns, defaults, constraints and indexes (`CREATE TABLE … (LIKE distributions_receipt
+INCLUDING ALL)`, dropped at the end): never into the project, whose summaries it would not update.
+Ratios are the server median over the bare SQL median. The receipts the API records go to a
+distribution this bench creates ("API bench <time>").
 """
 
 import argparse
@@ -54,7 +61,8 @@ from beneficiaries.models import Household  # noqa: E402
 from distributions.models import Distribution, DistributionItem, Receipt  # noqa: E402
 from projects.models import Project  # noqa: E402
 
-HOST, PORT = "127.0.0.1", 8765
+HOST = "127.0.0.1"
+SCRATCH_TABLE = "bench_scratch_receipt"
 WARM_UP = 20  # receipts POSTed (single, then in small bulks) before the measured ones
 
 
@@ -103,11 +111,12 @@ def fresh_households(distribution: Distribution, count: int) -> list[Household]:
 class Server:
     """gunicorn, logging each request's own time (%(D)s, microseconds): the server time of a request."""
 
-    def __init__(self, workers: int, threads: int):
+    def __init__(self, workers: int, threads: int, port: int):
+        self.port = port
         env = {**os.environ, "DJANGO_DEBUG": "false", "API_THROTTLE_USER": "100000000/minute"}
         self.log = Path(tempfile.mkstemp(prefix="api-bench-", suffix=".log")[1])
         command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{PORT}", "-k", "gthread",
+            sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{port}", "-k", "gthread",
             "-w", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning",
             "--access-logfile", str(self.log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
         ]  # fmt: skip
@@ -115,11 +124,21 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                http.client.HTTPConnection(HOST, PORT, timeout=1).request("GET", "/healthz")
+                http.client.HTTPConnection(HOST, port, timeout=1).request("GET", "/healthz")
                 return
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's workers, from /proc (Linux): the server's own work,
+        whatever the machine's load."""
+        total = 0
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -142,15 +161,17 @@ class Server:
 def measured(server: Server, clients: int, token: str, requests: list, warm_up: list) -> tuple[list, list, float]:
     """Client latencies, server times and wall time of `requests`, after `warm_up` (not counted): the
     workers' first requests pay for imports and caches a running server has already paid for."""
-    drive(clients, token, warm_up)
+    drive(server.port, clients, token, warm_up)
     mark = server.mark()
-    latencies, wall = drive(clients, token, requests)
+    latencies, wall = drive(server.port, clients, token, requests)
     server_times = server.times_since(mark, requests[0][1].split("?")[0])
     assert len(server_times) == len(requests), (len(server_times), len(requests))
     return latencies, server_times, wall
 
 
-def drive(clients: int, token: str, requests: list[tuple[str, str, bytes | None]]) -> tuple[list[float], float]:
+def drive(
+    port: int, clients: int, token: str, requests: list[tuple[str, str, bytes | None]]
+) -> tuple[list[float], float]:
     """Send the requests from `clients` threads; latencies in ms and the wall time in s."""
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"}
     queue = list(reversed(requests))
@@ -159,7 +180,7 @@ def drive(clients: int, token: str, requests: list[tuple[str, str, bytes | None]
     failures: list[str] = []
 
     def client() -> None:
-        http_connection = http.client.HTTPConnection(HOST, PORT, timeout=120)
+        http_connection = http.client.HTTPConnection(HOST, port, timeout=120)
         while True:
             with lock:
                 if not queue:
@@ -216,7 +237,8 @@ def time_sql(dsn: str, statements: list[str], runs: int) -> list[float]:
 
 
 def time_bare_inserts(dsn: str, distribution: Distribution, user: User, households, per_statement: int, runs: int):
-    """INSERT receipts (one, or many in one statement) in committed transactions: storing without the API."""
+    """INSERT receipts (one, or many in one statement) in committed transactions into the scratch table (same
+    columns, constraints and indexes as the receipts'): storing without the API, and without touching the data."""
     item = distribution.items.order_by("kit_type__code").first()
     columns = (
         "client_uuid, distribution_id, household_id, kit_type_id, quantity, received_at, recorded_at, recorded_by_id, "
@@ -228,6 +250,8 @@ def time_bare_inserts(dsn: str, distribution: Distribution, user: User, househol
     samples = []
     site = distribution.site
     with psycopg.connect(dsn) as bare:
+        bare.execute(f"CREATE TABLE IF NOT EXISTS {SCRATCH_TABLE} (LIKE distributions_receipt INCLUDING ALL)")
+        bare.commit()
         for run in range(runs):
             batch = households[run * per_statement : (run + 1) * per_statement]
             rows = [
@@ -245,7 +269,7 @@ def time_bare_inserts(dsn: str, distribution: Distribution, user: User, househol
             placeholders = ", ".join(["(" + ", ".join(["%s"] * 30) + ")"] * len(rows))
             flat = [value for row in rows for value in row]
             started = time.perf_counter()
-            bare.execute(f"INSERT INTO distributions_receipt ({columns}) VALUES {placeholders}", flat)
+            bare.execute(f"INSERT INTO {SCRATCH_TABLE} ({columns}) VALUES {placeholders}", flat)
             bare.commit()
             samples.append((time.perf_counter() - started) * 1000)
     return samples
@@ -260,6 +284,8 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=400, help="single receipt POSTs")
     parser.add_argument("--bulks", type=int, default=5, help="1,000-item bulk POSTs")
     parser.add_argument("--bulk-only", action="store_true", help="only the bulk POST scenario (and its warm-up)")
+    parser.add_argument("--writes-only", action="store_true", help="no read scenarios")
+    parser.add_argument("--port", type=int, default=8765, help="the port gunicorn listens on (127.0.0.1)")
     args = parser.parse_args()
     if args.bulk_only:
         args.posts = 0
@@ -290,18 +316,17 @@ def main() -> None:
     }
     run = time.strftime("%Y-%m-%d %H:%M:%S")  # a fresh distribution per run: every household may receive
     distribution, items = bench_distribution(f"API bench {run}")
-    bare_distribution, _ = bench_distribution(f"API bench {run} (bare SQL)")
     kit_code = items[0].kit_type.code
     needed = 2 * WARM_UP + args.posts + 1000 * args.bulks
     households = fresh_households(distribution, needed)
-    bare_households = fresh_households(bare_distribution, args.posts // 4 + 1000 * args.bulks)
-    if args.bulk_only:
+    bare_households = households[: args.posts // 4 + 1000 * args.bulks]  # into the scratch table: no clash
+    if args.bulk_only or args.writes_only:
         reads = {}
     if len(households) < needed:
         sys.exit(f"Only {len(households)} fresh households at {distribution.site}; lower --posts/--bulks.")
 
     results = []
-    server = Server(args.workers, args.threads)
+    server = Server(args.workers, args.threads, args.port)
     try:
         for label, path in reads.items():
             requests = [("GET", path, None)] * args.requests
@@ -332,18 +357,23 @@ def main() -> None:
         singles = [post_one(h) for h in rest[: args.posts]]
         throughput = None
         if singles:
+            cpu_before = server.cpu_seconds()  # includes the warm-up's: a bound from above
             latencies, server_times, wall = measured(server, args.clients, token, singles, warm_singles)
-            bare = time_bare_inserts(dsn, bare_distribution, user, bare_households, 1, args.posts // 4)
+            cpu_per_receipt = (server.cpu_seconds() - cpu_before) * 1000 / (len(singles) + len(warm_singles))
+            bare = time_bare_inserts(dsn, distribution, user, bare_households, 1, args.posts // 4)
             results.append(("receipt POST (single)", latencies, server_times, bare))
             throughput = len(singles) / wall
 
         rest = rest[args.posts :]
         bulks = [post_bulk(rest[i * 1000 : (i + 1) * 1000]) for i in range(args.bulks)]
-        latencies, server_times, _wall = measured(server, 1, token, bulks, warm_bulks)
-        bare = time_bare_inserts(dsn, bare_distribution, user, bare_households[args.posts // 4 :], 1000, args.bulks)
-        results.append(("bulk POST, 1,000 receipts", latencies, server_times, bare))
+        if bulks:
+            latencies, server_times, _wall = measured(server, 1, token, bulks, warm_bulks)
+            bare = time_bare_inserts(dsn, distribution, user, bare_households[args.posts // 4 :], 1000, args.bulks)
+            results.append(("bulk POST, 1,000 receipts", latencies, server_times, bare))
     finally:
         server.stop()
+        with psycopg.connect(dsn, autocommit=True) as bare:
+            bare.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
 
     print(f"gunicorn gthread {args.workers} workers x {args.threads} threads, {args.clients} client threads, loopback")
     print("client: latency seen by the client; server: gunicorn's own time for the request (%(D)s)")
@@ -359,6 +389,7 @@ def main() -> None:
         )
     if throughput is not None:
         print(f"receipt POST throughput: {throughput:.0f} receipts/s ({args.clients} clients)")
+        print(f"gunicorn workers' CPU per receipt POST: {cpu_per_receipt:.1f} ms (PostgreSQL's not included)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import AuditedRecords
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, HouseholdFigures
 from config.names import in_language
+from distributions.summary_base import KitCounts, ReachCounts
 
 
 class Distribution(models.Model):
@@ -242,7 +243,7 @@ class Receipt(HouseholdFigures):
         return self.voided_at is not None
 
 
-class ReceiptSummary(models.Model):
+class ReceiptSummary(KitCounts):
     """Kits handed out, per day and every dimension the dashboards filter or group by.
 
     Kept exact in the transaction that records or voids a receipt (distributions/progress/maintain.py),
@@ -250,17 +251,7 @@ class ReceiptSummary(models.Model):
     receipts are subtracted. `manage.py rebuild_progress_summary` rebuilds it from receipts.
     """
 
-    day = models.DateField()
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="+")
-    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
-    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    kit_type = models.ForeignKey("kits.KitType", on_delete=models.CASCADE, related_name="+")
-    kit_category = models.CharField(max_length=20)
-    displacement_status = models.CharField(max_length=20)
-    receipts = models.IntegerField(default=0)
-    kits = models.BigIntegerField(default=0)
 
     class Meta:
         # No unique key: two racing first receipts of a day may each insert a row, and every
@@ -317,64 +308,43 @@ class HouseholdReach(HouseholdFigures):
 REACH_FIGURES = ("households", "individuals", *SADD_FIELDS, *VULNERABILITY_FIELDS)
 
 
-class ReachSummary(models.Model):
+class ReachSummary(ReachCounts):
     """Households first reached per day, for each way the dashboards count a household once.
 
     `scope` says within what a household's first receipt is taken: the whole project, one kit
-    type, one kit category, one admin 1 or admin 2 area, or one site (the key is the row's own
-    kit type, category, area or site column). Each household adds 1 to `households` and its
+    type, one kit category, one admin 1 or admin 2 area, one site, or one category within one
+    area or site (the key is the row's own columns named by REACH_SCOPES). Each household adds 1 to `households` and its
     frozen figures to the sums on the day, site, areas and displacement status of that first
     receipt. So unfiltered, period, kit, area and site reach are sums over this small table.
     Kept exact by distributions/progress/maintain.py in the transaction that moves a household's reach
     rows (record and void); like ReceiptSummary it has no unique key and readers sum.
     """
 
-    class Scope(models.TextChoices):
-        PROJECT = "project"
-        KIT_TYPE = "kit_type"
-        KIT_CATEGORY = "category"
-        ADMIN1 = "admin1"
-        ADMIN2 = "admin2"
-        SITE = "site"
-
-    day = models.DateField()
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=10, choices=Scope.choices)
-    kit_type = models.ForeignKey("kits.KitType", null=True, on_delete=models.CASCADE, related_name="+")
-    kit_category = models.CharField(max_length=20, blank=True)
-    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
-    admin1 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    admin2 = models.ForeignKey("sites.AdminArea", null=True, on_delete=models.CASCADE, related_name="+")
-    displacement_status = models.CharField(max_length=20)
-    households = models.IntegerField(default=0)
-    individuals = models.BigIntegerField(default=0)
-    females_0_5 = models.BigIntegerField(default=0)
-    females_6_17 = models.BigIntegerField(default=0)
-    females_18_59 = models.BigIntegerField(default=0)
-    females_60_plus = models.BigIntegerField(default=0)
-    males_0_5 = models.BigIntegerField(default=0)
-    males_6_17 = models.BigIntegerField(default=0)
-    males_18_59 = models.BigIntegerField(default=0)
-    males_60_plus = models.BigIntegerField(default=0)
-    # Vulnerability: households with the flag.
-    woman_headed = models.IntegerField(default=0)
-    person_with_disability = models.IntegerField(default=0)
-    older_person_headed = models.IntegerField(default=0)
-    child_headed = models.IntegerField(default=0)
-    chronic_illness = models.IntegerField(default=0)
-    pregnant_or_lactating = models.IntegerField(default=0)
-
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(scope__in=["project", "kit_type", "category", "admin1", "admin2", "site"]),
-                name="reachsummary_scope_valid",
-            ),
+            ReachCounts.scope_constraint("reachsummary_scope_valid"),
         ]
         indexes = [models.Index(fields=["project", "scope", "day", "site"], name="reachsummary_key")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.scope}: {self.households} households"
+
+
+class ReceiptRollup(KitCounts):
+    """ReceiptSummary added up per roll-up period (a week cut at month ends; `day` is its first day), without
+    the distribution: what the dashboard reads for the periods its filter covers whole, so its cost grows with
+    weeks, not days (distributions/progress/periods.py). Kept in the same transaction as ReceiptSummary."""
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "day", "site", "kit_type"], name="receiptrollup_key")]
+
+
+class ReachRollup(ReachCounts):
+    """ReachSummary added up per roll-up period, as ReceiptRollup is."""
+
+    class Meta:
+        constraints = [ReachCounts.scope_constraint("reachrollup_scope_valid")]
+        indexes = [models.Index(fields=["project", "scope", "day", "site"], name="reachrollup_key")]
 
 
 class SyncRefusal(models.Model):
@@ -398,13 +368,20 @@ class SyncRefusal(models.Model):
         return f"{self.client_uuid}: {self.reason}"
 
 
-# The scope rule, in one place: for each scope, the reach-row column whose value a household's first receipt is taken
-# within (distributions/progress/maintain.py writes ReachSummary by it, distributions/progress/queries.py reads by it).
-REACH_SCOPES = {
-    ReachSummary.Scope.PROJECT: None,
-    ReachSummary.Scope.KIT_TYPE: "kit_type_id",
-    ReachSummary.Scope.KIT_CATEGORY: "kit_category",
-    ReachSummary.Scope.ADMIN1: "admin1_id",
-    ReachSummary.Scope.ADMIN2: "admin2_id",
-    ReachSummary.Scope.SITE: "site_id",
+# The scope rule, in one place: for each scope, the reach-row columns whose values a household's first receipt is
+# taken within (distributions/progress/maintain.py writes ReachSummary by them, distributions/progress/queries.py reads
+# by them). The area-or-site × category scopes serve the combined filters (one region's shelter kits) from the summary.
+REACH_SCOPES: dict[str, tuple[str, ...]] = {
+    ReachSummary.Scope.PROJECT: (),
+    ReachSummary.Scope.KIT_TYPE: ("kit_type_id",),
+    ReachSummary.Scope.KIT_CATEGORY: ("kit_category",),
+    ReachSummary.Scope.ADMIN1: ("admin1_id",),
+    ReachSummary.Scope.ADMIN2: ("admin2_id",),
+    ReachSummary.Scope.SITE: ("site_id",),
+    ReachSummary.Scope.ADMIN1_CATEGORY: ("admin1_id", "kit_category"),
+    ReachSummary.Scope.ADMIN2_CATEGORY: ("admin2_id", "kit_category"),
+    ReachSummary.Scope.SITE_CATEGORY: ("site_id", "kit_category"),
 }
+
+# How many rows of one summary key concurrent writers spread over (ReceiptSummary.stripe, ReachSummary.stripe).
+SUMMARY_STRIPES = 16

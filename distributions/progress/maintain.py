@@ -23,7 +23,16 @@ from collections import Counter, defaultdict
 from django.db.models import F
 from django.utils import timezone
 
-from distributions.models import HouseholdReach, ReachSummary, Receipt, ReceiptSummary
+from distributions.models import (
+    SUMMARY_STRIPES,
+    HouseholdReach,
+    ReachRollup,
+    ReachSummary,
+    Receipt,
+    ReceiptRollup,
+    ReceiptSummary,
+)
+from distributions.progress.periods import period_start
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     REACH_COLUMNS,
@@ -34,6 +43,8 @@ from distributions.progress.scopes import (
     reach_contribution,
     receipt_key,
 )
+
+KIT_SUM_FIELDS = ("receipts", "kits")
 
 
 def _summary_key(receipt: Receipt) -> dict:
@@ -76,8 +87,38 @@ def apply_receipts(receipts: list[Receipt]) -> None:
         key = kits[tuple(_summary_key(receipt).items())]
         key["receipts"] += 1
         key["kits"] += receipt.quantity
-    _add_to_rows(ReceiptSummary, kits, ("receipts", "kits"))
-    _add_to_rows(ReachSummary, _move_reach_rows(receipts), REACH_SUM_FIELDS)
+    stripe = _stripe(receipts[0].household_id) if receipts else 0
+    _add_kits(kits, stripe)
+    _add_reach(_move_reach_rows(receipts), stripe)
+
+
+def _add_kits(deltas: dict[tuple, Counter], stripe: int) -> None:
+    """Add kit deltas to ReceiptSummary and to its roll-up (the same deltas by period, without the distribution)."""
+    _add_to_rows(ReceiptSummary, deltas, KIT_SUM_FIELDS, stripe)
+    _add_to_rows(ReceiptRollup, _rolled_up(deltas, drop="distribution_id"), KIT_SUM_FIELDS, stripe)
+
+
+def _add_reach(deltas: dict[tuple, Counter], stripe: int) -> None:
+    """Add reach deltas to ReachSummary and to its roll-up."""
+    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS, stripe)
+    _add_to_rows(ReachRollup, _rolled_up(deltas), REACH_SUM_FIELDS, stripe)
+
+
+def _rolled_up(deltas: dict[tuple, Counter], drop: str = "") -> dict[tuple, Counter]:
+    """The per-day deltas keyed by their roll-up period's first day (periods.py), `drop` left out of the key."""
+    rolled: dict[tuple, Counter] = defaultdict(Counter)
+    for key, counts in deltas.items():
+        rolled_key = tuple(
+            (name, period_start(value) if name == "day" else value) for name, value in key if name != drop
+        )
+        rolled[rolled_key].update(counts)
+    return rolled
+
+
+def _stripe(household_id: int) -> int:
+    """The summary rows' stripe a write adds to: officers at one distribution record different households,
+    so their transactions mostly update different rows (ReceiptSummary.stripe). Deterministic, for tests."""
+    return household_id % SUMMARY_STRIPES
 
 
 def unapply_receipt(receipt: Receipt) -> None:
@@ -95,14 +136,21 @@ def unapply_receipt(receipt: Receipt) -> None:
     if row is None:
         raise RuntimeError(f"The progress summary has no row counting receipt {receipt.pk}: rebuild it.")
     ReceiptSummary.objects.filter(pk=row.pk).update(receipts=F("receipts") - 1, kits=F("kits") - receipt.quantity)
+    # The roll-up has a row of this key (it counted the receipt); the subtraction goes to one of them.
+    voided = {tuple(key.items()): Counter(receipts=-1, kits=-receipt.quantity)}
+    _add_to_rows(
+        ReceiptRollup, _rolled_up(voided, drop="distribution_id"), KIT_SUM_FIELDS, _stripe(receipt.household_id)
+    )
     if HouseholdReach.objects.filter(first_receipt=receipt).exists():
         # It was its household's first of its kit type: the next active one (if any) takes over.
         recount_households_reach([receipt.household_id])
 
 
-def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...]) -> None:
+def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...], stripe: int) -> None:
     """Add each key's deltas to one summary row of the key (readers sum, so any one will do), or insert one.
 
+    The row of the key in `stripe` is preferred (concurrent writers of one key then lock different rows),
+    else any row of the key (a subtraction need not create a row), else a row is inserted in `stripe`.
     One read, one UPDATE of a row per known key, one INSERT of the others. Only one row is updated even if a
     race once inserted two for a key: updating all of them would count the delta twice.
     """
@@ -111,20 +159,29 @@ def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...]) -
         return
     names = [name for name, _value in next(iter(deltas))]
     keys = [dict(key) for key in deltas]
+    # Narrowed on every key column without NULLs: only the few rows of these keys reach Python, not the
+    # day's thousands of rows of every site and scope.
+    values = {name: {key[name] for key in keys} for name in names}
     candidates = model.objects.filter(
-        **{f"{name}__in": {key[name] for key in keys} for name in ("project_id", "day", "site_id")}
-    ).order_by("pk")
+        **{f"{name}__in": found for name, found in values.items() if None not in found and name != "kit_category"}
+    )
     first_row: dict[tuple, int] = {}
-    for row in candidates.values("pk", *names):
-        first_row.setdefault(tuple((name, row[name]) for name in names), row["pk"])
+    for row in sorted(candidates.values("pk", "stripe", *names), key=lambda row: (row["stripe"] != stripe, row["pk"])):
+        key = tuple((name, row[name]) for name in names)
+        if key in deltas and (row["stripe"] == stripe or any(value < 0 for value in deltas[key].values())):
+            first_row.setdefault(key, row["pk"])  # an addition only to its stripe's row; a subtraction to any
     known = [
         model(pk=first_row[key], **{name: F(name) + counts[name] for name in fields})
         for key, counts in deltas.items()
         if key in first_row
     ]
     model.objects.bulk_update(known, fields)
-    fresh = [model(**dict(key), **{name: counts[name] for name in fields}) for key, counts in deltas.items()]
-    model.objects.bulk_create([row for row, key in zip(fresh, deltas, strict=True) if key not in first_row])
+    fresh = [
+        model(**dict(key), **{name: counts[name] for name in fields}, stripe=stripe)
+        for key, counts in deltas.items()
+        if key not in first_row
+    ]
+    model.objects.bulk_create(fresh)
 
 
 def _stored_reach_rows(**lookups) -> dict[tuple, list[dict]]:
@@ -222,4 +279,4 @@ def recount_households_reach(household_ids: list[int]) -> None:
         _contribution_moves(project_id, before[(project_id, household_id)], rows_after, deltas)
     HouseholdReach.objects.filter(household_id__in=household_ids).delete()
     HouseholdReach.objects.bulk_create(HouseholdReach(**row) for row in firsts.values())
-    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS)
+    _add_reach(deltas, _stripe(min(household_ids)) if household_ids else 0)

@@ -2,9 +2,11 @@
 
 Figures are computed in SQL, a handful of GROUP BY queries whatever the number of receipts:
 kits from `ReceiptSummary` (kits per day and dimension), reach from `ReachSummary` (households
-first reached per day, within the project, a kit type, a category, an area or a site) or, for
-filter combinations it does not cover, from `HouseholdReach` (each household's first receipt of a
-kit type in a project) with a window. All are kept exact in the transaction that records or
+first reached per day, within the project, a kit type, a category, an area or a site, or a
+category within an area or site), which serves every combination of the dashboard's filters.
+The window over `HouseholdReach` (each household's first receipt of a kit type in a project) is
+the definition the summary is tested against, and serves only other groupings (`per`).
+All are kept exact in the transaction that records or
 voids a receipt, so a receipt recorded a second ago is counted.
 
 Households reached are counted once: within the filter's kits and area, a household is anchored
@@ -25,12 +27,14 @@ from django.utils import timezone
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
     REACH_FIGURES,
-    REACH_SCOPES,
     HouseholdReach,
+    ReachRollup,
     ReachSummary,
+    ReceiptRollup,
     ReceiptSummary,
 )
 from distributions.progress.filters import ProgressFilter
+from distributions.progress.periods import summary_parts
 from distributions.progress.scopes import rank_of_reach_row
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
@@ -66,22 +70,22 @@ def _day_bounds(filters: ProgressFilter) -> tuple[datetime.datetime | None, date
 # --- kits, from the summary -------------------------------------------------------------------
 
 
-def kits_queryset(projects, filters: ProgressFilter) -> QuerySet[ReceiptSummary]:
+def kits_parts(projects, filters: ProgressFilter, dimensions: tuple[str, ...] = ()) -> list[QuerySet]:
+    """The kit summary rows to sum for the filter: roll-up periods covered whole, per-day rows at the edges
+    (periods.summary_parts); per-day rows only when grouping by the distribution (the roll-up has none)."""
     q = _scope_q(filters) & Q(project__in=projects)
-    if filters.period_start:
-        q &= Q(day__gte=filters.period_start)
-    if filters.period_end:
-        q &= Q(day__lte=filters.period_end)
-    return ReceiptSummary.objects.filter(q)
+    by_distribution = any(name.partition("__")[0] == "distribution" for name in dimensions)
+    rollup = None if by_distribution else ReceiptRollup.objects.filter(q)
+    return summary_parts(ReceiptSummary.objects.filter(q), rollup, filters.period_start, filters.period_end)
 
 
 def kits_by(projects, filters: ProgressFilter, *dimensions: str, names: dict | None = None) -> list[dict]:
     """Kits and receipts grouped by the given summary columns (names with __ follow relations)."""
     return _grouped(
-        kits_queryset(projects, filters),
+        kits_parts(projects, filters, dimensions),
         dimensions,
         {"kits": Sum("kits"), "receipts": Sum("receipts")},
-        having=Q(receipts__gt=0),
+        positive="receipts",
         names=names,
     )
 
@@ -90,19 +94,36 @@ def kits_by(projects, filters: ProgressFilter, *dimensions: str, names: dict | N
 
 
 def _grouped(
-    rows: QuerySet, dimensions: tuple[str, ...], aggregates: dict, having: Q, names: dict | None = None
+    parts: list[QuerySet],
+    dimensions: tuple[str, ...],
+    aggregates: dict,
+    positive: str | None = None,
+    names: dict | None = None,
 ) -> list[dict]:
-    """GROUP BY the table's own columns, then add the related names (site__name, …) looked up by id.
+    """GROUP BY the tables' own columns, then add the related names (site__name, …) looked up by id.
 
-    Grouping and sorting tens of thousands of summary rows on joined text columns cost more than
-    the sums (about half the dashboard's SQL at full scale); a few hundred groups are then named
-    with one query per related table (`names`, if given, is a cache shared between calls). Rows
-    come sorted by the dimensions, NULLs last on any database.
+    `parts` are querysets of tables with the same columns (per-day rows and roll-up rows, or one
+    table): each is grouped in SQL, and the groups added up here; groups whose `positive` sum is
+    not above zero are dropped. Grouping and sorting tens of thousands of summary rows on joined
+    text columns cost more than the sums (about half the dashboard's SQL at full scale); a few
+    hundred groups are then named with one query per related table (`names`, if given, is a cache
+    shared between calls). Rows come sorted by the dimensions, NULLs last on any database.
     """
-    columns = list(dict.fromkeys(_column(rows.model, name) for name in dimensions))
-    groups = list(rows.values(*columns).annotate(**aggregates).filter(having).order_by())
-    names = _related_names(rows.model, dimensions, groups, {} if names is None else names)
-    getters = [(name, _getter(rows.model, name, names)) for name in dimensions]
+    model = parts[0].model
+    columns = list(dict.fromkeys(_column(model, name) for name in dimensions))
+    merged: dict[tuple, dict] = {}
+    for rows in parts:
+        for group in rows.values(*columns).annotate(**aggregates).order_by():
+            key = tuple(group[column] for column in columns)
+            known = merged.get(key)
+            if known is None:
+                merged[key] = group
+            else:
+                for name in aggregates:
+                    known[name] = (known[name] or 0) + (group[name] or 0)
+    groups = [group for group in merged.values() if positive is None or (group[positive] or 0) > 0]
+    names = _related_names(model, dimensions, groups, {} if names is None else names)
+    getters = [(name, _getter(model, name, names)) for name in dimensions]
     result = []
     for group in groups:
         row = {name: get(group) for name, get in getters}
@@ -150,12 +171,13 @@ def _getter(model, dimension: str, names: dict) -> Callable[[dict], object]:
 
 
 def kits_timeline(project_id: int, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
-    rows = kits_queryset([project_id], filters).values("day").annotate(kits=Sum("kits")).order_by()
+    rows = _grouped(kits_parts([project_id], filters), ("day",), {"kits": Sum("kits")})
     return _cumulate(_by_bucket(rows, bucket, "kits"), "kits")
 
 
 def _by_bucket(rows, bucket: str, *names: str) -> list[dict]:
-    """Per-day sums added up per week (from Monday) or month, as TruncWeek and TruncMonth would.
+    """Per-day (or per roll-up period: a week cut at month ends, keyed by its first day) sums added up per
+    week (from Monday) or month, as TruncWeek and TruncMonth would.
 
     The summaries group by the bare day column (no date_trunc on every summary row in SQL), then
     a few hundred days are bucketed here.
@@ -175,44 +197,66 @@ def _by_bucket(rows, bucket: str, *names: str) -> list[dict]:
 
 def _reach_summary_rows(
     projects, filters: ProgressFilter, per: tuple[str, ...], *, kit_type_id=None, kit_category="", area_id=None
-) -> QuerySet[ReachSummary] | None:
-    """The ReachSummary rows giving the same households as the window below, or None when no scope fits.
+) -> list[QuerySet] | None:
+    """The ReachSummary (and ReachRollup) rows giving the same households as the window below, or None when
+    `per` is not served. Roll-up rows for the periods the filter covers whole, per-day rows at its edges.
 
-    A kit type narrows every household to at most one reach row, so the kit-type scope with all
-    conditions applied is exact; otherwise one narrowing (category, area or site) picks its scope.
+    Every combination of the filters (period × area or site × kit type or category) is served:
+
+    * a kit type (or counting once per kit type) narrows each household to at most one reach row,
+      so the kit-type scope with every condition applied is exact;
+    * otherwise the scope is the finest place narrowing, with the category if one is asked: a
+      site, else an admin 2 area, else an admin 1 area (`_finest_place`), else the category alone
+      or the project. The coarser places then only narrow its rows: a receipt's areas are its
+      site's (distributions/services.py stamps them from the site), so all of a household's rows
+      in a site or admin 2 area lie in the same admin 1 area and its first there is its first in both.
+
+    The cost is that of summing the scope's summary rows in the period: it does not grow with the
+    households of the area.
     """
+    if per not in ((), ("project_id",), ("kit_type_id",)):
+        return None
     kit_types = {kit for kit in (filters.kit_type_id, kit_type_id) if kit}
     categories = {category for category in (filters.kit_category, kit_category) if category}
-    areas = {area for area in (filters.area_id, area_id) if area}
-    scope = _scope_q(filters, kit_type_id=kit_type_id, kit_category=kit_category, area_id=area_id)
-    rows = ReachSummary.objects.filter(project__in=projects)
+    conditions = _scope_q(filters, kit_type_id=kit_type_id, kit_category=kit_category, area_id=area_id)
+    conditions &= Q(project__in=projects)
     if kit_types or per == ("kit_type_id",):
-        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_TYPE)
-    elif per not in ((), ("project_id",)):
-        return None
-    elif categories and not areas and not filters.site_id:
-        rows = rows.filter(scope, scope=ReachSummary.Scope.KIT_CATEGORY)
-    elif categories:
-        return None
-    elif len(areas) == 1 and not filters.site_id:
-        (area,) = areas
-        rows = rows.filter(_in_scope(ReachSummary.Scope.ADMIN1, area) | _in_scope(ReachSummary.Scope.ADMIN2, area))
-    elif filters.site_id and not areas:
-        rows = rows.filter(_in_scope(ReachSummary.Scope.SITE, filters.site_id))
-    elif not areas and not filters.site_id:
-        rows = rows.filter(scope=ReachSummary.Scope.PROJECT)
+        conditions &= Q(scope=ReachSummary.Scope.KIT_TYPE)
     else:
-        return None
-    if filters.period_start:
-        rows = rows.filter(day__gte=filters.period_start)
-    if filters.period_end:
-        rows = rows.filter(day__lte=filters.period_end)
-    return rows
+        areas = {area for area in (filters.area_id, area_id) if area}
+        conditions &= _finest_place(areas, filters.site_id, by_category=bool(categories))
+    return summary_parts(
+        ReachSummary.objects.filter(conditions),
+        ReachRollup.objects.filter(conditions),
+        filters.period_start,
+        filters.period_end,
+    )
 
 
-def _in_scope(scope: str, value) -> Q:
-    """ReachSummary rows of households counted once within one value of a scope (REACH_SCOPES)."""
-    return Q(scope=scope, **{REACH_SCOPES[scope]: value})
+# The scope of each place narrowing, without and with a kit category.
+_PLACE_SCOPES = {
+    "site": (ReachSummary.Scope.SITE, ReachSummary.Scope.SITE_CATEGORY),
+    "admin2": (ReachSummary.Scope.ADMIN2, ReachSummary.Scope.ADMIN2_CATEGORY),
+    "admin1": (ReachSummary.Scope.ADMIN1, ReachSummary.Scope.ADMIN1_CATEGORY),
+    None: (ReachSummary.Scope.PROJECT, ReachSummary.Scope.KIT_CATEGORY),
+}
+
+
+def _finest_place(areas: set[int], site_id: int | None, *, by_category: bool) -> Q:
+    """The ReachSummary scope of the finest place narrowing (the conditions themselves are applied apart).
+
+    An area id may be an admin 1 or an admin 2 area; which one is read from the rows: an admin 2
+    scope row whose admin 2 is one of the areas, or, when none of the areas is the row's admin 2,
+    an admin 1 scope row whose admin 1 is one of them. For a given set of areas only one of the two
+    holds, so no household is counted twice.
+    """
+    if site_id:
+        return Q(scope=_PLACE_SCOPES["site"][by_category])
+    if not areas:
+        return Q(scope=_PLACE_SCOPES[None][by_category])
+    in_admin2 = Q(scope=_PLACE_SCOPES["admin2"][by_category], admin2_id__in=areas)
+    in_admin1 = Q(scope=_PLACE_SCOPES["admin1"][by_category], admin1_id__in=areas) & ~Q(admin2_id__in=areas)
+    return in_admin2 | in_admin1
 
 
 def _reach_summary_aggregates() -> dict:
@@ -268,10 +312,10 @@ def reach_by(
         per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
     summary = _reach_summary_rows(projects, filters, per, **narrowing)
     if summary is not None:
-        rows = _grouped(summary, dimensions, _reach_summary_aggregates(), Q(sum_households__gt=0), names)
+        rows = _grouped(summary, dimensions, _reach_summary_aggregates(), "sum_households", names)
         return [_from_summary_sums(row) for row in rows]
     reached = _first_receipts(projects, filters, per=per, **narrowing)
-    rows = _grouped(reached, dimensions, _reach_aggregates(), Q(), names)
+    rows = _grouped([reached], dimensions, _reach_aggregates(), names=names)
     return [{**row, "individuals": row["individuals"] or 0} for row in rows]
 
 
@@ -283,8 +327,8 @@ def reach_totals(rows: list[dict]) -> dict:
 def reach_timeline(project_id: int, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
     summary = _reach_summary_rows([project_id], filters, ())
     if summary is not None:
-        days = summary.values("day").annotate(sum_households=Sum("households"), sum_individuals=Sum("individuals"))
-        buckets = _by_bucket(days.order_by(), bucket, "sum_households", "sum_individuals")
+        sums = {"sum_households": Sum("households"), "sum_individuals": Sum("individuals")}
+        buckets = _by_bucket(_grouped(summary, ("day",), sums), bucket, "sum_households", "sum_individuals")
         rows = [_from_summary_sums(row) for row in buckets if row["sum_households"] > 0]
         return _cumulate(rows, "households", "individuals")
     rows = (

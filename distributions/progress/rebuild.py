@@ -1,4 +1,4 @@
-"""Rebuilding the progress summaries from the receipts alone, in SQL (INSERT … SELECT).
+"""Rebuilding the progress summaries (and their roll-ups) from the receipts alone, in SQL (INSERT … SELECT).
 
 For `manage.py rebuild_progress_summary`, bulk loads (the scale generator) and the test that checks
 the maintained tables (distributions/progress/maintain.py) against a rebuild. The first-receipt rule
@@ -14,15 +14,19 @@ from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
     REACH_SCOPES,
     HouseholdReach,
+    ReachRollup,
     ReachSummary,
     Receipt,
+    ReceiptRollup,
     ReceiptSummary,
 )
+from distributions.progress.periods import PERIOD_START_SQL
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     REACH_COLUMNS,
     REACH_SUM_FIELDS,
     RECEIPT_ORDER,
+    keeps_kit_category,
     rank_of_reach_row,
 )
 
@@ -86,6 +90,8 @@ def _flag_households_first() -> None:
     HouseholdReach.objects.filter(pk__in=firsts.values("pk")).update(is_household_first=True)
 
 
+REBUILD_WORK_MEM = "256MB"
+
 SUMMARY_COLUMNS = (
     "day",
     "project_id",
@@ -103,13 +109,12 @@ SUMMARY_COLUMNS = (
 
 def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     """INSERT … SELECT of one scope's ReachSummary rows from the (rebuilt) reach rows, by a window."""
-    column = REACH_SCOPES[scope]
     if scope == ReachSummary.Scope.KIT_TYPE:
         rank = Value(1)  # every reach row is its household's first of its kit type
     elif scope == ReachSummary.Scope.PROJECT:
         rank = Case(When(is_household_first=True, then=Value(1)), default=Value(2))  # flag rebuilt just before
     else:
-        rank = rank_of_reach_row("project_id", column)
+        rank = rank_of_reach_row("project_id", *REACH_SCOPES[scope])
     firsts = HouseholdReach.objects.annotate(reach_day=TruncDate("received_at"), rank_in_scope=rank).values(
         "reach_day",
         "project_id",
@@ -123,11 +128,9 @@ def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     )
     inner_sql, params = firsts.query.sql_with_params()
     kit_type = "kit_type_id" if scope == ReachSummary.Scope.KIT_TYPE else "NULL"
-    category = "kit_category" if scope in (ReachSummary.Scope.KIT_TYPE, "category") else "''"
+    category = "kit_category" if keeps_kit_category(scope) else "''"
     places = "site_id, admin1_id, admin2_id, displacement_status"
-    grouped_kit = {"kit_type_id": "kit_type_id, kit_category, ", "NULL": ""}[kit_type]
-    if scope == ReachSummary.Scope.KIT_CATEGORY:
-        grouped_kit = "kit_category, "
+    grouped_kit = "".join(f"{column}, " for column in (kit_type, category) if column not in ("NULL", "''"))
     sums = ", ".join(
         [f"SUM({name})" for name in ("household_size", *SADD_FIELDS)]
         + [f"SUM(CASE WHEN {name} THEN 1 ELSE 0 END)" for name in VULNERABILITY_FIELDS]
@@ -144,12 +147,37 @@ def _reach_summary_rebuild_sql(scope: str) -> tuple[str, tuple]:
     return sql, params
 
 
-def rebuild_reach_summary() -> None:
-    """Recompute ReachSummary from the reach rows (which must be exact)."""
-    ReachSummary.objects.all().delete()
+def rebuild_reach_summary(scopes=None) -> None:
+    """Recompute ReachSummary from the reach rows (which must be exact): every scope, or only `scopes` (names)."""
+    scopes = list(REACH_SCOPES if scopes is None else scopes)
+    ReachSummary.objects.filter(scope__in=scopes).delete()
     with connection.cursor() as cursor:
-        for scope in REACH_SCOPES:
+        for scope in scopes:
             cursor.execute(*_reach_summary_rebuild_sql(scope))
+
+
+def rebuild_rollups() -> None:
+    """Recompute ReceiptRollup and ReachRollup from the per-day tables (which must be exact): one GROUP BY each."""
+    pairs = ((ReceiptSummary, ReceiptRollup, ("receipts", "kits")), (ReachSummary, ReachRollup, REACH_SUM_FIELDS))
+    with connection.cursor() as cursor:
+        for daily, rollup, sums in pairs:
+            rollup.objects.all().delete()
+            key = [
+                field.column
+                for field in rollup._meta.concrete_fields
+                if not field.primary_key and field.name not in ("day", "stripe", *sums)
+            ]
+            columns = ", ".join(key)
+            sums_sql = ", ".join(f"SUM({name})" for name in sums)
+            day = PERIOD_START_SQL.format(day="day")
+            # Only model column names are interpolated; there is no user input.
+            cursor.execute(
+                f"""
+                INSERT INTO {rollup._meta.db_table} (day, {columns}, {", ".join(sums)})
+                SELECT {day}, {columns}, {sums_sql} FROM {daily._meta.db_table}
+                GROUP BY {day}, {columns}
+                """  # noqa: S608
+            )
 
 
 @transaction.atomic
@@ -159,12 +187,15 @@ def rebuild_summaries() -> dict[str, int]:
     HouseholdReach.objects.all().delete()
     select_sql, params = _summary_from_receipts().query.sql_with_params()
     with connection.cursor() as cursor:
+        # The windows sort every receipt and reach row: in memory rather than on disk (this transaction only).
+        cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
         cursor.execute(
             f"INSERT INTO {ReceiptSummary._meta.db_table} ({', '.join(SUMMARY_COLUMNS)}) {select_sql}", params
         )
         cursor.execute(_reach_rebuild_sql())
     _flag_households_first()
     rebuild_reach_summary()
+    rebuild_rollups()
     return {
         "summary_rows": ReceiptSummary.objects.count(),
         "reach_rows": HouseholdReach.objects.count(),

@@ -1,7 +1,8 @@
 """The scope rules of the progress figures, written once.
 
 A household is reached once per scope: within the project, a kit type, a kit category, an admin 1
-or admin 2 area, or a site (`REACH_SCOPES`, distributions/models.py). Within each scope value it is
+or admin 2 area, a site, or a kit category within an area or site (`REACH_SCOPES`,
+distributions/models.py). Within each scope value it is
 anchored at its first receipt (`FIRST_RECEIPT_ORDER`: received_at, then the receipt id), and counted
 on that receipt's day, place and displacement status with the sex-and-age counts and vulnerability
 frozen on the receipt (`FIGURE_FIELDS`). So regions add up to the total, periods to the cumulative
@@ -80,13 +81,18 @@ REACH_COLUMNS = (
 )
 
 
+def keeps_kit_category(scope: str) -> bool:
+    """Whether a scope's ReachSummary rows carry the kit category (else ""): the kit type's and the category's."""
+    return scope == ReachSummary.Scope.KIT_TYPE or "kit_category" in REACH_SCOPES[scope]
+
+
 def reach_summary_key(project_id: int, scope: str, row: dict) -> tuple:
     return (
         ("day", timezone.localdate(row["received_at"])),
         ("project_id", project_id),
         ("scope", scope),
         ("kit_type_id", row["kit_type_id"] if scope == ReachSummary.Scope.KIT_TYPE else None),
-        ("kit_category", row["kit_category"] if scope in (ReachSummary.Scope.KIT_TYPE, "category") else ""),
+        ("kit_category", row["kit_category"] if keeps_kit_category(scope) else ""),
         ("site_id", row["site_id"]),
         ("admin1_id", row["admin1_id"]),
         ("admin2_id", row["admin2_id"]),
@@ -97,10 +103,10 @@ def reach_summary_key(project_id: int, scope: str, row: dict) -> tuple:
 def reach_contribution(project_id: int, rows: list[dict]) -> dict[tuple, Counter]:
     """What one household adds to ReachSummary: per scope, its first row within each scope value."""
     contribution: dict[tuple, Counter] = defaultdict(Counter)
-    for scope, column in REACH_SCOPES.items():
+    for scope, columns in REACH_SCOPES.items():
         within: dict = defaultdict(list)
         for row in rows:
-            within[row[column] if column else None].append(row)
+            within[tuple(row[column] for column in columns)].append(row)
         for row in map(earliest, within.values()):
             figures = contribution[reach_summary_key(project_id, scope, row)]
             figures["households"] += 1

@@ -168,3 +168,34 @@ def wait_for(condition, timeout: float = 90, interval: float = 0.25):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def moved_household(progress_fixture):
+    """Household A moves to Ségou and gets a hygiene kit there; E's earlier NFI is synced late."""
+    fixture = progress_fixture
+    officer, households = fixture["officer"], fixture["households"]
+    segou_site = fixture["segou_site"]
+    household_a = households["A"]
+    household_a.site = segou_site
+    household_a.save()
+    hygiene = factories.kit_type("HYG", category="hygiene")
+    segou_second = factories.distribution(fixture["project"], segou_site, kits=[hygiene, fixture["nfi"]])
+    record_receipt(
+        recorded_by=officer,
+        distribution=segou_second,
+        household=household_a,
+        kit_type=hygiene,
+        verification_method="signature",
+        received_at=at("2024-08-20"),
+    )
+    # E's NFI recorded offline on 4 July, synced after its shelter kit of 5 July: E's first receipt moves.
+    record_receipt(
+        recorded_by=officer,
+        distribution=segou_second,
+        household=households["E"],
+        kit_type=fixture["nfi"],
+        verification_method="signature",
+        received_at=at("2024-07-04"),
+    )
+    return {**fixture, "hygiene": hygiene}

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
+from distributions.models import HouseholdReach, ReachRollup, ReachSummary, ReceiptRollup, ReceiptSummary
 from distributions.progress.filters import ProgressFilter
 from distributions.progress.rebuild import rebuild_summaries
 from distributions.progress.scopes import FIGURE_FIELDS, REACH_SUM_FIELDS
@@ -201,7 +201,17 @@ def _snapshot():
         .order_by()
         if any(row[9:])
     }
-    return summary, reach, reach_summary
+    return summary, reach, reach_summary, _rollups()
+
+
+def _rollups() -> dict:
+    """Each roll-up's sums per key (stripes added up), keys with any figure only."""
+    rollups = {}
+    for model, sums in ((ReceiptRollup, ("receipts", "kits")), (ReachRollup, REACH_SUM_FIELDS)):
+        key = [f.attname for f in model._meta.concrete_fields if not f.primary_key and f.name not in (*sums, "stripe")]
+        rows = model.objects.values_list(*key).annotate(*(Sum(name) for name in sums)).order_by()
+        rollups[model] = {tuple(row[: len(key)]): tuple(row[len(key) :]) for row in rows if any(row[len(key) :])}
+    return rollups
 
 
 def assert_summaries_equal_a_rebuild():

@@ -8,8 +8,6 @@ records, late (offline) receipts for an earlier moment, voids and a household th
 import dataclasses
 import datetime
 
-import pytest
-
 from distributions.models import ReachSummary
 from distributions.progress import queries as progress
 from distributions.progress.filters import ProgressFilter
@@ -21,37 +19,6 @@ from tests.progress.conftest import at
 from tests.progress.test_engine import assert_summaries_equal_a_rebuild
 
 AS_OF = datetime.date(2024, 8, 15)
-
-
-@pytest.fixture
-def moved_household(progress_fixture):
-    """Household A moves to Ségou and gets a hygiene kit there; E's earlier NFI is synced late."""
-    fixture = progress_fixture
-    officer, households = fixture["officer"], fixture["households"]
-    segou_site = fixture["segou_site"]
-    household_a = households["A"]
-    household_a.site = segou_site
-    household_a.save()
-    hygiene = factories.kit_type("HYG", category="hygiene")
-    segou_second = factories.distribution(fixture["project"], segou_site, kits=[hygiene, fixture["nfi"]])
-    record_receipt(
-        recorded_by=officer,
-        distribution=segou_second,
-        household=household_a,
-        kit_type=hygiene,
-        verification_method="signature",
-        received_at=at("2024-08-20"),
-    )
-    # E's NFI recorded offline on 4 July, synced after its shelter kit of 5 July: E's first receipt moves.
-    record_receipt(
-        recorded_by=officer,
-        distribution=segou_second,
-        household=households["E"],
-        kit_type=fixture["nfi"],
-        verification_method="signature",
-        received_at=at("2024-07-04"),
-    )
-    return {**fixture, "hygiene": hygiene}
 
 
 def filters_to_check(fixture) -> list[ProgressFilter]:
@@ -72,7 +39,7 @@ def filters_to_check(fixture) -> list[ProgressFilter]:
         ProgressFilter(kit_type_id=fixture["nfi"].pk, kit_category="emergency_shelter"),
         ProgressFilter(kit_type_id=fixture["hygiene"].pk),
         ProgressFilter(kit_category="hygiene", area_id=fixture["segou_site"].admin1_id),
-        ProgressFilter(kit_category="nfi", site_id=walirde.pk),  # not served by the summary: the window
+        ProgressFilter(kit_category="nfi", site_id=walirde.pk),
     ]
 
 
