@@ -8,7 +8,7 @@ def fill_reach_summary(apps, schema_editor):
     # From the reach rows already maintained (their columns are unchanged since 0004).
     from distributions.progress.rebuild import rebuild_reach_summary
 
-    # The scopes that existed then (0015 adds and fills the area-or-site × category ones).
+    # The scopes that existed then (0016 adds and fills the area-or-site × category ones).
     rebuild_reach_summary(("project", "kit_type", "category", "admin1", "admin2", "site"))
 
 

@@ -22,7 +22,7 @@ def drop_new_scopes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributions', '0014_change_feed_changed_at'),
+        ('distributions', '0015_receipt_project_partition_key'),
         ('kits', '0002_names_per_language'),
         ('projects', '0009_retention_task_moved'),
         ('sites', '0003_audit_history_of_sites_and_areas'),

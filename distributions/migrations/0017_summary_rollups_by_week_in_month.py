@@ -14,7 +14,7 @@ def fill_rollups(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributions', '0015_reach_scopes_by_place_and_category_and_summary_stripes'),
+        ('distributions', '0016_reach_scopes_by_place_and_category_and_summary_stripes'),
         ('kits', '0002_names_per_language'),
         ('projects', '0009_retention_task_moved'),
         ('sites', '0003_audit_history_of_sites_and_areas'),
