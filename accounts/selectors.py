@@ -19,6 +19,7 @@ _MODELS = {
     "Household": "beneficiaries.Household",
     "ImportJob": "beneficiaries.ImportJob",
     "Distribution": "distributions.Distribution",
+    "DistributionList": "distributions.DistributionList",
     "Receipt": "distributions.Receipt",
     "Project": "projects.Project",
     "Site": "sites.Site",
@@ -245,3 +246,40 @@ def visible_duplicate_reviews(user: User) -> QuerySet:
         return _model("DuplicateReview").objects.all()
     sites = visible_sites(user).values("pk")
     return _model("DuplicateReview").objects.filter(site__in=sites, candidate__site__in=sites)
+
+
+def can_manage_lists(user: User) -> bool:
+    """Targeting criteria, approving a distribution list and changing it afterwards (issue 19): administrators
+    and programme managers, on the distributions they see; partner systems through the API only
+    (can_supply_lists)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role == Role.PROGRAMME_MANAGER
+
+
+def can_supply_lists(user: User) -> bool:
+    """Reading lists and supplying one through the partner API: the planners' roles (can_plan_distributions)."""
+    return can_plan_distributions(user)
+
+
+def visible_lists(user: User) -> QuerySet:
+    """Distribution lists of the distributions the user may plan (managers, administrators, partner systems)."""
+    if not can_plan_distributions(user):
+        return _model("DistributionList").objects.none()
+    return _model("DistributionList").objects.filter(distribution__in=visible_distributions(user).values("pk"))
+
+
+def can_override_list(user: User, dlist) -> bool:
+    """Serve a household that is not on an approved list, with a reason: a supervisor-level decision.
+
+    Administrators, programme managers of the distribution's project, and the field officers named as this
+    list's supervisors (a per-distribution flag set when planning, DistributionList.supervisors: no new role,
+    so that a team leader is a supervisor where the manager says, and an officer elsewhere).
+    """
+    if _is_anonymous(user) or dlist is None:
+        return False
+    if user.is_administrator:
+        return True
+    if user.role == Role.PROGRAMME_MANAGER:
+        return visible_distributions(user).filter(pk=dlist.distribution_id).exists()
+    return user.role == Role.FIELD_OFFICER and dlist.supervisors.filter(pk=user.pk).exists()

@@ -394,3 +394,6 @@ REACH_SCOPES = {
     ReachSummary.Scope.ADMIN2: "admin2_id",
     ReachSummary.Scope.SITE: "site_id",
 }
+
+# Distribution lists (issue 19) live in their own package; importing them here registers them with this app.
+from distributions.lists.models import DayClosure, DistributionList, ListChange, ListedHousehold, ListedKit  # noqa: E402, F401

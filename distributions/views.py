@@ -24,6 +24,7 @@ from beneficiaries.models import Household
 from beneficiaries.selectors import visible_household, visible_household_matches, visible_households_offline
 from distributions import selectors
 from distributions.forms import ReceiveForm, VoidForm
+from distributions.lists.selectors import list_status
 from distributions.models import Distribution, Receipt, VerificationMethod
 from distributions.services import ClientUuidConflict, DuplicateReceipt, record_receipt, void_receipt
 
@@ -107,10 +108,11 @@ def _household_page(
     request: HttpRequest, distribution: Distribution, household: Household, form=None, status: int = 200
 ) -> HttpResponse:
     entitlements = selectors.household_entitlements(distribution, household)
-    outstanding = [row for row in entitlements if row["receipt"] is None]
+    outstanding = [row for row in entitlements if row["receipt"] is None and not row["refusal"]]
     if form is None and outstanding:
         form = ReceiveForm(kit_codes=_kit_choices(outstanding))
     context = {"distribution": distribution, "household": household, "entitlements": entitlements, "form": form}
+    context["listing"] = list_status(request.user, distribution, household)  # on the list or not (issue 19)
     return _render_at(distribution.site, request, "field/household.html", context, status=status)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import sign_sheets, views
 
 app_name = "dashboard"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_dashboard, name="project"),
     path("projects/<int:pk>/reports/", views.request_project_report, name="request-report"),
     path("reports/<int:pk>/<str:fmt>/", views.download_report, name="report-download"),
+    path("lists/<int:pk>/sign-sheet/", sign_sheets.sign_sheet, name="sign-sheet"),
 ]
