@@ -120,6 +120,17 @@ ROUTE_RULES: dict[str, Rule] = {
     "distributions:receive": scoped(NOBODY, PERSONAL, pk="distribution", household_pk="household"),
     # Field pages show the household's code: only where the household itself is visible.
     "distributions:void": scoped(PERSONAL, PERSONAL, pk="distribution", receipt_pk="receipt"),
+    # Distribution lists (issue 19): managers plan, approve and change them; officers print sign sheets and see
+    # what is left to serve and their day; overriding a list is a supervisor's (the matrix's officer is not one).
+    "lists:plan": scoped(MANAGERS, MANAGERS, project_pk="project"),
+    "lists:detail": scoped(MANAGERS, MANAGERS, pk="distribution"),
+    "lists:approve": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "lists:change": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "lists:pending": scoped(PERSONAL, pk="distribution"),
+    "lists:tally": scoped(FIELD, FIELD, pk="distribution"),
+    "lists:offline": scoped(PERSONAL, pk="distribution"),
+    "lists:override": scoped(NOBODY, MANAGERS, pk="distribution", household_pk="household"),
+    "dashboard:sign-sheet": scoped(IMPORTERS, pk="distribution"),
     # Partner API.
     "v1:api-root": Rule(read=SIGNED_IN),
     # Reference data every account reads; administrators create and rename areas (issue 18).
@@ -153,6 +164,13 @@ ROUTE_RULES: dict[str, Rule] = {
     "v1:import-detail": scoped(IMPORTERS, pk="import_job"),
     "v1:import-start": scoped(NOBODY, IMPORTERS, pk="import_job"),
     "v1:kobo-submissions": Rule(write=IMPORTERS),
+    # Lists through the API: the planners' roles read them and supply households; managers approve; supervisors
+    # (managers here) override. Household ids only: no code or name leaves through these.
+    "v1:target-lists": Rule(read=PLANNERS),
+    "v1:target-list": scoped(PLANNERS, PLANNERS, pk="distribution"),
+    "v1:target-list-approve": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "v1:target-list-households": scoped(PLANNERS, PLANNERS, pk="distribution"),
+    "v1:list-overrides": scoped(NOBODY, MANAGERS, pk="distribution"),
 }
 # The admin: administrators only, every page (its own sign-in page aside).
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
