@@ -43,11 +43,11 @@ v1 = [
     path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import-detail"),
     path("imports/<int:pk>/start/", imports.ImportStartView.as_view(), name="import-start"),
     path("kobo/submissions/", imports.KoboSubmissionView.as_view(), name="kobo-submissions"),
-    path("lists/", lists.ListListView.as_view(), name="target-lists"),
-    path("distributions/<int:pk>/list/", lists.ListDetailView.as_view(), name="target-list"),
-    path("distributions/<int:pk>/list/approve/", lists.ListApproveView.as_view(), name="target-list-approve"),
-    path("distributions/<int:pk>/list/households/", lists.ListHouseholdsView.as_view(), name="target-list-households"),
-    path("distributions/<int:pk>/list/overrides/", lists.ListOverrideView.as_view(), name="list-overrides"),
+    path("lists/", lists.ListListView.as_view(), name="dlists"),
+    path("distributions/<int:pk>/list/", lists.ListDetailView.as_view(), name="dlist"),
+    path("distributions/<int:pk>/list/approve/", lists.ListApproveView.as_view(), name="dlist-approve"),
+    path("distributions/<int:pk>/list/households/", lists.ListHouseholdsView.as_view(), name="dlist-households"),
+    path("distributions/<int:pk>/list/overrides/", lists.ListOverrideView.as_view(), name="dlist-overrides"),
     path("", include(router.urls)),
 ]
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import translation
 
 from beneficiaries.models import sadd_groups
+from distributions.lists.selectors import project_attendance
 from distributions.progress.filters import ProgressFilter
 from distributions.progress.queries import kits_by, reach_by
 from kits.models import KitType
@@ -95,6 +96,7 @@ def _frozen_figures(report: ProgressReport) -> dict:
             "cumulative": _with_kit_names(cumulative.as_json()),
             "by_site_and_kit": by_site_and_kit,
             "distributions": distributions,
+            "lists": project_attendance(project.pk),  # served and absent on each approved list (issue 19)
         }
     )
 

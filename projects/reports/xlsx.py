@@ -246,6 +246,13 @@ def build(figures: dict) -> bytes:
             _sum(r["receipts"] for r in distributions),
         ],
     )
+    if figures.get("lists"):  # issue 19: served and absent on each approved list
+        _sheet(
+            workbook,
+            _("Distribution lists"),
+            [_("Distribution lists")],
+            [[labels.attendance(r)] for r in figures["lists"]],
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -231,3 +231,29 @@ def test_the_mopti_second_round_from_plan_to_sign_sheet(demo):
         pdf = manager.get(sheet_url, {"site": demo["sites"][0].pk, "format": "pdf", "language": language})
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert datetime.date.fromisoformat(closure.tally["day"]) == closure.day
+
+
+def test_the_donor_report_says_who_on_the_list_was_served(demo):
+    """The report's figures carry each approved list's served and absent households; the PDF and XLSX say it,
+    a small count withheld."""
+    from projects.models import ProgressReport
+    from projects.reports import builders
+    from projects.reports.figures import frozen_figures
+    from projects.reports.labels import attendance
+
+    demo["manager"].post(reverse("lists:plan", kwargs={"project_pk": demo["project"].pk}), plan_form(demo))
+    distribution = Distribution.objects.get(name="Mopti urban, round 2 (list)")
+    demo["manager"].post(reverse("lists:approve", kwargs={"pk": distribution.pk}))
+    listed = ListedHousehold.objects.filter(dlist__distribution=distribution).count()
+    report = ProgressReport.objects.create(
+        project=demo["project"], period_start=demo["project"].start_date, period_end=demo["project"].end_date
+    )
+    figures = frozen_figures(report)
+    (row,) = figures["lists"]
+    assert (row["listed"], row["served"], row["absent"]) == (listed, 0, listed)
+    assert attendance(row).endswith(f"0 of {listed} households on the list served; {listed} absent.")
+    workbook = load_workbook(io.BytesIO(builders.render(figures, "xlsx", "en")))
+    assert workbook["Distribution lists"]["A2"].value == attendance(row)
+    assert builders.render(figures, "pdf", "ar").startswith(b"%PDF")
+    small = {**row, "served": listed - 2, "absent": 2}
+    assert "2 absent" not in attendance(small)

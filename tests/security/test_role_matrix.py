@@ -166,11 +166,11 @@ ROUTE_RULES: dict[str, Rule] = {
     "v1:kobo-submissions": Rule(write=IMPORTERS),
     # Lists through the API: the planners' roles read them and supply households; managers approve; supervisors
     # (managers here) override. Household ids only: no code or name leaves through these.
-    "v1:target-lists": Rule(read=PLANNERS),
-    "v1:target-list": scoped(PLANNERS, PLANNERS, pk="distribution"),
-    "v1:target-list-approve": scoped(NOBODY, MANAGERS, pk="distribution"),
-    "v1:target-list-households": scoped(PLANNERS, PLANNERS, pk="distribution"),
-    "v1:list-overrides": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "v1:dlists": Rule(read=PLANNERS),
+    "v1:dlist": scoped(PLANNERS, PLANNERS, pk="distribution"),
+    "v1:dlist-approve": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "v1:dlist-households": scoped(PLANNERS, PLANNERS, pk="distribution"),
+    "v1:dlist-overrides": scoped(NOBODY, MANAGERS, pk="distribution"),
 }
 # The admin: administrators only, every page (its own sign-in page aside).
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
