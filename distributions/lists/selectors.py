@@ -223,19 +223,19 @@ def sheet_rows(dlist: DistributionList, site: Site) -> list[dict]:
     ]
 
 
-def offline_list(user: User, dlist: DistributionList, since: int = 0) -> dict:
+def offline_list(user: User, dlist: DistributionList, since: int | None = None) -> dict:
     """What a phone keeps of an approved list, compact: {"list": id, "cursor": int, "kits": [kit type codes],
     "households": [[household id, registration code, head's name or "", size, [quantity per kit, 0 if none]]],
     "removed": [household ids], "overrides": [household ids], "can_override": bool, "full": bool}.
 
-    `since` 0 (or a cursor older than the list's approval) gives the whole list; a cursor from an earlier answer
-    gives only the households added, removed or overridden since (ListChange ids only grow). Receipts are
+    Without `since`, the whole list; with the cursor of an earlier answer, only the households added, removed or
+    overridden since (ListChange ids only grow; a list without changes answers cursor 0). Seven queries. Receipts are
     not here: the distribution's own offline list carries what was received.
     """
     items = list(dlist.distribution.items.select_related("kit_type").order_by("kit_type__code"))
     changes = ListChange.objects.filter(dlist=dlist)
     cursor = changes.order_by("-pk").values_list("pk", flat=True).first() or 0
-    full = since <= 0
+    full = since is None
     listed = ListedHousehold.objects.filter(dlist=dlist, removed_at=None)
     if not full:
         changed = changes.filter(pk__gt=since)

@@ -7,7 +7,7 @@ valid is decided here, every error named by field (ValidationError), nothing hal
 
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -104,7 +104,10 @@ def save_list(
 
 def _insert_selected(dlist: DistributionList, households) -> int:
     """INSERT … SELECT the households (a queryset) into the list with their frozen figures, then their kits."""
-    sql, params = households.values_list("pk", *FROZEN_FIELDS).order_by().query.sql_with_params()
+    try:
+        sql, params = households.values_list("pk", *FROZEN_FIELDS).order_by().query.sql_with_params()
+    except EmptyResultSet:  # criteria that cannot select anyone (a supplied list's `{}`)
+        return 0
     columns = ", ".join(["household_id", *FROZEN_FIELDS])
     with connection.cursor() as cursor:
         cursor.execute(
@@ -113,12 +116,14 @@ def _insert_selected(dlist: DistributionList, households) -> int:
             [dlist.pk, *params],
         )
         inserted = cursor.rowcount
-    _insert_kits(dlist, ListedHousehold.objects.filter(dlist=dlist, kits__isnull=True))
+    _insert_kits(dlist)
     return inserted
 
 
-def _insert_kits(dlist: DistributionList, listed) -> None:
+def _insert_kits(dlist: DistributionList) -> None:
+    """Each listed household's kits, by the list's rules over its frozen size, where it has none of the type yet."""
     for item in dlist.distribution.items.all():
+        listed = ListedHousehold.objects.filter(dlist=dlist).exclude(kits__kit_type_id=item.kit_type_id)
         quantity = rules_sql.entitlement_expression(item, dlist.rules.get(str(item.kit_type_id)))
         sql, params = listed.annotate(qty=quantity).values_list("pk", "qty").order_by().query.sql_with_params()
         with connection.cursor() as cursor:

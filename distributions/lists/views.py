@@ -304,7 +304,7 @@ def offline(request: HttpRequest, pk: int) -> JsonResponse:
     if dlist is None:
         return JsonResponse({"list": None})
     try:
-        since = int(request.GET.get("since") or 0)
+        since = int(request.GET["since"]) if request.GET.get("since") else None
     except ValueError:
         return JsonResponse({"since": [_("Enter a whole number.")]}, status=400)
     response = JsonResponse(selectors.offline_list(request.user, dlist, since))
