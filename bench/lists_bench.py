@@ -79,8 +79,8 @@ def dsn() -> str:
 
 
 def setup():
-    manager = User.objects.filter(role=Role.ADMINISTRATOR).first() or User.objects.create_superuser(
-        "lists.bench", password=None
+    manager, _created = User.objects.get_or_create(
+        username="lists.bench", defaults={"role": Role.ADMINISTRATOR, "is_superuser": True, "is_staff": True}
     )
     project = Project.objects.order_by("pk").first()
     sizes = dict(Household.objects.values("site_id").annotate(n=Count("pk")).values_list("site_id", "n").order_by())
