@@ -3,7 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
 from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS, DisplacementStatus, Household
 from distributions.models import DistributionItem
 from kits.models import KitType
@@ -140,11 +139,3 @@ class ChangeForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Why is this household served though not on the list?"), max_length=500)
-
-
-def officers_at(sites) -> "forms.QuerySet[User]":
-    return (
-        User.objects.filter(role=Role.FIELD_OFFICER, is_active=True, assigned_sites__in=sites)
-        .distinct()
-        .order_by("username")
-    )

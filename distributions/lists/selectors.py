@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import can_override_list, can_see_personal_data, visible_distributions, visible_lists
 from beneficiaries.models import VULNERABILITY_FIELDS, Household
 from distributions.lists import criteria as rules_sql
@@ -295,3 +295,13 @@ def project_attendance(project_id: int) -> list[dict]:
         }
         for dlist in lists.order_by("distribution__planned_start", "distribution_id")
     ]
+
+
+def supervisor_candidates(sites) -> QuerySet[User]:
+    """Field officers assigned to any of `sites` (a queryset of sites the planner sees): who a plan may name as
+    its supervisors (accounts.selectors.can_override_list)."""
+    return (
+        User.objects.filter(role=Role.FIELD_OFFICER, is_active=True, assigned_sites__in=sites)
+        .distinct()
+        .order_by("username")
+    )

@@ -23,7 +23,7 @@ from beneficiaries import codes
 from beneficiaries.models import Household
 from beneficiaries.selectors import visible_household
 from distributions.lists import selectors, services
-from distributions.lists.forms import ChangeForm, CriteriaForm, PlanForm, ReasonForm, officers_at
+from distributions.lists.forms import ChangeForm, CriteriaForm, PlanForm, ReasonForm
 from distributions.models import Distribution, DistributionItem
 from distributions.selectors import visible_field_distribution
 
@@ -48,7 +48,7 @@ def plan(request: HttpRequest, project_pk: int) -> HttpResponse:
     except Exception:
         raise Http404 from None
     sites = visible_sites(request.user).order_by("name")
-    form = PlanForm(request.POST or None, sites=sites, officers=officers_at(sites))
+    form = PlanForm(request.POST or None, sites=sites, officers=selectors.supervisor_candidates(sites))
     counts = None
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "count":
@@ -121,7 +121,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" and editable else None,
         initial=initial,
         sites=sites,
-        officers=officers_at(sites),
+        officers=selectors.supervisor_candidates(sites),
     )
     if request.method == "POST" and editable and form.is_valid():
         try:
