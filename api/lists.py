@@ -25,6 +25,7 @@ from api.base import PartnerApiMixin
 from distributions.lists import selectors, services
 from distributions.lists.models import DistributionList, ListedHousehold
 from distributions.models import Distribution
+from distributions.selectors import visible_field_distribution
 
 
 class ListSerializer(serializers.ModelSerializer):
@@ -175,8 +176,6 @@ class ListOverrideView(PartnerApiMixin, APIView):
         "(supervisors; a phone's resend is stored once).",
     )
     def post(self, request, pk: int):
-        from distributions.selectors import visible_field_distribution
-
         try:
             distribution = visible_field_distribution(request.user, pk)
         except Distribution.DoesNotExist:

@@ -7,7 +7,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.selectors import can_override_list, can_see_personal_data, visible_distributions, visible_lists
+from accounts.selectors import (
+    can_override_list,
+    can_see_personal_data,
+    visible_distributions,
+    visible_households,
+    visible_lists,
+)
 from beneficiaries.models import VULNERABILITY_FIELDS, Household
 from distributions.lists import criteria as rules_sql
 from distributions.lists.models import DistributionList, ListChange, ListedHousehold, ListedKit
@@ -305,3 +311,8 @@ def supervisor_candidates(sites) -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def visible_household_by_code(user: User, code: str) -> Household | None:
+    """A household with its personal data (accounts.selectors.visible_households) by registration code."""
+    return visible_households(user).filter(registration_code=code).first()

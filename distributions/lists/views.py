@@ -5,7 +5,7 @@ lists/services'."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import (
     can_manage_lists,
     can_override_list,
+    can_record_receipts,
     can_see_personal_data,
     visible_projects,
     visible_sites,
@@ -22,10 +23,12 @@ from accounts.selectors import (
 from beneficiaries import codes
 from beneficiaries.models import Household
 from beneficiaries.selectors import visible_household
+from distributions.lists import criteria as rules_sql
 from distributions.lists import selectors, services
 from distributions.lists.forms import ChangeForm, CriteriaForm, PlanForm, ReasonForm
 from distributions.models import Distribution, DistributionItem
 from distributions.selectors import visible_field_distribution
+from kits.models import KitType
 
 
 def _manager(request: HttpRequest) -> None:
@@ -45,7 +48,7 @@ def plan(request: HttpRequest, project_pk: int) -> HttpResponse:
     _manager(request)
     try:
         project = visible_projects(request.user).get(pk=project_pk)
-    except Exception:
+    except ObjectDoesNotExist:  # the project model's DoesNotExist (accounts resolves it by label)
         raise Http404 from None
     sites = visible_sites(request.user).order_by("name")
     form = PlanForm(request.POST or None, sites=sites, officers=selectors.supervisor_candidates(sites))
@@ -75,9 +78,7 @@ def plan(request: HttpRequest, project_pk: int) -> HttpResponse:
 
 
 def _count_unsaved(form: PlanForm, project) -> dict | None:
-    from distributions.lists import criteria as rules_sql
-    from kits.models import KitType
-
+    """The live count of the plan page's criteria, nothing saved (errors go to the form)."""
     distribution = Distribution(project=project, **form.plan_fields())
     items = [
         DistributionItem(kit_type_id=item["kit_type"].pk, **{k: v for k, v in item.items() if k != "kit_type"})
@@ -184,7 +185,7 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChangeForm(request.POST)
     if form.is_valid():
         code = codes.normalise(form.cleaned_data["registration_code"])
-        household = visible_households_by_code(request.user, code)
+        household = selectors.visible_household_by_code(request.user, code)
         if household is None:
             form.add_error("registration_code", _("No household with this registration code in your scope."))
         elif dlist is None:
@@ -199,12 +200,6 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The list is changed."))
                 return redirect("lists:detail", pk=pk)
     return _detail_page(request, distribution, dlist, None, form, status=400)
-
-
-def visible_households_by_code(user, code: str) -> Household | None:
-    from accounts.selectors import visible_households
-
-    return visible_households(user).filter(registration_code=code).first()
 
 
 # --- At the distribution point -------------------------------------------------------------------------------
@@ -242,8 +237,6 @@ def pending(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def tally(request: HttpRequest, pk: int) -> HttpResponse:
     """The officer's own day: households served, kits by type, overrides, voids; "Close my day" keeps it."""
-    from accounts.selectors import can_record_receipts
-
     if not can_record_receipts(request.user):
         raise PermissionDenied
     distribution, dlist = _field(request, pk)
