@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
-from accounts.selectors import can_see_progress
+from accounts.selectors import can_manage_lists, can_see_progress
 from beneficiaries.models import Household
 from beneficiaries.selectors import visible_household, visible_household_matches, visible_households_offline
 from distributions import selectors
@@ -80,6 +80,7 @@ def distribution_screen(request: HttpRequest, pk: int) -> HttpResponse:
         "results": results,
         "served": selectors.served_among(distribution, results),
         "methods": VerificationMethod.choices,
+        "can_manage_lists": can_manage_lists(request.user),  # a link to the distribution's list (issue 19)
     }
     return _render_at(distribution.site, request, "field/distribution.html", context)
 
