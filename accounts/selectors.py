@@ -21,6 +21,7 @@ _MODELS = {
     "Household": "beneficiaries.Household",
     "ImportJob": "beneficiaries.ImportJob",
     "Distribution": "distributions.Distribution",
+    "DistributionList": "distributions.DistributionList",
     "Receipt": "distributions.Receipt",
     "Project": "projects.Project",
     "Site": "sites.Site",
@@ -360,6 +361,12 @@ def can_report_area_results(user: User) -> bool:
 def can_review_results(user: User) -> bool:
     """Approve or return a reported result: programme managers and administrators (not on their own entry:
     projects.indicators.services.review_result)."""
+
+
+def can_manage_lists(user: User) -> bool:
+    """Targeting criteria, approving a distribution list and changing it afterwards (issue 19): administrators
+    and programme managers, on the distributions they see; partner systems through the API only
+    (can_supply_lists)."""
     if _is_anonymous(user):
         return False
     return user.is_administrator or user.role == Role.PROGRAMME_MANAGER
@@ -376,3 +383,31 @@ def visible_indicator_results(user: User) -> QuerySet:
     if user.role == Role.FIELD_OFFICER:
         return results.filter(site__in=user.assigned_sites.values("pk"))
     return results.filter(indicator__project__in=_assigned_project_ids(user))
+
+
+def can_supply_lists(user: User) -> bool:
+    """Reading lists and supplying one through the partner API: the planners' roles (can_plan_distributions)."""
+    return can_plan_distributions(user)
+
+
+def visible_lists(user: User) -> QuerySet:
+    """Distribution lists of the distributions the user may plan (managers, administrators, partner systems)."""
+    if not can_plan_distributions(user):
+        return _model("DistributionList").objects.none()
+    return _model("DistributionList").objects.filter(distribution__in=visible_distributions(user).values("pk"))
+
+
+def can_override_list(user: User, dlist) -> bool:
+    """Serve a household that is not on an approved list, with a reason: a supervisor-level decision.
+
+    Administrators, programme managers of the distribution's project, and the field officers named as this
+    list's supervisors (a per-distribution flag set when planning, DistributionList.supervisors: no new role,
+    so that a team leader is a supervisor where the manager says, and an officer elsewhere).
+    """
+    if _is_anonymous(user) or dlist is None:
+        return False
+    if user.is_administrator:
+        return True
+    if user.role == Role.PROGRAMME_MANAGER:
+        return visible_distributions(user).filter(pk=dlist.distribution_id).exists()
+    return user.role == Role.FIELD_OFFICER and dlist.supervisors.filter(pk=user.pk).exists()

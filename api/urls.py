@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from api import exports, imports, indicators, progress, project_writes, reports, site_writes, stock, views
+from api import exports, imports, indicators, lists, progress, project_writes, reports, site_writes, stock, views
 from api.base import PartnerApiMixin
 from api.problems import not_found
 
@@ -47,6 +47,11 @@ v1 = [
     path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import-detail"),
     path("imports/<int:pk>/start/", imports.ImportStartView.as_view(), name="import-start"),
     path("kobo/submissions/", imports.KoboSubmissionView.as_view(), name="kobo-submissions"),
+    path("lists/", lists.ListListView.as_view(), name="dlists"),
+    path("distributions/<int:pk>/list/", lists.ListDetailView.as_view(), name="dlist"),
+    path("distributions/<int:pk>/list/approve/", lists.ListApproveView.as_view(), name="dlist-approve"),
+    path("distributions/<int:pk>/list/households/", lists.ListHouseholdsView.as_view(), name="dlist-households"),
+    path("distributions/<int:pk>/list/overrides/", lists.ListOverrideView.as_view(), name="dlist-overrides"),
     path("", include(router.urls)),
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", field_views.home, name="home"),
     path("field/sw.js", field_views.service_worker, name="field-sw"),
     path("field/manifest.webmanifest", field_views.manifest, name="field-manifest"),
+    path("", include("distributions.lists.urls")),
     path("field/households/", include("distributions.household_urls")),
     path("field/", include("distributions.urls")),
 ]

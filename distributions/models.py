@@ -385,3 +385,5 @@ REACH_SCOPES: dict[str, tuple[str, ...]] = {
 
 # How many rows of one summary key concurrent writers spread over (ReceiptSummary.stripe, ReachSummary.stripe).
 SUMMARY_STRIPES = 16
+# Distribution lists (issue 19) live in their own package; importing them here registers them with this app.
+from distributions.lists.models import DayClosure, DistributionList, ListChange, ListedHousehold, ListedKit  # noqa: E402, F401

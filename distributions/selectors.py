@@ -1,10 +1,12 @@
 """Reads on distributions, built on the scoping in accounts/selectors.py."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, QuerySet, Sum
 
 from accounts.models import User
 from accounts.selectors import visible_field_distributions, visible_field_receipts, visible_receipts
 from beneficiaries.models import Household
+from distributions.lists.gate import list_gate
 from distributions.models import Distribution, Receipt, SyncRefusal
 
 
@@ -87,22 +89,30 @@ def visible_field_distribution(user: User, pk: int) -> Distribution:
 
 
 def household_entitlements(distribution: Distribution, household: Household) -> list[dict]:
-    """Per planned kit type: what the household is entitled to and its active receipt in this distribution."""
+    """Per planned kit type: what the household is entitled to and its active receipt in this distribution.
+
+    [{"item", "kit_type", "entitled": int, "receipt": Receipt | None, "refusal": str}]: with an approved list,
+    the listed quantity; a household off the list (and not overridden) is entitled to 0, `refusal` says why.
+    """
     active = {
         receipt.kit_type_id: receipt
         for receipt in Receipt.objects.filter(
             distribution=distribution, household=household, voided_at__isnull=True
         ).select_related("recorded_by")
     }
-    return [
-        {
-            "item": item,
-            "kit_type": item.kit_type,
-            "entitled": item.entitlement_for(household.household_size),
-            "receipt": active.get(item.kit_type_id),
-        }
-        for item in distribution.items.select_related("kit_type").order_by("kit_type__code")
-    ]
+    gate = list_gate([distribution.pk], [household.pk])  # an approved list decides (issue 19)
+    rows = []
+    for item in distribution.items.select_related("kit_type").order_by("kit_type__code"):
+        default = item.entitlement_for(household.household_size)
+        try:
+            entitled, refusal = gate.entitled(distribution.pk, household.pk, item.kit_type_id, default), ""
+        except ValidationError as error:
+            entitled, refusal = 0, " ".join(error.messages)
+        receipt = active.get(item.kit_type_id)
+        rows.append(
+            {"item": item, "kit_type": item.kit_type, "entitled": entitled, "receipt": receipt, "refusal": refusal}
+        )
+    return rows
 
 
 def visible_household_receipts(user: User, household: Household) -> QuerySet[Receipt]:

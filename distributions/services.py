@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from beneficiaries.models import Household
+from distributions.lists.gate import ListGate, list_gate
 from distributions.models import Distribution, DistributionItem, Receipt, SyncRefusal, VerificationMethod
 from distributions.progress.maintain import apply_receipts, unapply_receipt
 from kits.models import KitType
@@ -99,7 +100,7 @@ def _active_receipt(distribution: Distribution, household: Household, kit_type: 
 def _check_recordable(
     distribution: Distribution,
     household: Household,
-    item: DistributionItem,
+    entitled: int,
     quantity: int,
     verification_method: str,
     proxy_name: str,
@@ -120,7 +121,6 @@ def _check_recordable(
             ]
     if not household.is_active:
         errors["household"] = [_("This household is inactive.")]
-    entitled = item.entitlement_for(household.household_size)
     if quantity < 1:
         errors["quantity"] = [_("The quantity must be at least 1.")]
     elif quantity > entitled:
@@ -157,6 +157,7 @@ def _decide(
     item: DistributionItem,
     household: Household,
     quantity: int | None,
+    gate: ListGate,
     **fields,
 ) -> RecordedReceipt:
     """record_receipt's decision, whatever the reads come from (the database, or a batch's reads):
@@ -166,12 +167,14 @@ def _decide(
         return replay
     if existing := active():
         raise DuplicateReceipt(existing)
+    # With an approved list (issue 19), the listed quantity, or a refusal for a household off the list.
+    entitled = gate.entitled(distribution.pk, household.pk, kit_type.pk, item.entitlement_for(household.household_size))
     if quantity is None:
-        quantity = item.entitlement_for(household.household_size)
+        quantity = entitled
     _check_recordable(
         distribution,
         household,
-        item,
+        entitled,
         quantity,
         fields["verification_method"],
         fields["proxy_name"],
@@ -212,6 +215,7 @@ def record_receipt(
                 stored_by_uuid=Receipt.objects.filter(client_uuid=client_uuid).first(),
                 active=lambda: _active_receipt(distribution, household, kit_type),
                 item=item,
+                gate=list_gate([distribution.pk], [household.pk]),
                 client_uuid=client_uuid,
                 distribution=distribution,
                 household=household,
@@ -360,6 +364,7 @@ class _Batch:
         )
         self.active = {(r.distribution_id, r.household_id, r.kit_type_id): r for r in active}
         self.created: list[Receipt] = []
+        self.gate = list_gate(distribution_ids, household_ids)
 
     def record(
         self,
@@ -386,6 +391,7 @@ class _Batch:
             stored_by_uuid=self.by_uuid.get(client_uuid),
             active=lambda: self.active.get(key),
             item=item,
+            gate=self.gate,
             client_uuid=client_uuid,
             distribution=distribution,
             household=household,

@@ -19,11 +19,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
-from accounts.selectors import can_record_receipts, can_see_progress, can_see_stock
+from accounts.selectors import can_manage_lists, can_record_receipts, can_see_progress, can_see_stock
 from beneficiaries.models import Household
 from beneficiaries.selectors import visible_household, visible_household_matches, visible_households_offline
 from distributions import selectors
 from distributions.forms import ReceiveForm, VoidForm
+from distributions.lists.selectors import list_status
 from distributions.models import Distribution, Receipt, VerificationMethod
 from distributions.reconciliation import reconciliation
 from distributions.services import ClientUuidConflict, DuplicateReceipt, record_receipt, void_receipt
@@ -84,6 +85,7 @@ def distribution_screen(request: HttpRequest, pk: int) -> HttpResponse:
         "served": selectors.served_among(distribution, results),
         "methods": VerificationMethod.choices,
         "on_site": reconciliation(distribution),  # kits left on site (issue 20), empty without dispatches
+        "can_manage_lists": can_manage_lists(request.user),  # a link to the distribution's list (issue 19)
     }
     return _render_at(distribution.site, request, "field/distribution.html", context)
 
@@ -112,10 +114,11 @@ def _household_page(
     request: HttpRequest, distribution: Distribution, household: Household, form=None, status: int = 200
 ) -> HttpResponse:
     entitlements = selectors.household_entitlements(distribution, household)
-    outstanding = [row for row in entitlements if row["receipt"] is None]
+    outstanding = [row for row in entitlements if row["receipt"] is None and not row["refusal"]]
     if form is None and outstanding:
         form = ReceiveForm(kit_codes=_kit_choices(outstanding))
     context = {"distribution": distribution, "household": household, "entitlements": entitlements, "form": form}
+    context["listing"] = list_status(request.user, distribution, household)  # on the list or not (issue 19)
     return _render_at(distribution.site, request, "field/household.html", context, status=status)
 
 

@@ -26,6 +26,7 @@ from beneficiaries.models import VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import is_small_count, suppressed_marker, withheld_rows
 
 __all__ = [
+    "attendance_figures",
     "can_see_exact_figures",
     "can_see_personal_data",
     "can_see_rows",
@@ -86,6 +87,19 @@ def reach_figure(reach: dict, name: str):
     if is_small_count(reach["households"]) or (name in VULNERABILITY_FIELDS and is_small_count(reach[name])):
         return suppressed_marker()
     return reach[name]
+
+
+def attendance_figures(row: dict) -> dict:
+    """A list's served and absent households in a donor report (projects/reports/figures.py "lists"): each
+    withheld (the marker) when either is a small count, since the list's size is published and one gives the
+    other away; the absent by vulnerability withheld one by one."""
+    small = is_small_count(row["served"]) or is_small_count(row["absent"])
+    shown = {name: suppressed_marker() if small else row[name] for name in ("served", "absent")}
+    by_flag = row.get("absent_by_vulnerability", {})
+    shown["absent_by_vulnerability"] = {
+        flag: suppressed_marker() if small or is_small_count(count) else count for flag, count in by_flag.items()
+    }
+    return {**row, **shown}
 
 
 def withheld_export_rows(

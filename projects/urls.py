@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import reconciliation_views, views
+from projects import reconciliation_views, sign_sheets, views
 
 app_name = "dashboard"
 
@@ -14,4 +14,5 @@ urlpatterns = [
         reconciliation_views.reconciliation_pdf_view,
         name="reconciliation-pdf",
     ),
+    path("lists/<int:pk>/sign-sheet/", sign_sheets.sign_sheet, name="sign-sheet"),
 ]

@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.selectors import can_manage_lists
 from beneficiaries.models import VULNERABILITY_FIELDS, DisplacementStatus, HouseholdFigures
 from config.replica import reading_from_replica
 from projects import charts
@@ -121,6 +122,7 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     targets = [asdict(target) for target in progress.targets]
     context = {
         "project": project,
+        "can_plan": can_manage_lists(request.user),  # the plan page of issue 19
         "kit_codes": kit_codes,
         "region_rows": _place_rows(progress.by_region, kit_codes, "admin1__name", "admin1__pcode", area=False),
         "by_displacement": [

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import translation
 
 from beneficiaries.models import sadd_groups
+from distributions.lists.selectors import project_attendance
 from distributions.progress.filters import ProgressFilter
 from distributions.progress.queries import kits_by, reach_by
 from kits.models import KitType
@@ -100,6 +101,7 @@ def _frozen_figures(report: ProgressReport) -> dict:
             "distributions": distributions,
             **frozen_pipeline(project),  # issue 20: the kit pipeline (projects/reports/pipeline.py)
             "activities": activities,
+            "lists": project_attendance(project.pk),  # served and absent on each approved list (issue 19)
         }
     )
 

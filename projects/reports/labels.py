@@ -6,6 +6,7 @@ from beneficiaries.models import HouseholdFigures
 from config.names import row_in_language
 from distributions.models import Distribution
 from kits.models import KitCategory
+from projects.disclosure import attendance_figures
 from projects.indicators.models import unit_label
 from projects.models import Target
 
@@ -46,3 +47,18 @@ def household_figure(name: str) -> str:
 
 def period(start: str, end: str) -> str:
     return _("%(start)s to %(end)s") % {"start": start, "end": end}
+
+
+def attendance(row: dict) -> str:
+    """One approved list's line in a donor report, e.g. "Round 2: 96 of 100 households on the list served;
+    4 absent." (small counts withheld by projects.disclosure.attendance_figures; names in the active language)."""
+    shown = attendance_figures(row)
+    line = _("%(name)s: %(served)s of %(listed)s households on the list served; %(absent)s absent.") % {
+        "name": row_in_language(row, "name"),
+        "served": shown["served"],
+        "listed": row["listed"],
+        "absent": shown["absent"],
+    }
+    if row.get("overrides"):
+        line += " " + _("Served off the list by a supervisor's override: %(count)s.") % {"count": row["overrides"]}
+    return line

@@ -219,6 +219,7 @@ def _opening(figures: dict, text) -> list[Paragraph]:
         text(byline),
         text(heading, "Heading2"),
         text(reach),
+        *(text(labels.attendance(row)) for row in figures.get("lists", [])),
     ]
 
 

@@ -250,6 +250,13 @@ def build(figures: dict) -> bytes:
         header, rows, totals = pipeline.table(figures)
         _sheet(workbook, pipeline.heading(), header, rows, total=totals, above=[(pipeline.note(figures),)])
     indicators.xlsx_sheets(workbook, figures, _sheet)
+    if figures.get("lists"):  # issue 19: served and absent on each approved list
+        _sheet(
+            workbook,
+            _("Distribution lists"),
+            [_("Distribution lists")],
+            [[labels.attendance(r)] for r in figures["lists"]],
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -223,6 +223,19 @@
       })), Promise.resolve());
   }
 
+  // A supervisor's override recorded offline (issue 19): sent before the receipts it lets through, once
+  // (its id is the Idempotency-Key and the client UUID). A refusal (400) is shown like a receipt's.
+  function syncOverrides(queue) {
+    const overrides = queue.filter((item) => item.kind === "override");
+    return overrides.reduce((chain, item) => chain.then(() => post(item.url, { household: item.household_id, reason: item.reason, client_uuid: item.id }, { "Idempotency-Key": item.id })
+      .then((response) => readJson(response).then((answer) => [response.status, answer]))
+      .then(([status, answer]) => {
+        if (status === 200 || status === 201) return remove("queue", item.id);
+        if (status === 400 || status === 404) return Promise.all([put("conflicts", refusal(item, { errors: answer.errors || answer })), remove("queue", item.id)]);
+        throw new Error(RETRY);
+      })), Promise.resolve());
+  }
+
   function syncReceipts() {
     return mine().then((queue) => {
       const receipts = queue.filter((item) => item.kind === "receipt" && !String(item.household).startsWith("pending:")).slice(0, 1000);
@@ -250,7 +263,7 @@
     if (syncing || !navigator.onLine) return refreshStatus();
     syncing = true;
     return mine()
-      .then((queue) => (queue.length ? syncHouseholds(queue).then(syncReceipts) : 0))
+      .then((queue) => (queue.length ? syncHouseholds(queue).then(() => syncOverrides(queue)).then(syncReceipts) : 0))
       .catch(() => 0)
       .then((count) => {
         syncing = false;
@@ -280,10 +293,34 @@
         .then((response) => (response.ok ? response.json() : null))
         .then((data) => {
           if (!data) return list;
-          list = Object.assign(data, { fresh: false });
-          return put("lists", list).then(() => list);
+          list = Object.assign(data, { fresh: false, listed: list && list.listed });
+          return loadDistributionList(list).then(() => put("lists", list)).then(() => list);
         }).catch(() => list);
     });
+  }
+
+  // The approved distribution list (issue 19): fetched whole once, then only its changes (`since` its cursor).
+  // Listed households of other sites join the searchable households; entitlements come from the list.
+  function loadDistributionList(entry) {
+    if (!screen.dataset.listUrl) return Promise.resolve(entry);
+    const stored = entry.listed;
+    const url = screen.dataset.listUrl + (stored ? `?since=${stored.cursor}` : "");
+    return fetch(url, { credentials: "same-origin", cache: "no-cache", redirect: "manual" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data || !data.list) { if (data) entry.listed = null; return entry; }
+        const listed = data.full || !stored ? { rows: {}, overrides: [] } : stored;
+        data.removed.forEach((id) => { delete listed.rows[id]; });
+        data.households.forEach(([id, code, name, size, quantities]) => { listed.rows[id] = [code, name, size, quantities]; });
+        listed.overrides = Array.from(new Set(listed.overrides.concat(data.overrides)));
+        Object.assign(listed, { cursor: data.cursor, kits: data.kits, canOverride: data.can_override, overrideUrl: screen.dataset.overrideUrl });
+        entry.listed = listed;
+        const known = new Set(entry.households.map((row) => row[0]));
+        Object.entries(listed.rows).forEach(([id, [code, name, size]]) => {
+          if (!known.has(Number(id))) entry.households.push([Number(id), code, name, "", size, []]);
+        });
+        return entry;
+      }).catch(() => entry);
   }
 
   // Only what the officer's current distributions need: lists of distributions no longer open are dropped.
@@ -402,12 +439,53 @@
     return form;
   }
 
+  // On the list or not: the kits the list entitles the household to (`null`: not on it, not overridden).
+  function listedKits(id) {
+    const listed = list.listed;
+    if (!listed) return list.kits;
+    const row = listed.rows[id];
+    if (row) {
+      return list.kits.filter((kit) => row[3][listed.kits.indexOf(kit.code)] > 0)
+        .map((kit) => Object.assign({}, kit, { per_member: false, quantity: row[3][listed.kits.indexOf(kit.code)], maximum: null }));
+    }
+    return listed.overrides.includes(id) ? list.kits : null;
+  }
+
+  function overrideForm(id, code, onDone) {
+    const reason = element("input", { id: "offline-override", maxlength: "500", required: "required" });
+    const form = element("form", { class: "override" }, [
+      element("label", { for: "offline-override", text: i18n.overrideReason }), reason,
+      element("p", {}, [element("button", { type: "submit", class: "secondary", text: i18n.override })]),
+    ]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!reason.value.trim()) { reason.setAttribute("aria-invalid", "true"); reason.focus(); return; }
+      const key = newUuid();
+      put("queue", { id: key, kind: "override", owner: user, url: list.listed.overrideUrl, household_id: id, household: code, label: displayCode(code), reason: reason.value.trim() })
+        .then(() => { list.listed.overrides.push(id); return put("lists", list); })
+        .then(() => refreshStatus()).then(onDone);
+    });
+    return form;
+  }
+
   function showHousehold(row, results) {
-    const [, code, name, , size, received] = row;
+    const [id, code, name, , size, received] = row;
     const panel = element("section", { class: "offline-household", "aria-label": displayCode(code) }, [
       element("h2", {}, [name + " ", element("span", { class: "code" }, [ltr(displayCode(code))])]),
     ]);
-    panel.appendChild(receiptForm(list.kits, size, received, (kits, method, proxyName) => {
+    const kits = listedKits(id);
+    if (list.listed) {
+      const onList = Boolean(list.listed.rows[id]);
+      panel.appendChild(element("p", { class: onList ? "ok on-list" : "error not-on-list", role: onList ? "status" : "alert", text: onList ? i18n.onList : i18n.notOnList }));
+    }
+    if (!kits) {
+      panel.appendChild(list.listed.canOverride
+        ? overrideForm(id, code, () => showHousehold(row, results))
+        : element("p", { text: i18n.askSupervisor }));
+      results.replaceChildren(panel);
+      return;
+    }
+    panel.appendChild(receiptForm(kits, size, received, (kits, method, proxyName) => {
       kits.forEach((kit) => received.push(kit.code));
       put("lists", list);
       return queueReceipts(list.distribution, code, displayCode(code), kits, method, proxyName);

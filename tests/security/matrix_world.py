@@ -17,7 +17,7 @@ from accounts.models import Role, User
 from beneficiaries.imports import jobs
 from beneficiaries.models import DuplicateReview, Household, ImportJob, ImportRow
 from demo.loader import load_demo
-from distributions.models import Distribution, Receipt
+from distributions.models import Distribution, DistributionList, ListedHousehold, ListedKit, Receipt
 from distributions.services import void_receipt
 from projects.models import ActivityIndicator, IndicatorResult, ProgressReport, Project
 from sites.models import AdminArea
@@ -109,6 +109,7 @@ class World:
             site=household.site,
             likelihood=0.85,
         )
+        self._approved_list(distribution, household)
         report = ProgressReport.objects.create(
             project=project,
             period_start=project.start_date,
@@ -154,6 +155,25 @@ class World:
         result.evidence.save("photo.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
         result.save()
         return {"indicator": indicator.pk, "indicator_result": result.pk}
+
+    def _approved_list(distribution: Distribution, household: Household) -> None:
+        """An approved list holding the side's household (issue 19's pages and endpoints have something to show)."""
+        dlist = DistributionList.objects.create(
+            distribution=distribution,
+            criteria={"sites": [household.site_id]},
+            status=DistributionList.Status.APPROVED,
+            approved_by=User.objects.get(username="admin"),
+            approved_at=timezone.now(),
+        )
+        listed = ListedHousehold.objects.create(
+            dlist=dlist,
+            household=household,
+            site=household.site,
+            household_size=household.household_size,
+            displacement_status=household.displacement_status,
+        )
+        item = distribution.items.first()
+        ListedKit.objects.create(listed=listed, kit_type=item.kit_type, quantity=1)
 
     @staticmethod
     def _import_job(user: User) -> ImportJob:

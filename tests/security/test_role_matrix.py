@@ -138,6 +138,17 @@ ROUTE_RULES: dict[str, Rule] = {
     "dashboard:reconciliation-pdf": scoped(RECONCILERS, pk="distribution"),
     "stock:warehouses": Rule(read=SIGNED_IN),
     "stock:warehouse": scoped(STOCK, STOCK_WRITERS, pk="warehouse"),
+    # Distribution lists (issue 19): managers plan, approve and change them; officers print sign sheets and see
+    # what is left to serve and their day; overriding a list is a supervisor's (the matrix's officer is not one).
+    "lists:plan": scoped(MANAGERS, MANAGERS, project_pk="project"),
+    "lists:detail": scoped(MANAGERS, MANAGERS, pk="distribution"),
+    "lists:approve": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "lists:change": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "lists:pending": scoped(PERSONAL, pk="distribution"),
+    "lists:tally": scoped(FIELD, FIELD, pk="distribution"),
+    "lists:offline": scoped(PERSONAL, pk="distribution"),
+    "lists:override": scoped(NOBODY, MANAGERS, pk="distribution", household_pk="household"),
+    "dashboard:sign-sheet": scoped(IMPORTERS, pk="distribution"),
     # Partner API.
     "v1:api-root": Rule(read=SIGNED_IN),
     # Reference data every account reads; administrators create and rename areas (issue 18).
@@ -180,6 +191,13 @@ ROUTE_RULES: dict[str, Rule] = {
     "v1:indicator-result-detail": scoped(RESULTS, RESULTS, "patch", pk="indicator_result"),
     "v1:indicator-result-approve": scoped(NOBODY, MANAGERS, pk="indicator_result"),
     "v1:indicator-result-return": scoped(NOBODY, MANAGERS, pk="indicator_result"),
+    # Lists through the API: the planners' roles read them and supply households; managers approve; supervisors
+    # (managers here) override. Household ids only: no code or name leaves through these.
+    "v1:dlists": Rule(read=PLANNERS),
+    "v1:dlist": scoped(PLANNERS, PLANNERS, pk="distribution"),
+    "v1:dlist-approve": scoped(NOBODY, MANAGERS, pk="distribution"),
+    "v1:dlist-households": scoped(PLANNERS, PLANNERS, pk="distribution"),
+    "v1:dlist-overrides": scoped(NOBODY, MANAGERS, pk="distribution"),
 }
 # The admin: administrators only, every page (its own sign-in page aside).
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}
