@@ -361,6 +361,9 @@ def can_report_area_results(user: User) -> bool:
 def can_review_results(user: User) -> bool:
     """Approve or return a reported result: programme managers and administrators (not on their own entry:
     projects.indicators.services.review_result)."""
+    if _is_anonymous(user):
+        return False
+    return user.is_administrator or user.role == Role.PROGRAMME_MANAGER
 
 
 def can_manage_lists(user: User) -> bool:

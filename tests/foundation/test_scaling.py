@@ -15,6 +15,8 @@ FIGURE_TABLES = (
     '"distributions_reachsummary"',
     '"distributions_householdreach"',
     '"distributions_receipt"',
+    '"distributions_receiptrollup"',
+    '"distributions_reachrollup"',
 )
 
 
