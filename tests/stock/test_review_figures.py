@@ -1,0 +1,85 @@
+"""Figures after every kind of movement (review of issue 20): the maintained balances equal a rebuild, counter
+by counter, in both tables; a reconciled distribution stays as it was reconciled."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from distributions.plans import update_distribution
+from distributions.reconciliation import explain, reconciliation
+from stock.models import DistributionStock, MovementKind, StockBalance
+from stock.rebuild import rebuild_balances
+from tests import factories
+from tests.stock.conftest import move
+
+pytestmark = pytest.mark.django_db
+
+
+def _tables() -> tuple[list, list]:
+    balances = StockBalance.objects.order_by("warehouse", "project", "kit_type").values_list(
+        "warehouse", "project", "kit_type", "received", "dispatched", "returned", "written_off", "issued",
+        "adjusted", "on_hand",
+    )  # fmt: skip
+    sites = DistributionStock.objects.order_by("distribution", "kit_type").values_list(
+        "distribution", "kit_type", "dispatched", "received_at_site", "returned", "damaged", "lost"
+    )
+    return list(balances), list(sites)
+
+
+def test_every_kind_keeps_both_tables_equal_to_a_rebuild(store):
+    at = {"distribution": store["distribution"]}
+    move(store, MovementKind.DISPATCHED, 60, reference="WB-1", **at)
+    move(store, MovementKind.DISPATCHED, 30, kit="nfi", reference="WB-2", **at)
+    move(store, MovementKind.RECEIVED_AT_SITE, 58, **at)
+    move(store, MovementKind.RETURNED, 5, **at)
+    move(store, MovementKind.RETURNED, 2, kit="nfi", **at)
+    move(store, MovementKind.DAMAGED, 2, reason="rain", **at)
+    move(store, MovementKind.LOST, 1, reason="stolen on site", **at)
+    move(store, MovementKind.DAMAGED, 3, reason="rats in the store")
+    move(store, MovementKind.LOST, 1, kit="nfi", reason="not found at the count")
+    move(store, MovementKind.ADJUSTED, -4, reason="count of 30 June")
+    move(store, MovementKind.ADJUSTED, 7, kit="nfi", reason="count of 30 June: a pallet found")
+    move(store, MovementKind.ISSUED, 10, organisation=factories.organisation("DGPC"))
+    maintained = _tables()
+    rebuild_balances()
+    assert _tables() == maintained
+    shelter = StockBalance.objects.get(kit_type=store["shelter"])
+    assert shelter.on_hand == 450 - 60 + 5 - 3 - 4 - 10 == 378
+    nfi = StockBalance.objects.get(kit_type=store["nfi"])
+    assert nfi.on_hand == 640 - 30 + 2 - 1 + 7 == 618
+    site = DistributionStock.objects.get(kit_type=store["shelter"])
+    assert (site.dispatched, site.received_at_site, site.returned, site.damaged, site.lost) == (60, 58, 5, 2, 1)
+
+
+def test_kits_returned_after_a_refused_completion_set_the_variance_right(store):
+    distribution, officer = store["distribution"], store["officer"]
+    move(store, MovementKind.DISPATCHED, 6, reference="WB-1", distribution=distribution)
+    for _ in range(2):
+        factories.served(store)
+    with pytest.raises(ValidationError):
+        update_distribution(distribution, updated_by=officer, status="completed")  # +4
+    explain(distribution, store["shelter"], "Four kits still on the truck.", officer)
+    move(store, MovementKind.RETURNED, 3, distribution=distribution)  # +1: the explanation was for +4
+    (row,) = reconciliation(distribution)
+    assert (row.variance, row.explained) == (1, False)
+    with pytest.raises(ValidationError):
+        update_distribution(distribution, updated_by=officer, status="completed")
+    move(store, MovementKind.RETURNED, 1, distribution=distribution)
+    update_distribution(distribution, updated_by=officer, status="completed")
+
+
+def test_a_completed_distributions_explanation_stays_as_reconciled(client, store):
+    """Before the review: the explanation page rewrote a completed distribution's explanation."""
+    distribution, officer = store["distribution"], store["officer"]
+    move(store, MovementKind.DISPATCHED, 3, reference="WB-1", distribution=distribution)
+    explain(distribution, store["shelter"], "Three kits stolen from the truck, police report 12.", officer)
+    update_distribution(distribution, updated_by=officer, status="completed")
+    client.force_login(officer)
+    url = reverse("distributions:explain-variance", args=[distribution.pk])
+    answer = client.post(url, {"kit_type": "ESK", "explanation": "Never mind."})
+    assert answer.status_code == 400
+    assert answer.context["explanation_form"].errors["explanation"] == [
+        "This distribution is completed and reconciled."
+    ]
+    (row,) = reconciliation(distribution)
+    assert row.explanation == "Three kits stolen from the truck, police report 12."
