@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.models import Role
 from distributions.plans import update_distribution
 from distributions.reconciliation import explain, reconciliation
 from stock.models import DistributionStock, MovementKind, StockBalance
@@ -83,3 +84,25 @@ def test_a_completed_distributions_explanation_stays_as_reconciled(client, store
     ]
     (row,) = reconciliation(distribution)
     assert row.explanation == "Three kits stolen from the truck, police report 12."
+
+
+def _handed_out_cell(client, user, project) -> str:
+    client.force_login(user)
+    page = client.get(f"/dashboard/projects/{project.pk}/").content.decode()
+    row = page[page.index('<tr data-kit="ESK">') :].split("</tr>")[0]
+    return [cell.split(">")[-1] for cell in row.split("</td>")[1:-1]][4]  # target, procured, in stock, dispatched
+
+
+def test_the_pipeline_withholds_kits_handed_out_with_a_small_reach(client, store):
+    """Before the review: the donor's dashboard withheld the project's kits achieved (two households) but its
+    pipeline showed them, handed out: 2."""
+    move(store, MovementKind.DISPATCHED, 5, reference="WB-1", distribution=store["distribution"])
+    for _ in range(2):
+        factories.served(store)
+    donor = factories.user(Role.DONOR_VIEWER, projects=[store["project"]], username="donor")
+    manager = factories.user(Role.PROGRAMME_MANAGER, projects=[store["project"]], username="manager")
+    assert _handed_out_cell(client, donor, store["project"]) == "&lt;5"
+    assert _handed_out_cell(client, manager, store["project"]) == "2"
+    for _ in range(3):  # five households: no small count
+        factories.served(store)
+    assert _handed_out_cell(client, donor, store["project"]) == "5"
