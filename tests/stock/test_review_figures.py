@@ -106,3 +106,17 @@ def test_the_pipeline_withholds_kits_handed_out_with_a_small_reach(client, store
     for _ in range(3):  # five households: no small count
         factories.served(store)
     assert _handed_out_cell(client, donor, store["project"]) == "5"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="not fixed: a receipt voided (or synced late) after completion moves the variance"
+)
+def test_a_completed_distribution_keeps_no_unexplained_variance_after_a_void(store):
+    from distributions.services import void_receipt
+
+    distribution = store["distribution"]
+    move(store, MovementKind.DISPATCHED, 1, reference="WB-1", distribution=distribution)
+    receipt = factories.served(store)
+    update_distribution(distribution, updated_by=store["officer"], status="completed")
+    void_receipt(receipt, voided_by=store["officer"], reason="recorded twice")
+    assert all(row.explained for row in reconciliation(distribution))
