@@ -120,3 +120,16 @@ def test_a_completed_distribution_keeps_no_unexplained_variance_after_a_void(sto
     update_distribution(distribution, updated_by=store["officer"], status="completed")
     void_receipt(receipt, voided_by=store["officer"], reason="recorded twice")
     assert all(row.explained for row in reconciliation(distribution))
+
+
+def test_the_report_pipeline_withholds_kits_handed_out_with_a_small_reach():
+    """Before the review: the XLSX sheet and PDF section (projects/reports/pipeline.table) showed them."""
+    from projects.reports import pipeline
+
+    row = {"name": "Shelter", "name_fr": "", "name_ar": "", "target": 10, "procured": 10, "in_stock": 7}
+    row |= {"dispatched": 3, "handed_out": 2, "damaged_or_lost": 0, "issued": 0}
+    small = {"pipeline": [row], "cumulative": {"reach": {"households": 2}}}
+    _header, rows, totals = pipeline.table(small)
+    assert (rows[0][5], totals[5]) == ("<5", "<5")
+    _header, rows, totals = pipeline.table({**small, "cumulative": {"reach": {"households": 5}}})
+    assert (rows[0][5], totals[5]) == (2, 2)
