@@ -125,5 +125,6 @@ class MoptiStock:
                         by=self.officer,
                         **on_site,
                     )
-            if (site_code, kit_code) in EXPLANATIONS:
+            # Loaded again, the distribution is completed and its explanation stays as reconciled.
+            if (site_code, kit_code) in EXPLANATIONS and distribution.status != distribution.Status.COMPLETED:
                 explain(distribution, self.kits[kit_code], EXPLANATIONS[site_code, kit_code], self.officer)

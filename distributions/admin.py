@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from distributions.models import Distribution, DistributionItem, Receipt
+from distributions.reconciliation import refuse_unexplained_variance
 from distributions.services import void_receipt
 
 
@@ -12,8 +14,23 @@ class DistributionItemInline(admin.TabularInline):
     extra = 1
 
 
+class DistributionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Distribution
+        fields = "__all__"  # noqa: DJ007 - the admin's fields are DistributionAdmin's
+
+    def clean(self):
+        """Completing here obeys the rule update_distribution applies (issue 20): no unexplained stock variance."""
+        cleaned = super().clean()
+        completing = cleaned.get("status") == Distribution.Status.COMPLETED
+        if completing and self.instance.pk and self.instance.status != Distribution.Status.COMPLETED:
+            refuse_unexplained_variance(self.instance)  # ValidationError on `status`
+        return cleaned
+
+
 @admin.register(Distribution)
 class DistributionAdmin(SimpleHistoryAdmin):
+    form = DistributionAdminForm
     list_display = ("name", "project", "site", "planned_start", "planned_end", "status")
     list_filter = ("status", "project", "site__admin1")
     search_fields = ("name", "project__code", "site__name", "site__code")

@@ -15,6 +15,7 @@ not tracked here, and it completes as before.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -96,9 +97,15 @@ def refuse_unexplained_variance(distribution: Distribution) -> None:
         )
 
 
+@transaction.atomic
 def explain(distribution: Distribution, kit_type: KitType, explanation: str, explained_by: User):
     """Explain the current variance of `kit_type` at `distribution` (ValidationError on `kit_type` when the kit
-    type was not dispatched there, on `explanation` when empty)."""
+    type was not dispatched there, on `explanation` when empty or when the distribution is completed: it stays
+    as it was reconciled, as its movements do, stock.services._distribution_errors)."""
+    # Locked as its completion locks it (distributions.plans.update_distribution): one after the other.
+    distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
+    if distribution.status == Distribution.Status.COMPLETED:
+        raise ValidationError({"explanation": [_("This distribution is completed and reconciled.")]})
     rows = {row.kit_type.pk: row for row in reconciliation(distribution)}
     if kit_type.pk not in rows:
         raise ValidationError({"kit_type": [_("No kits of this type were dispatched to this distribution.")]})

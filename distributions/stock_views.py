@@ -93,10 +93,15 @@ def site_movement(request: HttpRequest, pk: int) -> HttpResponse:
     distribution, rows, kits, form = _posted(request, pk, SiteMovementForm)
     if form.is_valid():
         kit_type = kits[form.cleaned_data["kit_type"]]
+        # The warehouse of the kits' dispatch; none for a kit type only handed out here (a row of the
+        # reconciliation too): nothing came from a warehouse, so nothing can be received, returned or written off.
+        warehouse = dispatch_warehouse(distribution.pk, kit_type.pk)
         try:
+            if warehouse is None:
+                raise ValidationError({"kit_type": [_("No kits of this type were dispatched to this distribution.")]})
             record_movement(
                 recorded_by=request.user,
-                warehouse=dispatch_warehouse(distribution.pk, kit_type.pk),  # a row exists: it was dispatched
+                warehouse=warehouse,
                 project=distribution.project,
                 distribution=distribution,
                 kit_type=kit_type,

@@ -19,11 +19,14 @@ or in a file.
 """
 
 import copy
+import dataclasses
 from collections.abc import Callable, Hashable, Sequence
 
 from accounts.selectors import can_see_personal_data, can_see_rows
 from beneficiaries.models import VULNERABILITY_FIELDS
 from beneficiaries.pseudonyms import is_small_count, suppressed_marker, withheld_rows
+from distributions.progress.filters import ProgressFilter
+from distributions.progress.queries import reach_by
 
 __all__ = [
     "attendance_figures",
@@ -32,6 +35,7 @@ __all__ = [
     "can_see_rows",
     "counts_few_people",
     "disclosed_headline",
+    "disclosed_pipeline",
     "disclosed_progress",
     "is_small_count",
     "reach_figure",
@@ -251,3 +255,18 @@ def disclosed_progress(progress, user):
         elif target.activity_indicator_id:
             _withhold_activity(target)
     return progress
+
+
+def disclosed_pipeline(rows: list, project_id: int, user) -> list:
+    """The project's kit pipeline (projects.pipeline.PipelineRow rows, kits) as the user may see it, a copy.
+
+    Kits handed out are receipts, so they count households: for the others than exact-figure roles they are
+    withheld (None) when the project reached fewer than SMALL_COUNT_THRESHOLD households, as its headline and
+    dashboard withhold its kits achieved (`disclosed_headline`). Warehouse figures count no one. One query.
+    """
+    if not rows or can_see_exact_figures(user):
+        return rows
+    reach = reach_by([project_id], ProgressFilter(), "project_id")
+    if not is_small_count(reach[0]["households"] if reach else 0):
+        return rows
+    return [dataclasses.replace(row, handed_out=None) for row in rows]

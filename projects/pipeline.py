@@ -4,7 +4,8 @@ the kits target. Shown on the dashboard and in the donor report (projects/report
 
 One read of each source, whatever the number of movements or receipts: the stock balances (stock/selectors.py)
 and the kit summaries (distributions/progress/queries.py). Figures are kits, not households: there is no
-small count to withhold (projects/disclosure.py), and a donor viewer sees only this aggregate, never the
+small count to withhold in the warehouse figures; kits handed out are receipts, withheld with a small reach
+(projects.disclosure.disclosed_pipeline, on the dashboard). A donor viewer sees only this aggregate, never the
 warehouses' rows (accounts.selectors.can_see_stock).
 """
 

@@ -21,6 +21,7 @@ from projects.disclosure import (
     can_see_exact_figures,
     can_see_personal_data,
     disclosed_headline,
+    disclosed_pipeline,
     disclosed_progress,
     suppressed_marker,
 )
@@ -172,7 +173,8 @@ def project_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "pyramid": charts.pyramid(progress.reach) if progress.reach["households"] is not None else None,
         "vulnerability": _vulnerability_rows(progress.reach),
         "withheld_marker": suppressed_marker(),
-        "pipeline": project_pipeline(project),  # issue 20: kits, whatever the filter (dashboard/_pipeline.html)
+        # issue 20: kits, whatever the filter (dashboard/_pipeline.html); handed out withheld with a small reach
+        "pipeline": disclosed_pipeline(project_pipeline(project), project.pk, request.user),
     }
     context.update(_sites_context(request, progress.by_site, kit_codes))
     context.update(_reports_context(request, project))

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -165,15 +165,16 @@ def record_movement(
     """Record one movement and move the balances in the same transaction.
 
     `quantity` in kits (> 0; an adjustment after a count is signed). A `client_uuid` already stored returns
-    that movement (`created` False), whatever else was sent. Raises ValidationError naming the field:
-    shape and links (`_validate`), and `quantity` when the warehouse's stock for the project, or what is
-    left at the distribution's site, would go below zero. Who may record which kind where is the caller's
+    that movement (`created` False) when it names the same movement, else ValidationError on `client_uuid`
+    (`_replay_of`). Raises ValidationError naming the field: shape and links (`_validate`), and `quantity`
+    when the warehouse's stock for the project, or what is left at the distribution's site, would go below
+    zero, or a counter past what PostgreSQL's integer holds. Who may record which kind where is the caller's
     check (accounts.selectors.can_record_movement).
     """
     if client_uuid is not None:
         existing = StockMovement.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:
-            return RecordedMovement(existing, created=False)
+            return _replay_of(existing, kind, warehouse, project, kit_type, quantity, distribution)
     if distribution is not None:
         # Its status read afresh and locked: a movement and the distribution's completion (which locks the same
         # row, distributions.plans.update_distribution) are served one after the other, so no kit moves after
@@ -202,10 +203,41 @@ def record_movement(
             _move_site(movement)
     except IntegrityError as error:
         # The constraints are the last word (a writer that skipped the lock); name the field all the same.
-        if StockMovement.objects.filter(client_uuid=movement.client_uuid).exists():
-            return RecordedMovement(StockMovement.objects.get(client_uuid=movement.client_uuid), created=False)
+        existing = StockMovement.objects.filter(client_uuid=movement.client_uuid).first()
+        if existing is not None:  # the same client UUID stored meanwhile by a concurrent request
+            return _replay_of(existing, kind, warehouse, project, kit_type, quantity, distribution)
         raise ValidationError({"quantity": [_("The stock cannot go below zero.")]}) from error
+    except DataError as error:
+        # A counter past 2**31 - 1 kits (PostgreSQL integer): refused on the field, not a server error.
+        raise ValidationError(
+            {"quantity": [_("This quantity takes the stock's totals beyond what can be stored.")]}
+        ) from error
     return RecordedMovement(movement, created=True)
+
+
+def _replay_of(existing: StockMovement, kind, warehouse, project, kit_type, quantity, distribution) -> RecordedMovement:
+    """The stored movement a client UUID names when the resubmission is the same movement (a retry); a client
+    UUID naming another movement (another kind, place, project, kit type, quantity or distribution: possibly
+    one outside the caller's scope) is refused on `client_uuid`, never answered with that movement."""
+    sent = (
+        kind,
+        getattr(warehouse, "pk", None),
+        project.pk,
+        kit_type.pk,
+        quantity,
+        distribution.pk if distribution else None,
+    )
+    stored = (
+        existing.kind,
+        existing.warehouse_id,
+        existing.project_id,
+        existing.kit_type_id,
+        existing.quantity,
+        existing.distribution_id,
+    )
+    if sent != stored:
+        raise ValidationError({"client_uuid": [_("This client UUID already names another movement.")]})
+    return RecordedMovement(existing, created=False)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.names import row_in_language
+from projects.disclosure import is_small_count, suppressed_marker
 from projects.models import Project
 from projects.pipeline import pipeline_json, project_pipeline
 
@@ -40,6 +41,11 @@ def table(figures: dict) -> tuple[list[str], list[list], list]:
     ]
     rows = [[row_in_language(row, "name"), *(row[name] for name in FIGURES)] for row in figures.get("pipeline", [])]
     totals = [_("Total"), *(sum(row[index] or 0 for row in rows) for index in range(1, len(header)))]
+    # Kits handed out are receipts: withheld with a small reach to date, as the report's reach is (disclosure).
+    if is_small_count(figures.get("cumulative", {}).get("reach", {}).get("households")):
+        column = 1 + FIGURES.index("handed_out")
+        for row in [*rows, totals]:
+            row[column] = suppressed_marker()
     return header, rows, totals
 
 
