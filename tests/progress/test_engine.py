@@ -256,4 +256,11 @@ def test_headline_for_a_list_of_projects(progress_fixture, django_assert_num_que
         headline = headline_progress(Project.objects.filter(pk__in=[progress_fixture["project"].pk, other.pk]))
     mopti = headline[progress_fixture["project"].pk]
     assert (mopti["kits"], mopti["kits_target"], mopti["households"]) == (5, 30, 4)
-    assert headline[other.pk] == {"kits": 0, "kits_target": 5, "households": 0, "individuals": 0, "percent": Decimal(0)}
+    assert headline[other.pk] == {
+        "kits": 0,
+        "kits_target": 5,
+        "households": 0,
+        "individuals": 0,
+        "percent": Decimal(0),
+        "activities": [],  # no activity indicator (issue 21)
+    }

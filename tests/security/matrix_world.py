@@ -156,6 +156,7 @@ class World:
         result.save()
         return {"indicator": indicator.pk, "indicator_result": result.pk}
 
+    @staticmethod
     def _approved_list(distribution: Distribution, household: Household) -> None:
         """An approved list holding the side's household (issue 19's pages and endpoints have something to show)."""
         dlist = DistributionList.objects.create(
