@@ -245,7 +245,7 @@ def time_bare_inserts(dsn: str, distribution: Distribution, user: User, househol
         "verification_method, proxy_name, site_id, admin1_id, admin2_id, void_reason, household_size, "
         "displacement_status, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5, males_6_17, "
         "males_18_59, males_60_plus, woman_headed, person_with_disability, older_person_headed, child_headed, "
-        "chronic_illness, pregnant_or_lactating"
+        "chronic_illness, pregnant_or_lactating, project_id"
     )
     samples = []
     site = distribution.site
@@ -262,11 +262,11 @@ def time_bare_inserts(dsn: str, distribution: Distribution, user: User, househol
                     household.females_18_59, household.females_60_plus, household.males_0_5, household.males_6_17,
                     household.males_18_59, household.males_60_plus, household.woman_headed,
                     household.person_with_disability, household.older_person_headed, household.child_headed,
-                    household.chronic_illness, household.pregnant_or_lactating,
+                    household.chronic_illness, household.pregnant_or_lactating, distribution.project_id,
                 )
                 for household in batch
             ]  # fmt: skip
-            placeholders = ", ".join(["(" + ", ".join(["%s"] * 30) + ")"] * len(rows))
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * 31) + ")"] * len(rows))
             flat = [value for row in rows for value in row]
             started = time.perf_counter()
             bare.execute(f"INSERT INTO {SCRATCH_TABLE} ({columns}) VALUES {placeholders}", flat)
