@@ -182,7 +182,9 @@ def test_sign_out_and_session_expiry_wipe_the_household_lists(field_server, page
     # Signed in again: the receipts are sent; signing out leaves no database on the phone.
     sign_in(page, field_server, "officer")
     page.goto(screen_url(field_server, mopti["distribution"]))
-    expect(page.locator("#sync")).to_contain_text(field_word(page, "synced", count=1))
+    # The sync starts once the screen has loaded its list and the list's changes (issue 19): on a loaded CI
+    # machine that took longer than the default 5 s.
+    expect(page.locator("#sync")).to_contain_text(field_word(page, "synced", count=1), timeout=20_000)
     assert household.receipts.count() == 2
     page.click(SIGN_OUT)
     page.wait_for_url(f"{field_server.url}/accounts/login/")
