@@ -2,7 +2,8 @@
 
 Run on PostgreSQL after `manage.py generate_scale_data` and `manage.py refresh_match_keys` (never in CI):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/search_bench.py [--requests 100]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/search_bench.py \
+        [--requests 100] [--port 8767]
 
 What people type into `GET /api/v1/households/?search=`: a rare name (5 households planted among the
 million, under names the generator never draws), a common family name (tens of thousands of matches: a
@@ -26,8 +27,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import api_bench
 from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from beneficiaries import codes
 from beneficiaries.models import Household
@@ -58,26 +57,13 @@ def plant_rare_households(count: int = 5) -> None:
         cursor.execute("ANALYZE beneficiaries_household")
 
 
-def captured(token: str, path: str) -> tuple[list[str], int]:
-    """The SELECTs Django issues for the request (not the token look-up), and the rows the page returns."""
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, HTTP_ACCEPT_ENCODING="identity")
-    assert response.status_code == 200, response.content[:300]
-    statements = [
-        query["sql"]
-        for query in queries.captured_queries
-        if query["sql"].startswith("SELECT") and not query["sql"].startswith('SELECT "authtoken_token"')
-    ]
-    return statements, len(response.json()["results"])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=100, help="requests per search")
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8767, help="gunicorn's port on 127.0.0.1")
     args = parser.parse_args()
     settings = connection.settings_dict
     dsn = (
@@ -101,7 +87,7 @@ def main() -> None:
     print(f"data: {Household.objects.count():,} households")
     print("| search | rows | client p50 / p95 ms | server p50 / p95 ms | bare SQL p50 ms | ratio |")
     print("|---|---|---|---|---|---|")
-    server = api_bench.Server(args.workers, args.threads)
+    server = api_bench.Server(args.workers, args.threads, args.port)
     try:
         for label, typed in searches.items():
             path = "/api/v1/households/?" + urlencode({"search": typed, "page_size": 50})
@@ -109,7 +95,7 @@ def main() -> None:
             latencies, server_times, _wall = api_bench.measured(
                 server, args.clients, token, requests, requests[: 4 * args.clients]
             )
-            statements, rows = captured(token, path)
+            statements, rows = api_bench.captured_page(token, path)
             bare = api_bench.time_sql(dsn, statements, args.requests)
             client_p50, client_p95 = api_bench.percentiles(latencies)
             server_p50, server_p95 = api_bench.percentiles(server_times)
