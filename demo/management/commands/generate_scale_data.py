@@ -86,12 +86,12 @@ ON CONFLICT (registration_code) DO NOTHING
 # The j-th receipt of a household takes the j-th (distribution, kit type) pair planned at its site.
 RECEIPT_INSERT = """
 INSERT INTO distributions_receipt (
-    client_uuid, distribution_id, household_id, kit_type_id, quantity, received_at, recorded_at, recorded_by_id,
+    client_uuid, distribution_id, project_id, household_id, kit_type_id, quantity, received_at, recorded_at, recorded_by_id,
     verification_method, proxy_name, site_id, admin1_id, admin2_id, voided_at, voided_by_id, void_reason,
     household_size, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5, males_6_17, males_18_59,
     males_60_plus, displacement_status, woman_headed, person_with_disability, older_person_headed, child_headed,
     chronic_illness, pregnant_or_lactating)
-SELECT gen_random_uuid(), p.distribution_id, h.id, p.kit_type_id, 1,
+SELECT gen_random_uuid(), p.distribution_id, p.project_id, h.id, p.kit_type_id, 1,
        p.planned_start + floor(random() * p.days) * INTERVAL '1 day' + (8 + random() * 8) * INTERVAL '1 hour',
        now(), %(officer)s, 'registration_code', '', h.site_id, s.admin1_id, s.admin2_id,
        CASE WHEN voided THEN now() END, CASE WHEN voided THEN %(officer)s::bigint END,
@@ -244,7 +244,7 @@ class Command(BaseCommand):
             cursor.execute(
                 """
                 CREATE UNLOGGED TABLE scale_pairs AS
-                SELECT d.site_id, (row_number() OVER (PARTITION BY d.site_id ORDER BY d.id, i.kit_type_id) - 1)::int
+                SELECT d.site_id, d.project_id, (row_number() OVER (PARTITION BY d.site_id ORDER BY d.id, i.kit_type_id) - 1)::int
                          AS idx,
                        d.id AS distribution_id, i.kit_type_id, d.planned_start,
                        (d.planned_end - d.planned_start + 1) AS days
