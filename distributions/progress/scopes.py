@@ -55,10 +55,13 @@ def earliest(rows: list):
 
 
 def rank_of_reach_row(*partition: str) -> Window:
-    """ROW_NUMBER of a reach row among its household's rows sharing `partition` (columns), first = 1."""
+    """ROW_NUMBER of a reach row among its household's rows sharing `partition` (columns), first = 1.
+
+    The household comes first in the partition: windows of several scopes over the same rows then share
+    that sort, and PostgreSQL only sorts within each household for the next (rebuild.py's ranks)."""
     return Window(
         RowNumber(),
-        partition_by=[F(name) for name in (*partition, "household_id")],
+        partition_by=[F(name) for name in ("household_id", *partition)],
         order_by=list(FIRST_RECEIPT_ORDER),
     )
 

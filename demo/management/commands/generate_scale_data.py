@@ -16,8 +16,19 @@ from django.db import connection, transaction
 
 from accounts.models import Role, User
 from beneficiaries.codes import ALPHABET
+from beneficiaries.models import Household
+from demo.bulk_load import deferred_indexes
 from demo.loader import DemoLoader
-from distributions.models import Distribution, DistributionItem
+from distributions.models import (
+    Distribution,
+    DistributionItem,
+    HouseholdReach,
+    ReachRollup,
+    ReachSummary,
+    Receipt,
+    ReceiptRollup,
+    ReceiptSummary,
+)
 from distributions.progress.rebuild import rebuild_summaries
 from projects.models import Project, Target
 from sites.models import AdminArea, Site
@@ -27,6 +38,8 @@ AREA_CYCLE = ("ML0506", "ML04", "ML06", "ML07")
 FEMALE_NAMES = "{Fatoumata,Aïssata,Mariam,Kadidia,Aminata,Djeneba,Assetou,Hawa,Oumou,Bintou}"
 MALE_NAMES = "{Amadou,Hamadoun,Boubacar,Oumar,Ousmane,Hama,Sékou,Issa,Moussa,Abdoulaye}"
 FAMILY_NAMES = "{Diallo,Barry,Cissé,Traoré,Sangaré,Dicko,Touré,Guindo,Tembely,Kassogué,Ba,Maïga,Koné}"
+# The tables this command fills in bulk: their indexes are built once, after the rows (demo/bulk_load.py).
+BULK_LOADED = (Household, Receipt, ReceiptSummary, ReceiptRollup, HouseholdReach, ReachSummary, ReachRollup)
 # Generated codes live above 2^39 so that they do not meet the randomly drawn codes of real registrations often.
 CODE_OFFSET = 2**39
 
@@ -86,11 +99,11 @@ ON CONFLICT (registration_code) DO NOTHING
 # The j-th receipt of a household takes the j-th (distribution, kit type) pair planned at its site.
 RECEIPT_INSERT = """
 INSERT INTO distributions_receipt (
-    client_uuid, distribution_id, project_id, household_id, kit_type_id, quantity, received_at, recorded_at, recorded_by_id,
-    verification_method, proxy_name, site_id, admin1_id, admin2_id, voided_at, voided_by_id, void_reason,
-    household_size, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5, males_6_17, males_18_59,
-    males_60_plus, displacement_status, woman_headed, person_with_disability, older_person_headed, child_headed,
-    chronic_illness, pregnant_or_lactating)
+    client_uuid, distribution_id, project_id, household_id, kit_type_id, quantity, received_at, recorded_at,
+    recorded_by_id, verification_method, proxy_name, site_id, admin1_id, admin2_id, voided_at, voided_by_id,
+    void_reason, household_size, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5, males_6_17,
+    males_18_59, males_60_plus, displacement_status, woman_headed, person_with_disability, older_person_headed,
+    child_headed, chronic_illness, pregnant_or_lactating)
 SELECT gen_random_uuid(), p.distribution_id, p.project_id, h.id, p.kit_type_id, 1,
        p.planned_start + floor(random() * p.days) * INTERVAL '1 day' + (8 + random() * 8) * INTERVAL '1 hour',
        now(), %(officer)s, 'registration_code', '', h.site_id, s.admin1_id, s.admin2_id,
@@ -128,20 +141,26 @@ class Command(BaseCommand):
         plan = Plan(households, receipts, sites or max(1, households // 5000), batch)
         started = time.perf_counter()
         officer, site_ids = self.prepare(plan)
-        first_id = self.insert_households(plan, officer, site_ids)
-        household_seconds = time.perf_counter() - started
-        self.insert_receipts(plan, officer, first_id)
-        total_seconds = time.perf_counter() - started
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{plan.households:,} households and {plan.receipts:,} receipts in {total_seconds:.1f} s "
-                f"(households {plan.households / household_seconds:,.0f}/s, "
-                f"all rows {(plan.households + plan.receipts) / total_seconds:,.0f}/s)"
+        # One transaction: the rows, the summaries and the indexes built over them commit together, or
+        # nothing does (an interrupted run leaves the database as it was).
+        with transaction.atomic(), deferred_indexes(*BULK_LOADED) as deferred:
+            first_id = self.insert_households(plan, officer, site_ids)
+            household_seconds = time.perf_counter() - started
+            self.insert_receipts(plan, officer, first_id)
+            rows_seconds = time.perf_counter() - started
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{plan.households:,} households and {plan.receipts:,} receipts in {rows_seconds:.1f} s "
+                    f"(households {plan.households / household_seconds:,.0f}/s, "
+                    f"all rows {(plan.households + plan.receipts) / rows_seconds:,.0f}/s), "
+                    f"{deferred} indexes to build after the summaries"
+                )
             )
-        )
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE beneficiaries_household; ANALYZE distributions_receipt;")  # the rebuild's plans
-        self.rebuild_progress_summary()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE beneficiaries_household; ANALYZE distributions_receipt;")  # the rebuild's plans
+            self.rebuild_progress_summary()
+            indexes_started = time.perf_counter()
+        self.stdout.write(f"Indexes built and committed in {time.perf_counter() - indexes_started:.1f} s")
         analyse_started = time.perf_counter()
         with connection.cursor() as cursor:
             # Every table, not only those written: a fresh database's planner must never guess (a filtered
@@ -244,8 +263,8 @@ class Command(BaseCommand):
             cursor.execute(
                 """
                 CREATE UNLOGGED TABLE scale_pairs AS
-                SELECT d.site_id, d.project_id, (row_number() OVER (PARTITION BY d.site_id ORDER BY d.id, i.kit_type_id) - 1)::int
-                         AS idx,
+                SELECT d.site_id, d.project_id,
+                       (row_number() OVER (PARTITION BY d.site_id ORDER BY d.id, i.kit_type_id) - 1)::int AS idx,
                        d.id AS distribution_id, i.kit_type_id, d.planned_start,
                        (d.planned_end - d.planned_start + 1) AS days
                 FROM distributions_distribution d JOIN distributions_distributionitem i ON i.distribution_id = d.id
@@ -263,7 +282,7 @@ class Command(BaseCommand):
         sql = HOUSEHOLD_INSERT.format(code=code_expression(f"({offset} + g)"))
         for first in range(1, plan.households + 1, plan.batch):
             last = min(plan.households, first + plan.batch - 1)
-            with transaction.atomic(), connection.cursor() as cursor:
+            with connection.cursor() as cursor:
                 cursor.execute(
                     sql,
                     {
@@ -287,7 +306,7 @@ class Command(BaseCommand):
             last_id = cursor.fetchone()[0]
         for batch_first in range(first_id, last_id + 1, plan.batch):
             batch_last = min(last_id, batch_first + plan.batch - 1)
-            with transaction.atomic(), connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint, for SET LOCAL's scope
                 if self.skip_fk_checks:
                     # Rows reference only rows just read in the same statement: valid by construction.
                     # Foreign-key triggers are skipped (superuser only); unique and check constraints still hold.

@@ -1,0 +1,75 @@
+"""The scale generator (benchmarks' data): rows that obey the schema, summaries that add up, indexes intact."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import F, Sum
+
+from beneficiaries.models import Household
+from demo.bulk_load import deferred_indexes
+from distributions.models import REACH_SCOPES, HouseholdReach, ReachSummary, Receipt, ReceiptSummary
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+TABLES = ("beneficiaries_household", "distributions_receipt", "distributions_householdreach")
+
+
+def index_definitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(TABLES)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def distinct_households(receipts, columns: tuple[str, ...]) -> int:
+    """Households counted once per value of `columns` (a scope), straight from the receipts."""
+    return receipts.values("household_id", *columns).distinct().count()
+
+
+def test_generated_rows_summaries_and_indexes():
+    indexes_before = index_definitions()
+    call_command(
+        "generate_scale_data", households=400, receipts=1500, sites=4, batch=150, skip_fk_checks=True, verbosity=0
+    )
+
+    project = Project.objects.get(code="SCALE-1")
+    receipts = Receipt.objects.filter(distribution__project=project)
+    assert Household.objects.filter(site__code__startswith="SCALE1-").count() == 400
+    assert receipts.count() == 1500
+    assert not receipts.exclude(project_id=F("distribution__project_id")).exists()  # the partition key is written
+    active = receipts.filter(voided_at__isnull=True).annotate(kit_category=F("kit_type__category"))
+
+    # Every index is back, exactly as the migrations made it.
+    assert index_definitions() == indexes_before
+
+    # The summaries are the receipts' own figures, whatever the scope.
+    kits = ReceiptSummary.objects.filter(project=project).aggregate(kits=Sum("kits"))["kits"]
+    assert kits == active.aggregate(kits=Sum("quantity"))["kits"]
+    assert HouseholdReach.objects.filter(project=project).count() == distinct_households(active, ("kit_type_id",))
+    assert HouseholdReach.objects.filter(project=project, is_household_first=True).count() == distinct_households(
+        active, ()
+    )
+    reached = dict(
+        ReachSummary.objects.filter(project=project)
+        .values_list("scope")
+        .annotate(households=Sum("households"))
+        .values_list("scope", "households")
+    )
+    for scope, columns in REACH_SCOPES.items():
+        assert reached[scope] == distinct_households(active, columns), scope
+
+
+def test_deferred_indexes_come_back_when_the_load_fails():
+    before = index_definitions()
+    with pytest.raises(RuntimeError), transaction.atomic(), deferred_indexes(Household, Receipt, HouseholdReach):
+        assert index_definitions() < before  # set aside during the load
+        raise RuntimeError("the load failed")
+    assert index_definitions() == before
+
+
+@pytest.mark.django_db(transaction=True)  # outside any transaction, as a caller who forgot one
+def test_deferred_indexes_need_a_transaction():
+    before = index_definitions()
+    with pytest.raises(RuntimeError, match="inside transaction"), deferred_indexes(Household):
+        pass
+    assert index_definitions() == before
