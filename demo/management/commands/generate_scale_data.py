@@ -96,7 +96,8 @@ FROM (
 ON CONFLICT (registration_code) DO NOTHING
 """
 
-# The j-th receipt of a household takes the j-th (distribution, kit type) pair planned at its site.
+# A household's receipts take the first pairs (distribution, kit type) planned at its site, one receipt per
+# pair: a hash join on the site (the pairs are a few hundred rows), not a series per household.
 RECEIPT_INSERT = """
 INSERT INTO distributions_receipt (
     client_uuid, distribution_id, project_id, household_id, kit_type_id, quantity, received_at, recorded_at,
@@ -104,21 +105,28 @@ INSERT INTO distributions_receipt (
     void_reason, household_size, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5, males_6_17,
     males_18_59, males_60_plus, displacement_status, woman_headed, person_with_disability, older_person_headed,
     child_headed, chronic_illness, pregnant_or_lactating)
-SELECT gen_random_uuid(), p.distribution_id, p.project_id, h.id, p.kit_type_id, 1,
-       p.planned_start + floor(random() * p.days) * INTERVAL '1 day' + (8 + random() * 8) * INTERVAL '1 hour',
-       now(), %(officer)s, 'registration_code', '', h.site_id, s.admin1_id, s.admin2_id,
+SELECT gen_random_uuid(), distribution_id, project_id, household_id, kit_type_id, 1,
+       planned_start + floor(random() * days) * INTERVAL '1 day' + (8 + random() * 8) * INTERVAL '1 hour',
+       now(), %(officer)s, 'registration_code', '', site_id, admin1_id, admin2_id,
        CASE WHEN voided THEN now() END, CASE WHEN voided THEN %(officer)s::bigint END,
        CASE WHEN voided THEN 'Recorded for the wrong household' ELSE '' END,
-       h.household_size, h.females_0_5, h.females_6_17, h.females_18_59, h.females_60_plus, h.males_0_5,
-       h.males_6_17, h.males_18_59, h.males_60_plus, h.displacement_status, h.woman_headed,
-       h.person_with_disability, h.older_person_headed, h.child_headed, h.chronic_illness, h.pregnant_or_lactating
-FROM beneficiaries_household h
-JOIN sites_site s ON s.id = h.site_id
-CROSS JOIN LATERAL generate_series(
-    0, %(base)s - 1 + CASE WHEN h.id - %(first_id)s < %(remainder)s THEN 1 ELSE 0 END) AS j
-JOIN scale_pairs p ON p.site_id = h.site_id AND p.idx = j
-CROSS JOIN LATERAL (SELECT random() + 0 * j < 0.005 AS voided) AS v  -- correlated: drawn per row
-WHERE h.id BETWEEN %(batch_first)s AND %(batch_last)s
+       household_size, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5,
+       males_6_17, males_18_59, males_60_plus, displacement_status, woman_headed,
+       person_with_disability, older_person_headed, child_headed, chronic_illness, pregnant_or_lactating
+FROM (
+    -- random() in a subquery's select list is drawn once per row, and the three columns above share it.
+    SELECT p.distribution_id, p.project_id, h.id AS household_id, p.kit_type_id, p.planned_start, p.days,
+           h.site_id, s.admin1_id, s.admin2_id, random() < 0.005 AS voided,
+           h.household_size, h.females_0_5, h.females_6_17, h.females_18_59, h.females_60_plus, h.males_0_5,
+           h.males_6_17, h.males_18_59, h.males_60_plus, h.displacement_status, h.woman_headed,
+           h.person_with_disability, h.older_person_headed, h.child_headed, h.chronic_illness,
+           h.pregnant_or_lactating
+    FROM beneficiaries_household h
+    JOIN sites_site s ON s.id = h.site_id
+    JOIN scale_pairs p ON p.site_id = h.site_id
+        AND p.idx < %(base)s + CASE WHEN h.id - %(first_id)s < %(remainder)s THEN 1 ELSE 0 END
+    WHERE h.id BETWEEN %(batch_first)s AND %(batch_last)s
+) AS drawn
 """
 
 
@@ -133,17 +141,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-fk-checks",
             action="store_true",
-            help="skip foreign-key triggers while inserting receipts (needs a superuser role)",
+            help="skip foreign-key and change-stamp triggers while loading (needs a superuser role)",
         )
 
     def handle(self, *args, households: int, receipts: int, sites: int, batch: int, skip_fk_checks: bool, **options):
-        self.skip_fk_checks = skip_fk_checks
         plan = Plan(households, receipts, sites or max(1, households // 5000), batch)
         started = time.perf_counter()
         officer, site_ids = self.prepare(plan)
         # One transaction: the rows, the summaries and the indexes built over them commit together, or
         # nothing does (an interrupted run leaves the database as it was).
         with transaction.atomic(), deferred_indexes(*BULK_LOADED) as deferred:
+            if skip_fk_checks:
+                # Every row references rows read or made in this command: valid by construction. Foreign-key
+                # (and change-stamp) triggers are skipped for the whole load (superuser only); unique and
+                # check constraints still hold. The change stamps take their column default.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL session_replication_role = replica")
             first_id = self.insert_households(plan, officer, site_ids)
             household_seconds = time.perf_counter() - started
             self.insert_receipts(plan, officer, first_id)
@@ -177,16 +190,12 @@ class Command(BaseCommand):
     def rebuild_progress_summary(self) -> None:
         """Rows inserted in SQL bypass record_receipt: recompute the dashboards' summaries from the receipts.
 
-        With --skip-fk-checks the rebuild's rows skip the foreign-key triggers too: they are read from
-        the receipts in the same statements, valid by construction, and checking a million reach rows'
-        seven keys at commit was a third of the rebuild.
+        Runs in the load's transaction, so with --skip-fk-checks the rebuild's rows skip the foreign-key
+        triggers too: they are read from the receipts in the same statements, valid by construction, and
+        checking a million reach rows' seven keys at commit was a third of the rebuild.
         """
         started = time.perf_counter()
-        with transaction.atomic():
-            if self.skip_fk_checks:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-            counts = rebuild_summaries()
+        counts = rebuild_summaries()
         self.stdout.write(
             f"Progress summary rebuilt in {time.perf_counter() - started:.1f} s: "
             f"{counts['summary_rows']:,} summary rows, {counts['reach_rows']:,} reach rows"
@@ -306,11 +315,7 @@ class Command(BaseCommand):
             last_id = cursor.fetchone()[0]
         for batch_first in range(first_id, last_id + 1, plan.batch):
             batch_last = min(last_id, batch_first + plan.batch - 1)
-            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint, for SET LOCAL's scope
-                if self.skip_fk_checks:
-                    # Rows reference only rows just read in the same statement: valid by construction.
-                    # Foreign-key triggers are skipped (superuser only); unique and check constraints still hold.
-                    cursor.execute("SET LOCAL session_replication_role = replica")
+            with connection.cursor() as cursor:
                 cursor.execute(
                     RECEIPT_INSERT,
                     {
