@@ -135,16 +135,22 @@ def _check_recordable(
         raise ValidationError(errors)
 
 
+def _locked_households():
+    """Households locked FOR UPDATE (their row only), with their site and its areas: a receipt carries them,
+    and the answer to the partner names them (api.selectors.recorded_receipt_rows then reads nothing)."""
+    return Household.objects.select_for_update(of=("self",)).select_related("site__admin1", "site__admin2")
+
+
 def _new_receipt(*, household: Household, verification_method: str, proxy_name: str, **fields) -> Receipt:
-    """An unsaved receipt carrying the household's frozen figures, site and areas."""
+    """An unsaved receipt carrying the household's frozen figures, site and areas (from _locked_households)."""
     return Receipt(
         project_id=fields["distribution"].project_id,
         household=household,
         verification_method=verification_method,
         proxy_name=proxy_name.strip() if verification_method == VerificationMethod.PROXY else "",
         site=household.site,
-        admin1_id=household.site.admin1_id,
-        admin2_id=household.site.admin2_id,
+        admin1=household.site.admin1,
+        admin2=household.site.admin2,
         **fields,
         **household.figures(),
     )
@@ -210,7 +216,7 @@ def record_receipt(
         with transaction.atomic():
             # Serialise recordings for one household: the second officer waits, then sees the first's receipt.
             # Only the household row is locked (of=self): recordings at one site must not queue on its row.
-            household = Household.objects.select_for_update(of=("self",)).select_related("site").get(pk=household.pk)
+            household = _locked_households().get(pk=household.pk)
             decided = _decide(
                 stored_by_uuid=Receipt.objects.filter(client_uuid=client_uuid).first(),
                 active=lambda: _active_receipt(distribution, household, kit_type),
@@ -339,6 +345,11 @@ def _record_batch(recorded_by: User, items: list[dict]) -> list[BulkOutcome]:
 
 def _copy_with_history(receipts: list[Receipt], recorded_by: User) -> None:
     audit.copy_with_history(receipts, Receipt, stamped=("recorded_at",), user_id=recorded_by.pk, change_reason="")
+    # The insert trigger set changed_at, and COPY returns nothing: read it back, as save() does (RETURNING),
+    # so the receipts in memory are the stored ones (the API answers from them).
+    stored = dict(Receipt.objects.filter(pk__in=[receipt.pk for receipt in receipts]).values_list("pk", "changed_at"))
+    for receipt in receipts:
+        receipt.changed_at = stored[receipt.pk]
 
 
 class _Batch:
@@ -355,7 +366,7 @@ class _Batch:
             (planned.distribution_id, planned.kit_type_id): planned
             for planned in DistributionItem.objects.filter(distribution_id__in=distribution_ids)
         }
-        locked = Household.objects.select_for_update(of=("self",)).select_related("site")
+        locked = _locked_households()
         self.households = {h.pk: h for h in locked.filter(pk__in=household_ids).order_by("pk")}
         uuids = {item["client_uuid"] for item in items if item.get("client_uuid")}
         self.by_uuid = {r.client_uuid: r for r in Receipt.objects.filter(client_uuid__in=uuids)}
