@@ -45,9 +45,7 @@ class Resolver:
         self.distributions = {d.pk: d for d in selectors.visible_distributions_to_record(user).filter(pk__in=ids)}
         self.households = {
             h.registration_code: h
-            for h in selectors.visible_households_to_record(user)
-            .select_related("site")
-            .filter(registration_code__in=household_codes)
+            for h in selectors.visible_households_to_record(user).filter(registration_code__in=household_codes)
         }
         self.kit_types = {k.code: k for k in KitType.objects.filter(code__in=kit_codes)}
 
