@@ -87,10 +87,11 @@ def _stored_receipts(
     client_uuid: uuid.UUID, distribution: Distribution, household: Household, kit_type: KitType
 ) -> tuple[Receipt | None, Receipt | None]:
     """The receipt the client UUID names, and the household's active receipt of this kit in this distribution
-    (either None), with their recorders: one query (two index scans, OR'ed)."""
+    (either None): one query (two index scans, OR'ed). Their recorders are read only if needed (a duplicate's
+    refusal names its recorder): joining them cost every receipt."""
     key = (distribution.pk, household.pk, kit_type.pk)
     found = list(
-        Receipt.objects.select_related("recorded_by").filter(
+        Receipt.objects.filter(
             Q(client_uuid=client_uuid)
             | Q(distribution=distribution, household=household, kit_type=kit_type, voided_at__isnull=True)
         )
