@@ -8,8 +8,8 @@ Three entry points, one per kind of write, all called by distributions/services.
 household merge) inside their transaction, with the households' rows locked there (so the reach
 rows of one household never race):
 
-* `apply_receipts(receipts)`: newly recorded receipts, one or a batch, in about eight statements
-  whatever their number;
+* `apply_receipts(receipts)`: newly recorded receipts, one or a batch, in two to four statements
+  whatever their number (the reach rows read, and written if they move; the summaries in one);
 * `unapply_receipt(receipt)`: a receipt just voided;
 * `recount_households_reach(household_ids)`: receipts moved between households (a merge), and the
   reach part of a void.
