@@ -45,9 +45,7 @@ class Resolver:
         self.distributions = {d.pk: d for d in selectors.visible_distributions_to_record(user).filter(pk__in=ids)}
         self.households = {
             h.registration_code: h
-            for h in selectors.visible_households_to_record(user)
-            .select_related("site")
-            .filter(registration_code__in=household_codes)
+            for h in selectors.visible_households_to_record(user).filter(registration_code__in=household_codes)
         }
         self.kit_types = {k.code: k for k in KitType.objects.filter(code__in=kit_codes)}
 
@@ -71,12 +69,17 @@ class Resolver:
 
 
 def record_one(user, item: dict) -> RecordedReceipt:
-    """Record a single receipt; unknown references are field errors (400)."""
+    """Record a single receipt; unknown references are field errors (400).
+
+    The receipt comes back ready for ReceiptSerializer (api.selectors.recorded_receipt_rows).
+    """
     try:
         arguments = Resolver(user, [item]).arguments(item)
     except Unresolved as unresolved:
         raise ValidationError(unresolved.errors) from None
-    return record_receipt(recorded_by=user, **arguments)
+    recorded = record_receipt(recorded_by=user, **arguments)
+    selectors.recorded_receipt_rows([recorded.receipt])
+    return recorded
 
 
 def _parse_bulk(payload) -> list:
@@ -127,8 +130,7 @@ def record_bulk(user, payload, context: dict) -> list[dict]:
         except Unresolved as unresolved:
             results[index] = _refused(index, _raw_uuid(raw_items[index]), "not_found", unresolved.errors)
     outcomes = record_receipts_bulk(recorded_by=user, items=[arguments for _index, arguments in to_record])
-    recorded_ids = [outcome.recorded.receipt.pk for outcome in outcomes if outcome.recorded]
-    stored = {receipt.pk: receipt for receipt in selectors.visible_receipt_rows(user).filter(pk__in=recorded_ids)}
+    selectors.recorded_receipt_rows([outcome.recorded.receipt for outcome in outcomes if outcome.recorded])
     representation = ReceiptSerializer(context=context)
     for (index, arguments), outcome in zip(to_record, outcomes, strict=True):
         client_uuid = str(arguments["client_uuid"])
@@ -137,9 +139,7 @@ def record_bulk(user, payload, context: dict) -> list[dict]:
                 "index": index,
                 "client_uuid": client_uuid,
                 "status": "created" if outcome.recorded.created else "already_recorded",
-                "receipt": representation.to_representation(
-                    stored.get(outcome.recorded.receipt.pk, outcome.recorded.receipt)
-                ),
+                "receipt": representation.to_representation(outcome.recorded.receipt),
             }
         elif isinstance(outcome.error, DuplicateReceipt):
             existing = duplicate_receipt_extra(outcome.error, user)

@@ -4,7 +4,7 @@ Each list costs a fixed number of queries whatever its length (select_related fo
 objects, prefetch_related for collections).
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from accounts import selectors as scope
 from accounts.models import User
@@ -47,8 +47,8 @@ def visible_distribution_rows(user: User) -> QuerySet[Distribution]:
 
 
 def visible_distributions_to_record(user: User) -> QuerySet[Distribution]:
-    """Distributions a receipt may name: their own columns are all recording needs (no plan prefetched)."""
-    return scope.visible_distributions(user)
+    """Distributions a receipt may name, with their project (the answer names its code); no plan prefetched."""
+    return scope.visible_distributions(user).select_related("project")
 
 
 def visible_household_rows(user: User) -> QuerySet[Household]:
@@ -61,11 +61,24 @@ def visible_households_to_record(user: User) -> QuerySet[Household]:
     return scope.visible_households_to_serve(user)
 
 
+# What the receipt serializer reads beyond a receipt's own columns, besides its household.
+RECEIPT_RELATIONS = ("distribution__project", "kit_type", "recorded_by", "site", "admin1", "admin2")
+
+
 def visible_receipt_rows(user: User) -> QuerySet[Receipt]:
     # One join only: PostgreSQL spent 15-40 ms planning the nine-table join at 5,000,000 receipts;
     # the small tables come by id in one cheap query each.
-    return (
-        scope.visible_receipts(user)
-        .select_related("household")
-        .prefetch_related("distribution__project", "kit_type", "recorded_by", "site", "admin1", "admin2")
-    )
+    return scope.visible_receipts(user).select_related("household").prefetch_related(*RECEIPT_RELATIONS)
+
+
+def recorded_receipt_rows(receipts: list[Receipt]) -> list[Receipt]:
+    """Receipts just recorded or replayed (distributions.services), made ready to serialise in memory.
+
+    Returns `receipts`, each with the relations visible_receipt_rows attaches; only those not already
+    attached are read, one query per relation (none for a receipt just recorded: recording attaches them).
+    Not a scope check: recording took the distribution from the user's scope, and a replay is of the same
+    distribution, so these receipts are in visible_receipt_rows(user). Re-reading them cost a fifth of a
+    receipt POST's time.
+    """
+    prefetch_related_objects(receipts, "household", *RECEIPT_RELATIONS)
+    return receipts

@@ -1,5 +1,7 @@
 """Shapes of the partner API. Validation of shape only: the rules live in the apps' services."""
 
+import copy
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -296,7 +298,21 @@ class HouseholdWriteSerializer(StrictModelSerializer):
 # --- receipts -----------------------------------------------------------------------------------
 
 
-class ReceiptSerializer(serializers.ModelSerializer):
+class FieldsBuiltOnce:
+    """A ModelSerializer whose fields are built once per class, and deep-copied for each instance (as DRF
+    copies declared fields). ModelSerializer introspects the model for every instance: 0.5 ms of the 0.7 ms
+    a receipt's answer took to serialise."""
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built  # a race builds it twice, to the same result
+        return copy.deepcopy(built)
+
+
+class ReceiptSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A receipt. The household's code, a proxy's name and the void reason only for roles that may see
     personal data (accounts.selectors.can_see_personal_data)."""
 

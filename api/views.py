@@ -276,6 +276,7 @@ class ReceiptViewSet(ChangeFeedMixin, PartnerApiMixin, mixins.CreateModelMixin, 
             raise PermissionDenied(_("Your role may not record receipts."))
 
     def _represent(self, receipt):
+        # Re-read: the update trigger moved changed_at, and a voided receipt carries no relations.
         fresh = self.get_queryset().get(pk=receipt.pk)
         return api.ReceiptSerializer(fresh, context=self.get_serializer_context()).data
 
@@ -286,7 +287,8 @@ class ReceiptViewSet(ChangeFeedMixin, PartnerApiMixin, mixins.CreateModelMixin, 
         recorded = record_one(request.user, serializer.validated_data)
         code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
         headers = {"Location": f"{request.path.rstrip('/')}/{recorded.receipt.pk}/"} if recorded.created else {}
-        return Response(self._represent(recorded.receipt), status=code, headers=headers)
+        data = api.ReceiptSerializer(recorded.receipt, context=self.get_serializer_context()).data
+        return Response(data, status=code, headers=headers)
 
     @extend_schema(
         request=api.BulkReceiptsRequestSerializer,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -66,13 +67,6 @@ def _planned_item(distribution: Distribution, kit_type: KitType) -> Distribution
         raise _not_planned() from None
 
 
-def _existing_by_uuid(
-    client_uuid: uuid.UUID, distribution: Distribution, household: Household, kit_type: KitType
-) -> RecordedReceipt | None:
-    existing = Receipt.objects.filter(client_uuid=client_uuid).first()
-    return _replay_of(existing, distribution, household, kit_type)
-
-
 def _replay_of(
     existing: Receipt | None, distribution: Distribution, household: Household, kit_type: KitType
 ) -> RecordedReceipt | None:
@@ -89,12 +83,24 @@ def _replay_of(
     return RecordedReceipt(existing, created=False)
 
 
-def _active_receipt(distribution: Distribution, household: Household, kit_type: KitType) -> Receipt | None:
-    return (
-        Receipt.objects.select_related("recorded_by")
-        .filter(distribution=distribution, household=household, kit_type=kit_type, voided_at__isnull=True)
-        .first()
+def _stored_receipts(
+    client_uuid: uuid.UUID, distribution: Distribution, household: Household, kit_type: KitType
+) -> tuple[Receipt | None, Receipt | None]:
+    """The receipt the client UUID names, and the household's active receipt of this kit in this distribution
+    (either None): one query (two index scans, OR'ed). Their recorders are read only if needed (a duplicate's
+    refusal names its recorder): joining them cost every receipt."""
+    key = (distribution.pk, household.pk, kit_type.pk)
+    found = list(
+        Receipt.objects.filter(
+            Q(client_uuid=client_uuid)
+            | Q(distribution=distribution, household=household, kit_type=kit_type, voided_at__isnull=True)
+        )
     )
+    by_uuid = next((r for r in found if str(r.client_uuid) == str(client_uuid)), None)
+    active = next(
+        (r for r in found if r.voided_at is None and (r.distribution_id, r.household_id, r.kit_type_id) == key), None
+    )
+    return by_uuid, active
 
 
 def _check_recordable(
@@ -135,16 +141,22 @@ def _check_recordable(
         raise ValidationError(errors)
 
 
+def _locked_households():
+    """Households locked FOR UPDATE (their row only), with their site and its areas: a receipt carries them,
+    and the answer to the partner names them (api.selectors.recorded_receipt_rows then reads nothing)."""
+    return Household.objects.select_for_update(of=("self",)).select_related("site__admin1", "site__admin2")
+
+
 def _new_receipt(*, household: Household, verification_method: str, proxy_name: str, **fields) -> Receipt:
-    """An unsaved receipt carrying the household's frozen figures, site and areas."""
+    """An unsaved receipt carrying the household's frozen figures, site and areas (from _locked_households)."""
     return Receipt(
         project_id=fields["distribution"].project_id,
         household=household,
         verification_method=verification_method,
         proxy_name=proxy_name.strip() if verification_method == VerificationMethod.PROXY else "",
         site=household.site,
-        admin1_id=household.site.admin1_id,
-        admin2_id=household.site.admin2_id,
+        admin1=household.site.admin1,
+        admin2=household.site.admin2,
         **fields,
         **household.figures(),
     )
@@ -210,10 +222,11 @@ def record_receipt(
         with transaction.atomic():
             # Serialise recordings for one household: the second officer waits, then sees the first's receipt.
             # Only the household row is locked (of=self): recordings at one site must not queue on its row.
-            household = Household.objects.select_for_update(of=("self",)).select_related("site").get(pk=household.pk)
+            household = _locked_households().get(pk=household.pk)
+            stored_by_uuid, active = _stored_receipts(client_uuid, distribution, household, kit_type)
             decided = _decide(
-                stored_by_uuid=Receipt.objects.filter(client_uuid=client_uuid).first(),
-                active=lambda: _active_receipt(distribution, household, kit_type),
+                stored_by_uuid=stored_by_uuid,
+                active=lambda: active,
                 item=item,
                 gate=list_gate([distribution.pk], [household.pk]),
                 client_uuid=client_uuid,
@@ -232,11 +245,11 @@ def record_receipt(
             return decided
     except IntegrityError:
         # Lost a race the lock did not cover (the same client UUID sent for two households at once).
-        replay = _existing_by_uuid(client_uuid, distribution, household, kit_type)
-        if replay:
+        stored_by_uuid, active = _stored_receipts(client_uuid, distribution, household, kit_type)
+        if replay := _replay_of(stored_by_uuid, distribution, household, kit_type):
             return replay
-        if existing := _active_receipt(distribution, household, kit_type):
-            raise DuplicateReceipt(existing) from None
+        if active:
+            raise DuplicateReceipt(active) from None
         raise
 
 
@@ -339,6 +352,11 @@ def _record_batch(recorded_by: User, items: list[dict]) -> list[BulkOutcome]:
 
 def _copy_with_history(receipts: list[Receipt], recorded_by: User) -> None:
     audit.copy_with_history(receipts, Receipt, stamped=("recorded_at",), user_id=recorded_by.pk, change_reason="")
+    # The insert trigger set changed_at, and COPY returns nothing: read it back, as save() does (RETURNING),
+    # so the receipts in memory are the stored ones (the API answers from them).
+    stored = dict(Receipt.objects.filter(pk__in=[receipt.pk for receipt in receipts]).values_list("pk", "changed_at"))
+    for receipt in receipts:
+        receipt.changed_at = stored[receipt.pk]
 
 
 class _Batch:
@@ -355,7 +373,7 @@ class _Batch:
             (planned.distribution_id, planned.kit_type_id): planned
             for planned in DistributionItem.objects.filter(distribution_id__in=distribution_ids)
         }
-        locked = Household.objects.select_for_update(of=("self",)).select_related("site")
+        locked = _locked_households()
         self.households = {h.pk: h for h in locked.filter(pk__in=household_ids).order_by("pk")}
         uuids = {item["client_uuid"] for item in items if item.get("client_uuid")}
         self.by_uuid = {r.client_uuid: r for r in Receipt.objects.filter(client_uuid__in=uuids)}

@@ -8,8 +8,8 @@ Three entry points, one per kind of write, all called by distributions/services.
 household merge) inside their transaction, with the households' rows locked there (so the reach
 rows of one household never race):
 
-* `apply_receipts(receipts)`: newly recorded receipts, one or a batch, in about eight statements
-  whatever their number;
+* `apply_receipts(receipts)`: newly recorded receipts, one or a batch, in two to four statements
+  whatever their number (the reach rows read, and written if they move; the summaries in one);
 * `unapply_receipt(receipt)`: a receipt just voided;
 * `recount_households_reach(household_ids)`: receipts moved between households (a merge), and the
   reach part of a void.
@@ -20,7 +20,8 @@ the maintained tables against it after every kind of write.
 
 from collections import Counter, defaultdict
 
-from django.db.models import F
+from django.db import connections, router
+from django.db.models import F, Model
 from django.utils import timezone
 
 from distributions.models import (
@@ -45,6 +46,9 @@ from distributions.progress.scopes import (
 )
 
 KIT_SUM_FIELDS = ("receipts", "kits")
+
+# Deltas to add to one summary table: (model, {key: counts}, the summed fields).
+Change = tuple[type[Model], dict[tuple, Counter], tuple[str, ...]]
 
 
 def _summary_key(receipt: Receipt) -> dict:
@@ -88,20 +92,21 @@ def apply_receipts(receipts: list[Receipt]) -> None:
         key["receipts"] += 1
         key["kits"] += receipt.quantity
     stripe = _stripe(receipts[0].household_id) if receipts else 0
-    _add_kits(kits, stripe)
-    _add_reach(_move_reach_rows(receipts), stripe)
+    reach = _move_reach_rows(receipts)
+    _add_to_rows([*_kit_changes(kits), *_reach_changes(reach)], stripe)
 
 
-def _add_kits(deltas: dict[tuple, Counter], stripe: int) -> None:
-    """Add kit deltas to ReceiptSummary and to its roll-up (the same deltas by period, without the distribution)."""
-    _add_to_rows(ReceiptSummary, deltas, KIT_SUM_FIELDS, stripe)
-    _add_to_rows(ReceiptRollup, _rolled_up(deltas, drop="distribution_id"), KIT_SUM_FIELDS, stripe)
+def _kit_changes(deltas: dict[tuple, Counter]) -> list[Change]:
+    """Kit deltas for ReceiptSummary and for its roll-up (the same deltas by period, without the distribution)."""
+    return [
+        (ReceiptSummary, deltas, KIT_SUM_FIELDS),
+        (ReceiptRollup, _rolled_up(deltas, drop="distribution_id"), KIT_SUM_FIELDS),
+    ]
 
 
-def _add_reach(deltas: dict[tuple, Counter], stripe: int) -> None:
-    """Add reach deltas to ReachSummary and to its roll-up."""
-    _add_to_rows(ReachSummary, deltas, REACH_SUM_FIELDS, stripe)
-    _add_to_rows(ReachRollup, _rolled_up(deltas), REACH_SUM_FIELDS, stripe)
+def _reach_changes(deltas: dict[tuple, Counter]) -> list[Change]:
+    """Reach deltas for ReachSummary and for its roll-up."""
+    return [(ReachSummary, deltas, REACH_SUM_FIELDS), (ReachRollup, _rolled_up(deltas), REACH_SUM_FIELDS)]
 
 
 def _rolled_up(deltas: dict[tuple, Counter], drop: str = "") -> dict[tuple, Counter]:
@@ -138,50 +143,84 @@ def unapply_receipt(receipt: Receipt) -> None:
     ReceiptSummary.objects.filter(pk=row.pk).update(receipts=F("receipts") - 1, kits=F("kits") - receipt.quantity)
     # The roll-up has a row of this key (it counted the receipt); the subtraction goes to one of them.
     voided = {tuple(key.items()): Counter(receipts=-1, kits=-receipt.quantity)}
-    _add_to_rows(
-        ReceiptRollup, _rolled_up(voided, drop="distribution_id"), KIT_SUM_FIELDS, _stripe(receipt.household_id)
-    )
+    _add_to_rows(_kit_changes(voided)[1:], _stripe(receipt.household_id))
     if HouseholdReach.objects.filter(first_receipt=receipt).exists():
         # It was its household's first of its kit type: the next active one (if any) takes over.
         recount_households_reach([receipt.household_id])
 
 
-def _add_to_rows(model, deltas: dict[tuple, Counter], fields: tuple[str, ...], stripe: int) -> None:
+def _add_to_rows(changes: list[Change], stripe: int) -> None:
     """Add each key's deltas to one summary row of the key (readers sum, so any one will do), or insert one.
 
+    `changes`: per table, {key: counts}, a key being ((column name, value), ...) of the model's key columns.
     The row of the key in `stripe` is preferred (concurrent writers of one key then lock different rows),
     else any row of the key (a subtraction need not create a row), else a row is inserted in `stripe`.
-    One read, one UPDATE of a row per known key, one INSERT of the others. Only one row is updated even if a
-    race once inserted two for a key: updating all of them would count the delta twice.
+    Only one row is updated even if a race once inserted two for a key: updating all of them would count
+    the delta twice. One statement for all the tables (_table_sql); the tables' rows are updated in the
+    order of `changes`, so that every writer locks summary rows in the same order.
     """
-    deltas = {key: counts for key, counts in deltas.items() if any(counts.values())}
-    if not deltas:
+    changes = [
+        (model, {key: counts for key, counts in deltas.items() if any(counts.values())}, fields)
+        for model, deltas, fields in changes
+    ]
+    changes = [change for change in changes if change[1]]
+    if not changes:
         return
-    names = [name for name, _value in next(iter(deltas))]
-    keys = [dict(key) for key in deltas]
-    # Narrowed on every key column without NULLs: only the few rows of these keys reach Python, not the
-    # day's thousands of rows of every site and scope.
-    values = {name: {key[name] for key in keys} for name in names}
-    candidates = model.objects.filter(
-        **{f"{name}__in": found for name, found in values.items() if None not in found and name != "kit_category"}
+    connection = connections[router.db_for_write(changes[0][0])]
+    parts: list[str] = []
+    params: list = []
+    for index, (model, deltas, fields) in enumerate(changes):
+        after = f"t{index - 1}_update" if index else None
+        sql, values = _table_sql(connection, f"t{index}", after, model, deltas, fields, stripe)
+        parts.append(sql)
+        params.extend(values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT 1", params)
+
+
+def _table_sql(connection, name: str, after: str | None, model, deltas, fields, stripe: int) -> tuple[str, list]:
+    """The common table expressions adding `deltas` to `model`'s rows, named `name`_…, and their parameters.
+
+    The deltas as a VALUES list; each with its row's id (a point lookup on the table's key index; NULL when
+    the key has no row to take the delta); an UPDATE of those rows and an INSERT of the other keys' rows.
+    When `after` names the previous table's UPDATE, this table's rows are updated once it has finished.
+    Table and column names come from the model's _meta. (The ORM took a read, an UPDATE with a CASE per
+    row and an INSERT per table, whose compiling was a third of a receipt POST's Python time.)
+    """
+    opts, quote = model._meta, connection.ops.quote_name
+    key_fields = [opts.get_field(key_name) for key_name, _value in next(iter(deltas))]
+    sum_fields = [opts.get_field(field_name) for field_name in fields]
+    columns = [quote(field.column) for field in key_fields + sum_fields]
+    row = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in key_fields + sum_fields) + ", %s)"
+    params: list = []
+    for key, counts in deltas.items():
+        params += [value for _name, value in key] + [counts[field_name] for field_name in fields]
+        params.append(any(value < 0 for value in counts.values()))  # a subtraction may go to any stripe's row
+    same_key = " AND ".join(
+        f"t.{quote(field.column)} {'IS NOT DISTINCT FROM' if field.null else '='} d.{quote(field.column)}"
+        for field in key_fields
     )
-    first_row: dict[tuple, int] = {}
-    for row in sorted(candidates.values("pk", "stripe", *names), key=lambda row: (row["stripe"] != stripe, row["pk"])):
-        key = tuple((name, row[name]) for name in names)
-        if key in deltas and (row["stripe"] == stripe or any(value < 0 for value in deltas[key].values())):
-            first_row.setdefault(key, row["pk"])  # an addition only to its stripe's row; a subtraction to any
-    known = [
-        model(pk=first_row[key], **{name: F(name) + counts[name] for name in fields})
-        for key, counts in deltas.items()
-        if key in first_row
-    ]
-    model.objects.bulk_update(known, fields)
-    fresh = [
-        model(**dict(key), **{name: counts[name] for name in fields}, stripe=stripe)
-        for key, counts in deltas.items()
-        if key not in first_row
-    ]
-    model.objects.bulk_create(fresh)
+    table, pk, stripe_column = quote(opts.db_table), quote(opts.pk.column), quote(opts.get_field("stripe").column)
+    keys = ", ".join(columns[: len(key_fields)])
+    sums = ", ".join(columns[len(key_fields) :])
+    added = ", ".join(f"{column} = t.{column} + x.{column}" for column in columns[len(key_fields) :])
+    ordered = f", (SELECT count(*) FROM {after}) AS {name}_after" if after else ""  # noqa: S608 - as below
+    sql = f"""
+        {name}_delta ({keys}, {sums}, any_stripe) AS (VALUES {", ".join([row] * len(deltas))}),
+        {name}_target AS (
+            SELECT d.*, (
+                SELECT t.{pk} FROM {table} t
+                WHERE {same_key} AND (t.{stripe_column} = %s OR d.any_stripe)
+                ORDER BY t.{stripe_column} <> %s, t.{pk} LIMIT 1
+            ) AS row_id
+            FROM {name}_delta d{ordered}
+        ),
+        {name}_update AS (UPDATE {table} t SET {added} FROM {name}_target x WHERE t.{pk} = x.row_id RETURNING 1),
+        {name}_insert AS (
+            INSERT INTO {table} ({keys}, {sums}, {stripe_column})
+            SELECT {keys}, {sums}, %s FROM {name}_target WHERE row_id IS NULL
+        )"""  # noqa: S608 - the models' own table and column names; every value a parameter
+    return sql, [*params, stripe, stripe, stripe]
 
 
 def _stored_reach_rows(**lookups) -> dict[tuple, list[dict]]:
@@ -279,4 +318,4 @@ def recount_households_reach(household_ids: list[int]) -> None:
         _contribution_moves(project_id, before[(project_id, household_id)], rows_after, deltas)
     HouseholdReach.objects.filter(household_id__in=household_ids).delete()
     HouseholdReach.objects.bulk_create(HouseholdReach(**row) for row in firsts.values())
-    _add_reach(deltas, _stripe(min(household_ids)) if household_ids else 0)
+    _add_to_rows(_reach_changes(deltas), _stripe(min(household_ids)) if household_ids else 0)
