@@ -7,7 +7,8 @@ Run on PostgreSQL after `manage.py generate_scale_data` (never in CI):
         [--port 8765] [--writes-only]
 
 One busy distribution: `--writes-only --clients 20 --posts 400 --bulks 0` has 20 clients (officers' phones
-syncing) record receipts at the same distribution at once.
+syncing) record receipts at the same distribution at once, each as soon as its last was answered (the
+server's capacity); `--pace 2` makes each client record one receipt every 2 seconds instead.
 
 Starts gunicorn on 127.0.0.1 (gthread workers, keep-alive), signs a programme manager of every
 project in with a token, and drives it with concurrent client threads (one persistent HTTP
@@ -32,6 +33,7 @@ import datetime
 import http.client
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -158,21 +160,27 @@ class Server:
         return [int(fields[-1]) / 1000 for fields in lines if len(fields) == 4 and fields[1] == path]
 
 
-def measured(server: Server, clients: int, token: str, requests: list, warm_up: list) -> tuple[list, list, float]:
+def measured(
+    server: Server, clients: int, token: str, requests: list, warm_up: list, pace: float = 0.0
+) -> tuple[list, list, float]:
     """Client latencies, server times and wall time of `requests`, after `warm_up` (not counted): the
     workers' first requests pay for imports and caches a running server has already paid for."""
     drive(server.port, clients, token, warm_up)
     mark = server.mark()
-    latencies, wall = drive(server.port, clients, token, requests)
+    latencies, wall = drive(server.port, clients, token, requests, pace)
     server_times = server.times_since(mark, requests[0][1].split("?")[0])
     assert len(server_times) == len(requests), (len(server_times), len(requests))
     return latencies, server_times, wall
 
 
 def drive(
-    port: int, clients: int, token: str, requests: list[tuple[str, str, bytes | None]]
+    port: int, clients: int, token: str, requests: list[tuple[str, str, bytes | None]], pace: float = 0.0
 ) -> tuple[list[float], float]:
-    """Send the requests from `clients` threads; latencies in ms and the wall time in s."""
+    """Send the requests from `clients` threads; latencies in ms and the wall time in s.
+
+    pace 0: each client sends its next request as soon as it has the answer (a closed loop: the
+    server's capacity). pace > 0: each client starts a request every `pace` seconds, at a random phase
+    (an officer recording a household every `pace` s), or at once when the previous answer came later."""
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"}
     queue = list(reversed(requests))
     lock = threading.Lock()
@@ -181,12 +189,15 @@ def drive(
 
     def client() -> None:
         http_connection = http.client.HTTPConnection(HOST, port, timeout=120)
+        due = time.perf_counter() + random.uniform(0, pace)
         while True:
             with lock:
                 if not queue:
                     return
                 method, path, body = queue.pop()
+            time.sleep(max(0.0, due - time.perf_counter()))
             started = time.perf_counter()
+            due = started + pace
             http_connection.request(method, path, body=body, headers=headers)
             response = http_connection.getresponse()
             payload = response.read()
@@ -293,6 +304,12 @@ def main() -> None:
     parser.add_argument("--bulk-only", action="store_true", help="only the bulk POST scenario (and its warm-up)")
     parser.add_argument("--writes-only", action="store_true", help="no read scenarios")
     parser.add_argument("--port", type=int, default=8765, help="the port gunicorn listens on (127.0.0.1)")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds between one client's receipt POSTs (0: a closed loop, each as soon as the last is answered)",
+    )
     args = parser.parse_args()
     if args.bulk_only:
         args.posts = 0
@@ -365,7 +382,7 @@ def main() -> None:
         throughput = None
         if singles:
             cpu_before = server.cpu_seconds()  # includes the warm-up's: a bound from above
-            latencies, server_times, wall = measured(server, args.clients, token, singles, warm_singles)
+            latencies, server_times, wall = measured(server, args.clients, token, singles, warm_singles, args.pace)
             cpu_per_receipt = (server.cpu_seconds() - cpu_before) * 1000 / (len(singles) + len(warm_singles))
             bare = time_bare_inserts(dsn, distribution, user, bare_households, 1, args.posts // 4)
             results.append(("receipt POST (single)", latencies, server_times, bare))
@@ -395,7 +412,8 @@ def main() -> None:
             f"{label:<36}{len(latencies):>11}" + "".join(f"{x:>11.1f}" for x in figures) + f"{server50 / sql50:>10.1f}x"
         )
     if throughput is not None:
-        print(f"receipt POST throughput: {throughput:.0f} receipts/s ({args.clients} clients)")
+        paced = f", each every {args.pace:g} s" if args.pace else ", each as soon as answered"
+        print(f"receipt POST throughput: {throughput:.0f} receipts/s ({args.clients} clients{paced})")
         print(f"gunicorn workers' CPU per receipt POST: {cpu_per_receipt:.1f} ms (PostgreSQL's not included)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

@@ -1,10 +1,14 @@
 """Synthetic data at scale on PostgreSQL, for benchmarks: households and receipts by the million.
 
 Rows are made inside PostgreSQL by batched `INSERT … SELECT` over `generate_series`, so no row
-crosses the wire; a batch of households and their receipts is one transaction. Every row
-satisfies the same constraints as real data (sizes equal their sex and age counts, valid
-registration codes with check characters, one active receipt per household, distribution and
-kit, kit types planned by their distribution).
+crosses the wire. Every row satisfies the same constraints as real data (sizes equal their sex and
+age counts, valid registration codes with check characters, one active receipt per household,
+distribution and kit, kit types planned by their distribution).
+
+The rows, the progress summaries rebuilt from them and the indexes built over them
+(demo/bulk_load.py) are one transaction: an interrupted run leaves nothing behind, and the loaded
+tables are locked (ACCESS EXCLUSIVE) until it commits. Run it on a database nobody is using.
+1,000,000 households and 5,000,000 receipts take about 150 s on 2 cores (docs/benchmarks.md).
 """
 
 import math
@@ -157,9 +161,9 @@ class Command(BaseCommand):
                 # check constraints still hold. The change stamps take their column default.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL session_replication_role = replica")
-            first_id = self.insert_households(plan, officer, site_ids)
+            first_id, last_id = self.insert_households(plan, officer, site_ids)
             household_seconds = time.perf_counter() - started
-            self.insert_receipts(plan, officer, first_id)
+            self.insert_receipts(plan, officer, first_id, last_id)
             rows_seconds = time.perf_counter() - started
             self.stdout.write(
                 self.style.SUCCESS(
@@ -282,7 +286,8 @@ class Command(BaseCommand):
             )
             cursor.execute("CREATE INDEX ON scale_pairs (site_id, idx)")
 
-    def insert_households(self, plan: Plan, officer: User, site_ids: list[int]) -> int:
+    def insert_households(self, plan: Plan, officer: User, site_ids: list[int]) -> tuple[int, int]:
+        """Insert the households in batches; the first and last id they were given."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT setseed(0.42)")
             cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM beneficiaries_household")
@@ -306,13 +311,14 @@ class Command(BaseCommand):
                     },
                 )
             self.stdout.write(f"  households {last:,}/{plan.households:,}")
-        return first_id
-
-    def insert_receipts(self, plan: Plan, officer: User, first_id: int) -> None:
-        base, remainder = divmod(plan.receipts, plan.households)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT MAX(id) FROM beneficiaries_household")
-            last_id = cursor.fetchone()[0]
+            # The ids the sequence gave this run's households (on the run's own sites): not MAX(id) + 1 read
+            # before, which the sequence has passed wherever rows were ever rolled back or deleted.
+            cursor.execute("SELECT MIN(id), MAX(id) FROM beneficiaries_household WHERE site_id = ANY(%s)", [site_ids])
+            return cursor.fetchone()
+
+    def insert_receipts(self, plan: Plan, officer: User, first_id: int, last_id: int) -> None:
+        base, remainder = divmod(plan.receipts, plan.households)
         for batch_first in range(first_id, last_id + 1, plan.batch):
             batch_last = min(last_id, batch_first + plan.batch - 1)
             with connection.cursor() as cursor:
