@@ -1,14 +1,16 @@
 """The scale generator (benchmarks' data): rows that obey the schema, summaries that add up, indexes intact."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import F, Sum
 
 from beneficiaries.models import Household
 from demo.bulk_load import deferred_indexes
+from demo.management.commands.generate_scale_data import Command as GenerateScaleData
 from distributions.models import REACH_SCOPES, HouseholdReach, ReachSummary, Receipt, ReceiptSummary
 from projects.models import Project
+from sites.models import Site
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +78,42 @@ def test_deferred_indexes_need_a_transaction():
     with pytest.raises(RuntimeError, match="inside transaction"), deferred_indexes(Household):
         pass
     assert index_definitions() == before
+
+
+def nothing_generated() -> bool:
+    """No trace of a run: no SCALE project or site, no pairs table, no household or receipt."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('scale_pairs')")
+        pairs_table = cursor.fetchone()[0]
+    return not (
+        Project.objects.filter(code__startswith="SCALE-").exists()
+        or Site.objects.filter(code__startswith="SCALE").exists()
+        or Household.objects.exists()
+        or Receipt.objects.exists()
+        or pairs_table
+    )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"households": 0}, {"households": -5}, {"receipts": -1}, {"batch": 0}, {"batch": -1}, {"sites": -3}],
+)
+def test_bad_sizes_are_refused_before_anything_is_written(arguments):
+    sizes = {"households": 40, "receipts": 100, "sites": 0, "batch": 10, **arguments}
+    with pytest.raises(CommandError, match=f"--{next(iter(arguments))} must be"):
+        call_command("generate_scale_data", **sizes, verbosity=0)
+    assert nothing_generated()
+
+
+def test_a_failed_load_leaves_nothing_behind(monkeypatch):
+    """The project, its sites and distributions commit with the rows or not at all (an interrupted run)."""
+    indexes_before = index_definitions()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(GenerateScaleData, "insert_receipts", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("generate_scale_data", households=40, receipts=100, sites=2, batch=10, verbosity=0)
+    assert nothing_generated()
+    assert index_definitions() == indexes_before

@@ -15,7 +15,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.models import Role, User
@@ -149,12 +149,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, households: int, receipts: int, sites: int, batch: int, skip_fk_checks: bool, **options):
+        for name, value, least in (("households", households, 1), ("receipts", receipts, 0), ("batch", batch, 1)):
+            if value < least:
+                raise CommandError(f"--{name} must be at least {least} (got {value}).")
+        if sites < 0:
+            raise CommandError(f"--sites must be 0 (one site per 5,000 households) or more (got {sites}).")
         plan = Plan(households, receipts, sites or max(1, households // 5000), batch)
         started = time.perf_counter()
-        officer, site_ids = self.prepare(plan)
-        # One transaction: the rows, the summaries and the indexes built over them commit together, or
-        # nothing does (an interrupted run leaves the database as it was).
+        # One transaction: the project, its sites and distributions, the rows, the summaries and the indexes
+        # built over them commit together, or nothing does (an interrupted run leaves the database as it was).
         with transaction.atomic(), deferred_indexes(*BULK_LOADED) as deferred:
+            officer, site_ids = self.prepare(plan)  # writes none of the BULK_LOADED tables
             if skip_fk_checks:
                 # Every row references rows read or made in this command: valid by construction. Foreign-key
                 # (and change-stamp) triggers are skipped for the whole load (superuser only); unique and
