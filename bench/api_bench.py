@@ -311,6 +311,8 @@ def main() -> None:
         help="seconds between one client's receipt POSTs (0: a closed loop, each as soon as the last is answered)",
     )
     args = parser.parse_args()
+    if args.pace < 0:
+        parser.error("--pace must be 0 (a closed loop) or a number of seconds")
     if args.bulk_only:
         args.posts = 0
     settings = connection.settings_dict

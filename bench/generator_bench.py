@@ -5,7 +5,7 @@ Run on demand, never in CI (PostgreSQL only; the role must be a superuser for --
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/generator_bench.py \
         --households 1000000 --receipts 5000000
 
-It creates a fresh database (`--database`, dropped first if it exists), migrates it (not timed), runs
+It creates a fresh database (`--database`; an existing one only with `--replace`), migrates it (not timed), runs
 `manage.py generate_scale_data --skip-fk-checks` in it as a user would, and reads the command's own
 timings. Then the floor: the generated households and receipts are copied out (binary COPY, not
 timed) and loaded back by COPY into empty tables made `LIKE … INCLUDING ALL` of the real ones (the
@@ -124,17 +124,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--receipts", type=int, default=5_000_000)
-    parser.add_argument("--database", default="hdt_generator_bench", help="created afresh (dropped if it exists)")
+    parser.add_argument("--database", default="hdt_generator_bench", help="created afresh (see --replace)")
     parser.add_argument("--jobs", type=int, default=2, help="connections of the split floor load")
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
     parser.add_argument("--floor-only", action="store_true", help="only the floors, of the existing --database")
+    parser.add_argument("--replace", action="store_true", help="drop --database first if it exists")
     args = parser.parse_args()
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     base = os.environ.get("DATABASE_URL")
     if not base or not base.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server (any database on it): the bench creates its own.")
     url = database_url(base, args.database)
     rows_seconds = all_seconds = None
     load_before = load_after = os.getloadavg()
+    with psycopg.connect(database_url(base, "postgres"), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+    if args.floor_only and not exists:
+        sys.exit(f"No database {args.database} to measure the floors of.")
+    if exists and not args.floor_only and not args.replace:
+        sys.exit(f"Database {args.database} exists: give --replace to drop it, or another --database.")
     if not args.floor_only:
         with psycopg.connect(database_url(base, "postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
@@ -170,7 +179,9 @@ def main() -> None:
     best = min(floor_one, floor_split, floor_after)
     print(f"rows: {rows:,} (households and receipts)")
     cores = os.cpu_count()
-    print(f"load average before / after the generator: {load_before[0]:.2f} / {load_after[0]:.2f} on {cores} cores")
+    if not args.floor_only:
+        print(f"load average before / after the generator: {load_before[0]:.2f} / {load_after[0]:.2f} on {cores} cores")
+    print(f"load average after the floors: {os.getloadavg()[0]:.2f} on {cores} cores")
     print(f"{'what':<52}{'seconds':>10}{'rows/s':>12}{'ratio':>8}")
     figures = [
         ("generator, rows only", rows_seconds),
