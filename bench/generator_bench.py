@@ -36,6 +36,10 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from demo.bulk_load import SECONDARY_INDEXES_SQL  # noqa: E402 - the generator's own choice of indexes
+
 TABLES = ("beneficiaries_household", "distributions_receipt")
 
 
@@ -75,20 +79,6 @@ def load(url: str, table: str, path: Path) -> None:
         conn.commit()
 
 
-def _secondary_indexes(conn, table: str) -> list[tuple[str, str]]:
-    """(name, definition) of the indexes of `table` that back no constraint (demo/bulk_load.py sets the
-    same aside)."""
-    return conn.execute(
-        """
-        SELECT index_class.relname, pg_get_indexdef(index.indexrelid)
-        FROM pg_index index JOIN pg_class index_class ON index_class.oid = index.indexrelid
-        WHERE index.indrelid = %s::regclass
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = index.indexrelid)
-        """,
-        [table],
-    ).fetchall()
-
-
 def floor_seconds(url: str, files: dict[str, list[Path]], indexes_after: bool) -> float:
     """Seconds to COPY every file into fresh floor tables (households first, as the generator writes them),
     each table's parts at once, one connection per part. With `indexes_after`, the tables' secondary
@@ -99,7 +89,7 @@ def floor_seconds(url: str, files: dict[str, list[Path]], indexes_after: bool) -
             conn.execute(f"DROP TABLE IF EXISTS floor_{table}")
             conn.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
             if indexes_after:
-                deferred += _secondary_indexes(conn, f"floor_{table}")
+                deferred += conn.execute(SECONDARY_INDEXES_SQL, [[f"floor_{table}"]]).fetchall()
         conn.execute("CHECKPOINT")  # start from the same clean state for every load
         started = time.perf_counter()
         for name, _definition in deferred:

@@ -20,21 +20,24 @@ from django.db import connection
 BUILD_MAINTENANCE_WORK_MEM = "1GB"
 
 
+# (name, CREATE INDEX statement) of every index that backs no constraint on the tables named by the one
+# parameter (a list of names in the public schema). bench/generator_bench.py sets the same indexes aside
+# for its floor.
+SECONDARY_INDEXES_SQL = """
+    SELECT index_class.relname, pg_get_indexdef(index.indexrelid)
+    FROM pg_index index
+    JOIN pg_class index_class ON index_class.oid = index.indexrelid
+    JOIN pg_class table_class ON table_class.oid = index.indrelid
+    WHERE table_class.relname = ANY(%s) AND table_class.relnamespace = 'public'::regnamespace
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = index.indexrelid)
+    ORDER BY table_class.relname, index_class.relname
+"""
+
+
 def _droppable_indexes(tables: list[str]) -> list[tuple[str, str]]:
     """(name, CREATE INDEX statement) of every index on `tables` that backs no constraint."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT index_class.relname, pg_get_indexdef(index.indexrelid)
-            FROM pg_index index
-            JOIN pg_class index_class ON index_class.oid = index.indexrelid
-            JOIN pg_class table_class ON table_class.oid = index.indrelid
-            WHERE table_class.relname = ANY(%s) AND table_class.relnamespace = 'public'::regnamespace
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = index.indexrelid)
-            ORDER BY table_class.relname, index_class.relname
-            """,
-            [tables],
-        )
+        cursor.execute(SECONDARY_INDEXES_SQL, [tables])
         return cursor.fetchall()
 
 

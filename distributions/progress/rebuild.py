@@ -68,7 +68,7 @@ def _reach_rebuild_sql() -> str:
     order = ", ".join(f"r.{'id' if name == 'pk' else name}" for name in RECEIPT_ORDER)
     # scopes.rank_of_reach_row("project_id") on the rows just chosen: the household's first row in its project
     # (maintain.py sets the same flag). Computed here rather than by an UPDATE afterwards, which rewrote a
-    # million rows and their twelve indexes (90 s of a 1,000,000-household rebuild).
+    # million rows and their twelve indexes (115 s of a 1,000,000-household rebuild).
     first_order = ", ".join(FIRST_RECEIPT_ORDER)
     # Only table and column names from the models are interpolated; there is no user input.
     return f"""
