@@ -347,6 +347,49 @@ class ReachRollup(ReachCounts):
         indexes = [models.Index(fields=["project", "scope", "day", "site"], name="reachrollup_key")]
 
 
+class ReceiptTimeline(KitCounts):
+    """ReceiptRollup added up over the sites of each area: kits per roll-up period, admin 2 area and kit. What the
+    kits timeline reads when no site is filtered, so its cost grows with periods × areas × kits, not with sites."""
+
+    site = displacement_status = None
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "day", "kit_type"], name="receipttimeline_key")]
+
+
+class ReachTimeline(ReachCounts):
+    """ReachRollup added up over the sites of each area, for the scopes that name no site (TIMELINE_SCOPES):
+    households first reached per roll-up period and admin 2 area, in the project, a kit type, a category or an
+    area. The reach timeline's table when no site is filtered. (The site scopes' rows summed over sites would
+    count a household once per site.)"""
+
+    site = displacement_status = None
+
+    class Meta:
+        constraints = [ReachCounts.scope_constraint("reachtimeline_scope_valid")]
+        indexes = [models.Index(fields=["project", "scope", "day"], name="reachtimeline_key")]
+
+
+class ReceiptTotal(KitCounts):
+    """ReceiptRollup added up over the whole history: kits per place and kit, without the day. What a
+    dashboard or report with no period reads, so its cost does not grow with the days distributed."""
+
+    day = None
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "site", "kit_type"], name="receipttotal_key")]
+
+
+class ReachTotal(ReachCounts):
+    """ReachRollup added up over the whole history: households first reached per scope, place and kit."""
+
+    day = None
+
+    class Meta:
+        constraints = [ReachCounts.scope_constraint("reachtotal_scope_valid")]
+        indexes = [models.Index(fields=["project", "scope", "site"], name="reachtotal_key")]
+
+
 class SyncRefusal(models.Model):
     """A receipt a phone recorded offline that the server refused when it synced (duplicate, closed
     distribution, inactive household...): the phone shows it once, the distribution's page keeps it."""
@@ -382,6 +425,9 @@ REACH_SCOPES: dict[str, tuple[str, ...]] = {
     ReachSummary.Scope.ADMIN2_CATEGORY: ("admin2_id", "kit_category"),
     ReachSummary.Scope.SITE_CATEGORY: ("site_id", "kit_category"),
 }
+
+# The scopes that name no site, whose rows ReachTimeline adds up over the sites of each area.
+TIMELINE_SCOPES: tuple[str, ...] = tuple(scope for scope, columns in REACH_SCOPES.items() if "site_id" not in columns)
 
 # How many rows of one summary key concurrent writers spread over (ReceiptSummary.stripe, ReachSummary.stripe).
 SUMMARY_STRIPES = 16

@@ -4,11 +4,30 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill_rollups(apps, schema_editor):
-    """Roll the per-day summaries up, as a rebuild would (today's code: `manage.py rebuild_progress_summary` too)."""
-    from distributions.progress.rebuild import rebuild_rollups
+PERIOD_START = "GREATEST(date_trunc('week', day), date_trunc('month', day))::date"
+REACH_SUMS = (
+    "households, individuals, females_0_5, females_6_17, females_18_59, females_60_plus, males_0_5, males_6_17,"
+    " males_18_59, males_60_plus, woman_headed, person_with_disability, older_person_headed, child_headed,"
+    " chronic_illness, pregnant_or_lactating"
+)
+FILLS = (
+    ("distributions_receiptrollup", "distributions_receiptsummary",
+     "project_id, site_id, admin1_id, admin2_id, kit_type_id, kit_category, displacement_status", "receipts, kits"),
+    ("distributions_reachrollup", "distributions_reachsummary",
+     "project_id, scope, kit_type_id, kit_category, site_id, admin1_id, admin2_id, displacement_status", REACH_SUMS),
+)
 
-    rebuild_rollups()
+
+def fill_rollups(apps, schema_editor):
+    """Roll the per-day summaries up, as a rebuild would. Frozen SQL: today's rebuild (rebuild_rollups) also
+    fills roll-ups that later migrations create, whose tables do not exist yet here."""
+    with schema_editor.connection.cursor() as cursor:
+        for table, source, key, sums in FILLS:
+            summed = ", ".join(f"SUM({name.strip()})" for name in sums.split(","))
+            cursor.execute(
+                f"INSERT INTO {table} (day, {key}, {sums}) SELECT {PERIOD_START}, {key}, {summed} "
+                f"FROM {source} GROUP BY {PERIOD_START}, {key}"
+            )
 
 
 class Migration(migrations.Migration):

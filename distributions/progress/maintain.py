@@ -27,13 +27,11 @@ from django.utils import timezone
 from distributions.models import (
     SUMMARY_STRIPES,
     HouseholdReach,
-    ReachRollup,
     ReachSummary,
     Receipt,
-    ReceiptRollup,
     ReceiptSummary,
 )
-from distributions.progress.periods import period_start
+from distributions.progress.periods import KIT_ROLLUPS, KIT_SUMS, REACH_ROLLUPS, Rollup, period_start
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     REACH_COLUMNS,
@@ -45,7 +43,7 @@ from distributions.progress.scopes import (
     receipt_key,
 )
 
-KIT_SUM_FIELDS = ("receipts", "kits")
+KIT_SUM_FIELDS = KIT_SUMS
 
 # Deltas to add to one summary table: (model, {key: counts}, the summed fields).
 Change = tuple[type[Model], dict[tuple, Counter], tuple[str, ...]]
@@ -97,27 +95,26 @@ def apply_receipts(receipts: list[Receipt]) -> None:
 
 
 def _kit_changes(deltas: dict[tuple, Counter]) -> list[Change]:
-    """Kit deltas for ReceiptSummary and for its roll-up (the same deltas by period, without the distribution)."""
-    return [
-        (ReceiptSummary, deltas, KIT_SUM_FIELDS),
-        (ReceiptRollup, _rolled_up(deltas, drop="distribution_id"), KIT_SUM_FIELDS),
-    ]
+    """Kit deltas for ReceiptSummary and for each of its roll-ups (periods.KIT_ROLLUPS)."""
+    return [(ReceiptSummary, deltas, KIT_SUM_FIELDS), *(_rolled_up(deltas, rollup) for rollup in KIT_ROLLUPS)]
 
 
 def _reach_changes(deltas: dict[tuple, Counter]) -> list[Change]:
-    """Reach deltas for ReachSummary and for its roll-up."""
-    return [(ReachSummary, deltas, REACH_SUM_FIELDS), (ReachRollup, _rolled_up(deltas), REACH_SUM_FIELDS)]
+    """Reach deltas for ReachSummary and for each of its roll-ups (periods.REACH_ROLLUPS)."""
+    return [(ReachSummary, deltas, REACH_SUM_FIELDS), *(_rolled_up(deltas, rollup) for rollup in REACH_ROLLUPS)]
 
 
-def _rolled_up(deltas: dict[tuple, Counter], drop: str = "") -> dict[tuple, Counter]:
-    """The per-day deltas keyed by their roll-up period's first day (periods.py), `drop` left out of the key."""
+def _rolled_up(deltas: dict[tuple, Counter], rollup: Rollup) -> Change:
+    """The per-day deltas keyed as `rollup` is: by roll-up period's first day (periods.py) or without the day,
+    without the columns it lacks, and only the scopes it keeps."""
+    keep = set(rollup.key_columns)
     rolled: dict[tuple, Counter] = defaultdict(Counter)
     for key, counts in deltas.items():
-        rolled_key = tuple(
-            (name, period_start(value) if name == "day" else value) for name, value in key if name != drop
-        )
-        rolled[rolled_key].update(counts)
-    return rolled
+        if rollup.scopes is not None and dict(key)["scope"] not in rollup.scopes:
+            continue
+        rolled_key = ((name, period_start(value) if name == "day" else value) for name, value in key if name in keep)
+        rolled[tuple(rolled_key)].update(counts)
+    return rollup.model, rolled, rollup.sums
 
 
 def _stripe(household_id: int) -> int:

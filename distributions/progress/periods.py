@@ -1,4 +1,4 @@
-"""Roll-up periods: the grain of ReceiptRollup and ReachRollup, and how a dashboard period is read from them.
+"""Roll-ups: the tables adding up the per-day summaries, and how a dashboard's question is read from them.
 
 A roll-up period is a week (Monday to Sunday) cut where a month ends: 4 to 6 per month, 1 to 7 days
 long. Weeks and months are both unions of whole periods, so the weekly and monthly timelines read
@@ -6,11 +6,32 @@ roll-up rows as they are, and a dashboard over two years reads about 120 periods
 730 days'. A filter's period (any start and end day) is read as the roll-up rows of the periods it
 covers whole plus, at each edge, at most six days of the per-day tables: exact for any boundary, and
 the per-day part does not grow with time.
+
+Two more roll-ups bound what still grew with time (`ROLLUPS`): with no period, the places and kit tables
+read the whole-history totals (`ReceiptTotal`, `ReachTotal`: no day at all), and with no site filtered the
+timelines read the periods summed over each area's sites (`ReceiptTimeline`, `ReachTimeline`).
+`distributions/progress/maintain.py` adds every delta to all of them in the same statement and
+`distributions/progress/rebuild.py` recomputes them, both from `ROLLUPS`.
 """
 
 import datetime
+from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+
+from distributions.models import (
+    REACH_FIGURES,
+    TIMELINE_SCOPES,
+    ReachRollup,
+    ReachSummary,
+    ReachTimeline,
+    ReachTotal,
+    ReceiptRollup,
+    ReceiptSummary,
+    ReceiptTimeline,
+    ReceiptTotal,
+)
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -30,12 +51,62 @@ def next_period_start(day: datetime.date) -> datetime.date:
     return min(next_monday, next_month)
 
 
+KIT_SUMS = ("receipts", "kits")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A table adding up another summary table's rows over the columns it lacks.
+
+    `by_period`: its `day` is the roll-up period's first day (else it has no day: the whole history).
+    `scopes`: for a reach table, the scopes whose rows it keeps (None: all). `source` is the table it is
+    rebuilt from, which has every column it keeps.
+    """
+
+    model: type[Model]
+    source: type[Model]
+    sums: tuple[str, ...]
+    by_period: bool
+    scopes: tuple[str, ...] | None = None
+
+    @cached_property
+    def key_columns(self) -> tuple[str, ...]:
+        """Its key's column names (attnames: "day" if by period, "project_id", "site_id", …), in table order."""
+        return tuple(
+            field.attname
+            for field in self.model._meta.concrete_fields
+            if not field.primary_key and field.name not in ("stripe", *self.sums)
+        )
+
+
+# Every roll-up, each after its source (the rebuild fills them in this order); maintain.py adds each receipt's
+# deltas to them in this order too, so every writer locks their rows in the same order.
+KIT_ROLLUPS = (
+    Rollup(ReceiptRollup, ReceiptSummary, KIT_SUMS, by_period=True),  # without the distribution
+    Rollup(ReceiptTimeline, ReceiptRollup, KIT_SUMS, by_period=True),  # without the sites
+    Rollup(ReceiptTotal, ReceiptRollup, KIT_SUMS, by_period=False),
+)
+REACH_ROLLUPS = (
+    Rollup(ReachRollup, ReachSummary, REACH_FIGURES, by_period=True),
+    Rollup(ReachTimeline, ReachRollup, REACH_FIGURES, by_period=True, scopes=TIMELINE_SCOPES),
+    Rollup(ReachTotal, ReachRollup, REACH_FIGURES, by_period=False),
+)
+ROLLUPS = (*KIT_ROLLUPS, *REACH_ROLLUPS)
+
+
 def summary_parts(
-    daily: QuerySet, rollup: QuerySet | None, start: datetime.date | None, end: datetime.date | None
+    daily: QuerySet,
+    rollup: QuerySet | None,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    total: QuerySet | None = None,
 ) -> list[QuerySet]:
     """The rows to sum for the days from `start` to `end` (inclusive; None: unbounded): roll-up rows for the
-    periods inside, per-day rows for the edges. Both querysets already carry every other condition; with no
-    roll-up (a grouping it lacks, e.g. the distribution) the per-day rows only."""
+    periods inside, per-day rows for the edges; the whole-history `total` rows when neither end is bounded and
+    one is given. The querysets already carry every other condition; with no roll-up (a grouping it lacks,
+    e.g. the distribution) the per-day rows only."""
+    if total is not None and start is None and end is None:
+        return [total]
     if rollup is None:
         return [_days(daily, start, end)]
     first = start if start is None or period_start(start) == start else next_period_start(start)
@@ -48,6 +119,27 @@ def summary_parts(
     if end is not None and stop <= end:
         parts.append(_days(daily, stop, end))
     return parts
+
+
+def summary_tables(daily, rollup, timeline, total, dimensions: tuple[str, ...], by_site: bool) -> tuple:
+    """Which tables answer a grouping: (per-day, roll-up or None, whole-history total or None), for summary_parts.
+
+    The smallest that keep every grouped and filtered column: the periods summed over each area's sites unless a
+    site is filtered (`by_site`) or grouped, else the roll-up; the whole-history total unless grouped by day.
+    Grouped by what no roll-up keeps (the distribution): the per-day table alone.
+    """
+    if not _keeps(rollup, dimensions):
+        return daily, None, None
+    if not by_site and _keeps(timeline, dimensions):
+        rollup = timeline
+    return daily, rollup, total if _keeps(total, dimensions) else None
+
+
+def _keeps(model, dimensions: tuple[str, ...]) -> bool:
+    names = {field.name for field in model._meta.concrete_fields} | {
+        field.attname for field in model._meta.concrete_fields
+    }
+    return all(name.partition("__")[0] in names for name in dimensions)
 
 
 def _days(rows: QuerySet, start: datetime.date | None, end: datetime.date | None) -> QuerySet:

@@ -30,11 +30,15 @@ from distributions.models import (
     HouseholdReach,
     ReachRollup,
     ReachSummary,
+    ReachTimeline,
+    ReachTotal,
     ReceiptRollup,
     ReceiptSummary,
+    ReceiptTimeline,
+    ReceiptTotal,
 )
 from distributions.progress.filters import ProgressFilter
-from distributions.progress.periods import summary_parts
+from distributions.progress.periods import summary_parts, summary_tables
 from distributions.progress.scopes import rank_of_reach_row
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
@@ -71,12 +75,13 @@ def _day_bounds(filters: ProgressFilter) -> tuple[datetime.datetime | None, date
 
 
 def kits_parts(projects, filters: ProgressFilter, dimensions: tuple[str, ...] = ()) -> list[QuerySet]:
-    """The kit summary rows to sum for the filter: roll-up periods covered whole, per-day rows at the edges
-    (periods.summary_parts); per-day rows only when grouping by the distribution (the roll-up has none)."""
+    """The kit summary rows to sum for the filter and grouping (periods.summary_parts and summary_tables)."""
     q = _scope_q(filters) & Q(project__in=projects)
-    by_distribution = any(name.partition("__")[0] == "distribution" for name in dimensions)
-    rollup = None if by_distribution else ReceiptRollup.objects.filter(q)
-    return summary_parts(ReceiptSummary.objects.filter(q), rollup, filters.period_start, filters.period_end)
+    tables = summary_tables(
+        ReceiptSummary, ReceiptRollup, ReceiptTimeline, ReceiptTotal, dimensions, bool(filters.site_id)
+    )
+    daily, rollup, total = (None if table is None else table.objects.filter(q) for table in tables)
+    return summary_parts(daily, rollup, filters.period_start, filters.period_end, total)
 
 
 def kits_by(projects, filters: ProgressFilter, *dimensions: str, names: dict | None = None) -> list[dict]:
@@ -171,7 +176,7 @@ def _getter(model, dimension: str, names: dict) -> Callable[[dict], object]:
 
 
 def kits_timeline(project_id: int, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
-    rows = _grouped(kits_parts([project_id], filters), ("day",), {"kits": Sum("kits")})
+    rows = _grouped(kits_parts([project_id], filters, ("day",)), ("day",), {"kits": Sum("kits")})
     return _cumulate(_by_bucket(rows, bucket, "kits"), "kits")
 
 
@@ -196,10 +201,18 @@ def _by_bucket(rows, bucket: str, *names: str) -> list[dict]:
 
 
 def _reach_summary_rows(
-    projects, filters: ProgressFilter, per: tuple[str, ...], *, kit_type_id=None, kit_category="", area_id=None
+    projects,
+    filters: ProgressFilter,
+    per: tuple[str, ...],
+    dimensions: tuple[str, ...] = (),
+    *,
+    kit_type_id=None,
+    kit_category="",
+    area_id=None,
 ) -> list[QuerySet] | None:
-    """The ReachSummary (and ReachRollup) rows giving the same households as the window below, or None when
-    `per` is not served. Roll-up rows for the periods the filter covers whole, per-day rows at its edges.
+    """The ReachSummary rows (or its roll-ups', periods.summary_tables) giving the same households as the window below,
+    or None when `per` is not served. Roll-up rows for the periods the filter covers whole, per-day rows at its
+    edges; the whole-history totals with no period; with no site, the periods summed over each area's sites.
 
     Every combination of the filters (period × area or site × kit type or category) is served:
 
@@ -211,8 +224,9 @@ def _reach_summary_rows(
       site's (distributions/services.py stamps them from the site), so all of a household's rows
       in a site or admin 2 area lie in the same admin 1 area and its first there is its first in both.
 
-    The cost is that of summing the scope's summary rows in the period: it does not grow with the
-    households of the area.
+    With no site narrowing the scope names no site: one ReachTimeline keeps (TIMELINE_SCOPES). The cost is that
+    of summing the scope's summary rows in the period: it does not grow with the households of the area, nor,
+    with no period, with the days.
     """
     if per not in ((), ("project_id",), ("kit_type_id",)):
         return None
@@ -225,12 +239,9 @@ def _reach_summary_rows(
     else:
         areas = {area for area in (filters.area_id, area_id) if area}
         conditions &= _finest_place(areas, filters.site_id, by_category=bool(categories))
-    return summary_parts(
-        ReachSummary.objects.filter(conditions),
-        ReachRollup.objects.filter(conditions),
-        filters.period_start,
-        filters.period_end,
-    )
+    tables = summary_tables(ReachSummary, ReachRollup, ReachTimeline, ReachTotal, dimensions, bool(filters.site_id))
+    daily, rollup, total = (None if table is None else table.objects.filter(conditions) for table in tables)
+    return summary_parts(daily, rollup, filters.period_start, filters.period_end, total)
 
 
 # The scope of each place narrowing, without and with a kit category.
@@ -310,7 +321,7 @@ def reach_by(
     """
     if per is None:
         per = ("project_id",) if "project_id" in dimensions or "project" in dimensions else ()
-    summary = _reach_summary_rows(projects, filters, per, **narrowing)
+    summary = _reach_summary_rows(projects, filters, per, dimensions, **narrowing)
     if summary is not None:
         rows = _grouped(summary, dimensions, _reach_summary_aggregates(), "sum_households", names)
         return [_from_summary_sums(row) for row in rows]
@@ -325,7 +336,7 @@ def reach_totals(rows: list[dict]) -> dict:
 
 
 def reach_timeline(project_id: int, filters: ProgressFilter, bucket: str = "week") -> list[dict]:
-    summary = _reach_summary_rows([project_id], filters, ())
+    summary = _reach_summary_rows([project_id], filters, (), ("day",))
     if summary is not None:
         sums = {"sum_households": Sum("households"), "sum_individuals": Sum("individuals")}
         buckets = _by_bucket(_grouped(summary, ("day",), sums), bucket, "sum_households", "sum_individuals")

@@ -14,13 +14,11 @@ from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
     REACH_SCOPES,
     HouseholdReach,
-    ReachRollup,
     ReachSummary,
     Receipt,
-    ReceiptRollup,
     ReceiptSummary,
 )
-from distributions.progress.periods import PERIOD_START_SQL
+from distributions.progress.periods import PERIOD_START_SQL, ROLLUPS
 from distributions.progress.scopes import (
     FIGURE_FIELDS,
     FIRST_RECEIPT_ORDER,
@@ -187,26 +185,24 @@ def rebuild_reach_summary(scopes=None) -> None:
 
 
 def rebuild_rollups() -> None:
-    """Recompute ReceiptRollup and ReachRollup from the per-day tables (which must be exact): one GROUP BY each."""
-    pairs = ((ReceiptSummary, ReceiptRollup, ("receipts", "kits")), (ReachSummary, ReachRollup, REACH_SUM_FIELDS))
+    """Recompute every roll-up (periods.ROLLUPS) from its source table (which must be exact): one GROUP BY each,
+    in order, so each source is rebuilt before the roll-ups read from it."""
     with connection.cursor() as cursor:
-        for daily, rollup, sums in pairs:
-            rollup.objects.all().delete()
-            key = [
-                field.column
-                for field in rollup._meta.concrete_fields
-                if not field.primary_key and field.name not in ("day", "stripe", *sums)
-            ]
-            columns = ", ".join(key)
-            sums_sql = ", ".join(f"SUM({name})" for name in sums)
-            day = PERIOD_START_SQL.format(day="day")
-            # Only model column names are interpolated; there is no user input.
+        for rollup in ROLLUPS:
+            rollup.model.objects.all().delete()
+            key = [column for column in rollup.key_columns if column != "day"]
+            grouped = [PERIOD_START_SQL.format(day="day"), *key] if rollup.by_period else key
+            columns = ["day", *key] if rollup.by_period else key
+            scopes = "WHERE scope = ANY(%s)" if rollup.scopes is not None else ""
+            # Only model column names are interpolated; the scopes are a parameter.
             cursor.execute(
                 f"""
-                INSERT INTO {rollup._meta.db_table} (day, {columns}, {", ".join(sums)})
-                SELECT {day}, {columns}, {sums_sql} FROM {daily._meta.db_table}
-                GROUP BY {day}, {columns}
-                """  # noqa: S608
+                INSERT INTO {rollup.model._meta.db_table} ({", ".join(columns)}, {", ".join(rollup.sums)})
+                SELECT {", ".join(grouped)}, {", ".join(f"SUM({name})" for name in rollup.sums)}
+                FROM {rollup.source._meta.db_table} {scopes}
+                GROUP BY {", ".join(grouped)}
+                """,  # noqa: S608
+                [list(rollup.scopes)] if rollup.scopes is not None else [],
             )
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import Role
 from config.replica import REPLICA, reading_from_replica
 from distributions.models import Receipt
+from distributions.progress.periods import ROLLUPS
 from tests import factories
 
 FIGURE_TABLES = (
@@ -15,8 +16,7 @@ FIGURE_TABLES = (
     '"distributions_reachsummary"',
     '"distributions_householdreach"',
     '"distributions_receipt"',
-    '"distributions_receiptrollup"',
-    '"distributions_reachrollup"',
+    *(f'"{rollup.model._meta.db_table}"' for rollup in ROLLUPS),
 )
 
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from distributions.models import HouseholdReach, ReachRollup, ReachSummary, ReceiptRollup, ReceiptSummary
+from distributions.models import HouseholdReach, ReachSummary, ReceiptSummary
 from distributions.progress.filters import ProgressFilter
+from distributions.progress.periods import ROLLUPS
 from distributions.progress.rebuild import rebuild_summaries
 from distributions.progress.scopes import FIGURE_FIELDS, REACH_SUM_FIELDS
 from distributions.services import record_receipt, void_receipt
@@ -207,10 +208,10 @@ def _snapshot():
 def _rollups() -> dict:
     """Each roll-up's sums per key (stripes added up), keys with any figure only."""
     rollups = {}
-    for model, sums in ((ReceiptRollup, ("receipts", "kits")), (ReachRollup, REACH_SUM_FIELDS)):
-        key = [f.attname for f in model._meta.concrete_fields if not f.primary_key and f.name not in (*sums, "stripe")]
-        rows = model.objects.values_list(*key).annotate(*(Sum(name) for name in sums)).order_by()
-        rollups[model] = {tuple(row[: len(key)]): tuple(row[len(key) :]) for row in rows if any(row[len(key) :])}
+    for rollup in ROLLUPS:
+        key, sums = rollup.key_columns, rollup.sums
+        rows = rollup.model.objects.values_list(*key).annotate(*(Sum(name) for name in sums)).order_by()
+        rollups[rollup.model] = {tuple(row[: len(key)]): tuple(row[len(key) :]) for row in rows if any(row[len(key) :])}
     return rollups
 
 

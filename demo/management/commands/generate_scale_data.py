@@ -27,12 +27,11 @@ from distributions.models import (
     Distribution,
     DistributionItem,
     HouseholdReach,
-    ReachRollup,
     ReachSummary,
     Receipt,
-    ReceiptRollup,
     ReceiptSummary,
 )
+from distributions.progress.periods import ROLLUPS
 from distributions.progress.rebuild import rebuild_summaries
 from projects.models import Project, Target
 from sites.models import AdminArea, Site
@@ -43,7 +42,14 @@ FEMALE_NAMES = "{Fatoumata,Aïssata,Mariam,Kadidia,Aminata,Djeneba,Assetou,Hawa,
 MALE_NAMES = "{Amadou,Hamadoun,Boubacar,Oumar,Ousmane,Hama,Sékou,Issa,Moussa,Abdoulaye}"
 FAMILY_NAMES = "{Diallo,Barry,Cissé,Traoré,Sangaré,Dicko,Touré,Guindo,Tembely,Kassogué,Ba,Maïga,Koné}"
 # The tables this command fills in bulk: their indexes are built once, after the rows (demo/bulk_load.py).
-BULK_LOADED = (Household, Receipt, ReceiptSummary, ReceiptRollup, HouseholdReach, ReachSummary, ReachRollup)
+BULK_LOADED = (
+    Household,
+    Receipt,
+    ReceiptSummary,
+    HouseholdReach,
+    ReachSummary,
+    *(rollup.model for rollup in ROLLUPS),
+)
 # Generated codes live above 2^39 so that they do not meet the randomly drawn codes of real registrations often.
 CODE_OFFSET = 2**39
 
