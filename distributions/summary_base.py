@@ -1,9 +1,11 @@
 """The columns the progress summaries share, written once (abstract models).
 
 The per-day tables (`models.ReceiptSummary`, `models.ReachSummary`) and their roll-ups
-(`models.ReceiptRollup`, `models.ReachRollup`: the same figures per week-in-month period,
-distributions/progress/periods.py) have the same key and sums; only the roll-up of kits drops the
-distribution, which no dashboard filter names.
+(`models.ReceiptRollup`, `models.ReachRollup`: the same figures per week-in-month period;
+`ReceiptTimeline`/`ReachTimeline` per period without the site; `ReceiptTotal`/`ReachTotal` without the
+day; distributions/progress/periods.ROLLUPS) have the same key and sums, less the columns a roll-up
+removes (a subclass sets the field to None); the roll-ups of kits drop the distribution, which no
+dashboard filter names.
 """
 
 from django.db import models
