@@ -271,6 +271,7 @@ CELERY_TASK_ROUTES = {
     "distributions.tasks.distribution_progress_task": {"queue": "reports"},
     "beneficiaries.tasks.sweep_unsent_imports": {"queue": "maintenance"},
     "projects.tasks.sweep_stale_reports": {"queue": "maintenance"},
+    "distributions.tasks.compact_progress_summaries": {"queue": "maintenance"},
     "projects.tasks.request_monthly_reports": {"queue": "maintenance"},
     "projects.tasks.anonymise_households_past_retention": {"queue": "maintenance"},
 }

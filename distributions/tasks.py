@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from distributions.models import Distribution
+from distributions.progress.compact import compact_summaries
 from distributions.selectors import distribution_progress
 
 
@@ -19,3 +20,10 @@ def distribution_progress_task(distribution_id: int) -> list[dict]:
         }
         for row in distribution_progress(distribution)
     ]
+
+
+@shared_task
+def compact_progress_summaries() -> dict[str, int]:
+    """Nightly (a django-celery-beat row, distributions.0020): each summary key's stripe rows merged into one
+    (distributions/progress/compact.py). Returns {table: rows deleted}."""
+    return compact_summaries()

@@ -129,12 +129,11 @@ def unapply_receipt(receipt: Receipt) -> None:
     Raises RuntimeError when no summary row counts it (the summaries then need a rebuild).
     """
     key = _summary_key(receipt)
-    row = (
-        ReceiptSummary.objects.select_for_update()
-        .filter(**key, receipts__gte=1, kits__gte=receipt.quantity)
-        .order_by("-receipts")
-        .first()
-    )
+    counting = ReceiptSummary.objects.filter(**key, receipts__gte=1, kits__gte=receipt.quantity).order_by("-receipts")
+    row = counting.select_for_update().first()
+    if row is None:
+        # The row it waited for may have been merged into another by compact.py: a new statement sees that one.
+        row = counting.select_for_update().first()
     if row is None:
         raise RuntimeError(f"The progress summary has no row counting receipt {receipt.pk}: rebuild it.")
     ReceiptSummary.objects.filter(pk=row.pk).update(receipts=F("receipts") - 1, kits=F("kits") - receipt.quantity)
@@ -180,7 +179,9 @@ def _table_sql(connection, name: str, after: str | None, model, deltas, fields, 
 
     The deltas as a VALUES list; each with its row's id (a point lookup on the table's key index; NULL when
     the key has no row to take the delta); an UPDATE of those rows and an INSERT of the other keys' rows.
-    When `after` names the previous table's UPDATE, this table's rows are updated once it has finished.
+    When `after` names the previous table's UPDATE, this table's rows are updated once it has finished. A row
+    found but gone by the time of the UPDATE (merged away by compact.py, which committed in between: the UPDATE
+    then skips it) has its delta inserted in a row of its own, so no delta is ever lost.
     Table and column names come from the model's _meta. (The ORM took a read, an UPDATE with a CASE per
     row and an INSERT per table, whose compiling was a third of a receipt POST's Python time.)
     """
@@ -212,10 +213,13 @@ def _table_sql(connection, name: str, after: str | None, model, deltas, fields, 
             ) AS row_id
             FROM {name}_delta d{ordered}
         ),
-        {name}_update AS (UPDATE {table} t SET {added} FROM {name}_target x WHERE t.{pk} = x.row_id RETURNING 1),
+        {name}_update AS (
+            UPDATE {table} t SET {added} FROM {name}_target x WHERE t.{pk} = x.row_id RETURNING t.{pk} AS row_id
+        ),
         {name}_insert AS (
             INSERT INTO {table} ({keys}, {sums}, {stripe_column})
-            SELECT {keys}, {sums}, %s FROM {name}_target WHERE row_id IS NULL
+            SELECT {keys}, {sums}, %s FROM {name}_target x
+            WHERE x.row_id IS NULL OR NOT EXISTS (SELECT 1 FROM {name}_update u WHERE u.row_id = x.row_id)
         )"""  # noqa: S608 - the models' own table and column names; every value a parameter
     return sql, [*params, stripe, stripe, stripe]
 

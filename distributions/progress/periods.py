@@ -72,11 +72,16 @@ class Rollup:
     @cached_property
     def key_columns(self) -> tuple[str, ...]:
         """Its key's column names (attnames: "day" if by period, "project_id", "site_id", …), in table order."""
-        return tuple(
-            field.attname
-            for field in self.model._meta.concrete_fields
-            if not field.primary_key and field.name not in ("stripe", *self.sums)
-        )
+        return key_columns(self.model, self.sums)
+
+
+def key_columns(model: type[Model], sums: tuple[str, ...]) -> tuple[str, ...]:
+    """A summary table's key: every column but the id, the stripe and the summed ones (attnames, table order)."""
+    return tuple(
+        field.attname
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in ("stripe", *sums)
+    )
 
 
 # Every roll-up, each after its source (the rebuild fills them in this order); maintain.py adds each receipt's
@@ -92,6 +97,8 @@ REACH_ROLLUPS = (
     Rollup(ReachTotal, ReachRollup, REACH_FIGURES, by_period=False),
 )
 ROLLUPS = (*KIT_ROLLUPS, *REACH_ROLLUPS)
+# Every summary table and its summed columns: the per-day tables and their roll-ups.
+SUMMARY_TABLES = ((ReceiptSummary, KIT_SUMS), (ReachSummary, REACH_FIGURES), *((r.model, r.sums) for r in ROLLUPS))
 
 
 def summary_parts(
