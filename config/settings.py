@@ -144,28 +144,32 @@ def database_url() -> str:
     return url
 
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        database_url(),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+# Server-side binding, and statements a connection has run PREPARE_THRESHOLD times kept prepared (psycopg 3):
+# PostgreSQL then skips parsing and planning them, 5.0-5.8 -> 2.1-2.5 ms of its CPU per receipt POST
+# (bench/receipt_cpu.py, docs/scaling.md). Django's default binds on the client and prepares nothing, for
+# poolers: PgBouncer in transaction mode needs 1.21 or later with max_prepared_statements set, or
+# DATABASE_PREPARED_STATEMENTS=false (binding on the server alone works with any PgBouncer).
+DATABASE_OPTIONS = {"server_side_binding": True}
+if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    DATABASE_OPTIONS["prepare_threshold"] = int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5"))
+
+
+def parse_database_url(url: str) -> dict:
+    settings = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")), conn_health_checks=True
     )
-}
+    settings["OPTIONS"] = {**settings.get("OPTIONS", {}), **DATABASE_OPTIONS}
+    return settings
+
+
+DATABASES = {"default": parse_database_url(database_url())}
 # A streaming read replica for dashboards, progress figures and exports (config/replica.py, docs/scaling.md).
 # Without DATABASE_REPLICA_URL the alias mirrors "default" and nothing is routed to it (no second connection
 # is opened); tests turn READ_REPLICA_ENABLED on to check the routing against the mirror.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
 READ_REPLICA_ENABLED = bool(DATABASE_REPLICA_URL)
 DATABASES["replica"] = {
-    **(
-        dj_database_url.parse(
-            DATABASE_REPLICA_URL,
-            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        )
-        if DATABASE_REPLICA_URL
-        else DATABASES["default"]
-    ),
+    **(parse_database_url(DATABASE_REPLICA_URL) if DATABASE_REPLICA_URL else DATABASES["default"]),
     "TEST": {"MIRROR": "default"},
 }
 DATABASE_ROUTERS = ["config.replica.ReadReplicaRouter"]

@@ -100,7 +100,7 @@ FROM (
                CASE WHEN random() < 0.8 THEN 'idp' ELSE 'host_community' END AS status,
                (%(site_ids)s::bigint[])[1 + (g %% %(site_count)s)] AS site_id,
                '+223 7' || lpad((g %% 10000000)::text, 7, '0') AS phone
-        FROM generate_series(%(first)s, %(last)s) AS g
+        FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g
     ) AS drawn
 ) AS household
 ON CONFLICT (registration_code) DO NOTHING
