@@ -6,8 +6,12 @@ partner systems see their assigned projects; administrators see everything. Dono
 never see personal data; partner systems only under a personal-data grant.
 """
 
+from functools import lru_cache
+
 from django.apps import apps
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Role, User
 
@@ -128,13 +132,40 @@ def visible_sites(user: User) -> QuerySet:
     return _model("Site").objects.filter(_project_sites_filter(user))
 
 
+_NO_IDS = ("SELECT NULL::bigint WHERE false", ())
+
+
+@lru_cache(maxsize=4096)
+def _compiled_ids(scope: str, user: User, role: str, is_administrator: bool, is_active: bool) -> tuple[str, tuple]:
+    """The ids of visible_sites(user) (scope "sites") or visible_distributions(user) ("distributions") as
+    (SQL, parameters), for one user and the attributes its SQL depends on.
+
+    The SQL names the user's id and role only (its assignments are read when it runs), so it is compiled once
+    per user: building and compiling the sites' nested EXISTS took 1.5 ms of every receipt POST.
+    """
+    visible = {"sites": visible_sites, "distributions": visible_distributions}[scope]
+    try:
+        return visible(user).order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # none(): an inactive user
+        return _NO_IDS
+
+
+def visible_ids(scope: str, user: User) -> RawSQL:
+    """The ids of visible_sites(user) (scope "sites") or visible_distributions(user) ("distributions"), as a
+    subquery for `<foreign key>__in=`: the same rows, compiled once per user (_compiled_ids)."""
+    if _is_anonymous(user):
+        return RawSQL(*_NO_IDS)  # noqa: S611 - a constant
+    sql, params = _compiled_ids(scope, user, user.role, user.is_administrator, user.is_active)
+    return RawSQL(sql, params)  # noqa: S611 - the ORM's own SQL, every value a parameter
+
+
 def visible_households(user: User) -> QuerySet:
     """Households with their personal data: none for roles that may not see it."""
     if not can_see_personal_data(user):
         return _model("Household").objects.none()
     if user.is_administrator:
         return _model("Household").objects.all()
-    return _model("Household").objects.filter(site__in=visible_sites(user).values("pk"))
+    return _model("Household").objects.filter(site__in=visible_ids("sites", user))
 
 
 def visible_receipts(user: User) -> QuerySet:
@@ -152,7 +183,7 @@ def visible_households_to_serve(user: User) -> QuerySet:
         return _model("Household").objects.none()
     if user.is_administrator:
         return _model("Household").objects.all()
-    return _model("Household").objects.filter(site__in=visible_sites(user).values("pk"))
+    return _model("Household").objects.filter(site__in=visible_ids("sites", user))
 
 
 def can_see_change_history(user: User) -> bool:
