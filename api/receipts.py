@@ -58,14 +58,36 @@ class Resolver:
         missing = {name: [str(NOT_FOUND[name])] for name, value in found.items() if value is None}
         if missing:
             raise Unresolved(missing)
-        return {
-            **found,
-            "verification_method": item["verification_method"],
-            "quantity": item.get("quantity"),
-            "proxy_name": item.get("proxy_name", ""),
-            "client_uuid": item.get("client_uuid") or uuid.uuid4(),
-            "received_at": item.get("received_at"),
-        }
+        return _arguments(item, **found)
+
+
+def _arguments(item: dict, **found) -> dict:
+    """record_receipt's keyword arguments for a valid item whose references were `found`."""
+    return {
+        **found,
+        "verification_method": item["verification_method"],
+        "quantity": item.get("quantity"),
+        "proxy_name": item.get("proxy_name", ""),
+        "client_uuid": item.get("client_uuid") or uuid.uuid4(),
+        "received_at": item.get("received_at"),
+    }
+
+
+def _resolve_one(user, item: dict) -> dict:
+    """One receipt's arguments in two queries: its distribution, kit type and their plan in one, its household in
+    the other. When either finds nothing, Resolver's three look-ups name what is missing (and record_receipt
+    refuses a kit type the distribution does not plan), as for an item of a bulk."""
+    planned = list(
+        selectors.planned_kits_to_record(user).filter(
+            distribution_id=item["distribution"], kit_type__code=item["kit_type"]
+        )
+    )
+    households = list(selectors.visible_households_to_record(user).filter(registration_code=item["household"]))
+    if not planned or not households:
+        return Resolver(user, [item]).arguments(item)
+    plan = planned[0]
+    found = {"distribution": plan.distribution, "household": households[0], "kit_type": plan.kit_type}
+    return {**_arguments(item, **found), "planned": plan}
 
 
 def record_one(user, item: dict) -> RecordedReceipt:
@@ -74,7 +96,7 @@ def record_one(user, item: dict) -> RecordedReceipt:
     The receipt comes back ready for ReceiptSerializer (api.selectors.recorded_receipt_rows).
     """
     try:
-        arguments = Resolver(user, [item]).arguments(item)
+        arguments = _resolve_one(user, item)
     except Unresolved as unresolved:
         raise ValidationError(unresolved.errors) from None
     recorded = record_receipt(recorded_by=user, **arguments)

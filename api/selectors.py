@@ -51,6 +51,14 @@ def visible_distributions_to_record(user: User) -> QuerySet[Distribution]:
     return scope.visible_distributions(user).select_related("project")
 
 
+def planned_kits_to_record(user: User) -> QuerySet[DistributionItem]:
+    """The planned kit types of the distributions a receipt may name (visible_distributions_to_record), each with
+    its distribution, project and kit type: a single receipt's distribution, kit type and plan in one query."""
+    return DistributionItem.objects.filter(distribution__in=scope.visible_ids("distributions", user)).select_related(
+        "distribution__project", "kit_type"
+    )
+
+
 def visible_household_rows(user: User) -> QuerySet[Household]:
     """Households with personal data; none for roles that may not see it (donor viewers)."""
     return scope.visible_households(user).select_related("site")

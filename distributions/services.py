@@ -210,14 +210,22 @@ def record_receipt(
     proxy_name: str = "",
     client_uuid: uuid.UUID | None = None,
     received_at: datetime.datetime | None = None,
+    planned: DistributionItem | None = None,
 ) -> RecordedReceipt:
     """Record that a household received a kit. Raises ValidationError, DuplicateReceipt or ClientUuidConflict.
 
-    A retried submission (same client UUID) returns the stored receipt with created=False.
+    A retried submission (same client UUID) returns the stored receipt with created=False. `planned`: the
+    distribution's plan of this kit type when the caller read it already (api.receipts, with the distribution
+    and kit type in one query); read here otherwise.
     """
     client_uuid = client_uuid or uuid.uuid4()
     received_at = received_at or timezone.now()
-    item = _planned_item(distribution, kit_type)
+    if planned is None:
+        item = _planned_item(distribution, kit_type)
+    elif (planned.distribution_id, planned.kit_type_id) == (distribution.pk, kit_type.pk):
+        item = planned
+    else:
+        raise ValueError("`planned` is another distribution's or kit type's plan")
     try:
         with transaction.atomic():
             # Serialise recordings for one household: the second officer waits, then sees the first's receipt.
