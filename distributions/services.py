@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from beneficiaries.models import Household
+from distributions import statements
 from distributions.lists.gate import ListGate, list_gate
 from distributions.models import Distribution, DistributionItem, Receipt, SyncRefusal, VerificationMethod
 from distributions.progress.maintain import apply_receipts, unapply_receipt
@@ -90,12 +90,7 @@ def _stored_receipts(
     (either None): one query (two index scans, OR'ed). Their recorders are read only if needed (a duplicate's
     refusal names its recorder): joining them cost every receipt."""
     key = (distribution.pk, household.pk, kit_type.pk)
-    found = list(
-        Receipt.objects.filter(
-            Q(client_uuid=client_uuid)
-            | Q(distribution=distribution, household=household, kit_type=kit_type, voided_at__isnull=True)
-        )
-    )
+    found = statements.stored_receipts(client_uuid, *key)
     by_uuid = next((r for r in found if str(r.client_uuid) == str(client_uuid)), None)
     active = next(
         (r for r in found if r.voided_at is None and (r.distribution_id, r.household_id, r.kit_type_id) == key), None
@@ -141,14 +136,8 @@ def _check_recordable(
         raise ValidationError(errors)
 
 
-def _locked_households():
-    """Households locked FOR UPDATE (their row only), with their site and its areas: a receipt carries them,
-    and the answer to the partner names them (api.selectors.recorded_receipt_rows then reads nothing)."""
-    return Household.objects.select_for_update(of=("self",)).select_related("site__admin1", "site__admin2")
-
-
 def _new_receipt(*, household: Household, verification_method: str, proxy_name: str, **fields) -> Receipt:
-    """An unsaved receipt carrying the household's frozen figures, site and areas (from _locked_households)."""
+    """An unsaved receipt carrying the household's frozen figures, site and areas (statements.locked_households)."""
     return Receipt(
         project_id=fields["distribution"].project_id,
         household=household,
@@ -229,8 +218,10 @@ def record_receipt(
     try:
         with transaction.atomic():
             # Serialise recordings for one household: the second officer waits, then sees the first's receipt.
-            # Only the household row is locked (of=self): recordings at one site must not queue on its row.
-            household = _locked_households().get(pk=household.pk)
+            # Only the household row is locked (FOR UPDATE OF): recordings at one site must not queue on its row.
+            household = statements.locked_households([household.pk]).get(household.pk)
+            if household is None:
+                raise Household.DoesNotExist("The household to record for no longer exists.")
             stored_by_uuid, active = _stored_receipts(client_uuid, distribution, household, kit_type)
             decided = _decide(
                 stored_by_uuid=stored_by_uuid,
@@ -381,8 +372,7 @@ class _Batch:
             (planned.distribution_id, planned.kit_type_id): planned
             for planned in DistributionItem.objects.filter(distribution_id__in=distribution_ids)
         }
-        locked = _locked_households()
-        self.households = {h.pk: h for h in locked.filter(pk__in=household_ids).order_by("pk")}
+        self.households = statements.locked_households(household_ids)
         uuids = {item["client_uuid"] for item in items if item.get("client_uuid")}
         self.by_uuid = {r.client_uuid: r for r in Receipt.objects.filter(client_uuid__in=uuids)}
         active = Receipt.objects.select_related("recorded_by").filter(

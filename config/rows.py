@@ -1,0 +1,77 @@
+"""The hottest statements written once from the models' _meta, and their rows made into model instances.
+
+The ORM compiles a statement on every call: 0.5-1 ms of Python for each look-up of a receipt POST (wide
+models, joins, scope subqueries), most of its cost once PostgreSQL prepares the statements (settings,
+DATABASE_OPTIONS). The few statements of that path (distributions.services, api.selectors) are built from
+the models here, once per process, and their rows become the instances the ORM would have made: every
+concrete field, with the fields' database converters applied, and the joined instances cached on their
+foreign keys, so that reading a relation costs no query. Table and column names come from _meta, every
+value is a parameter. Everything else uses the ORM.
+"""
+
+from functools import cache
+
+from django.db import connection
+from django.db.models import Model
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def table(model: type[Model]) -> str:
+    return quote(model._meta.db_table)
+
+
+def column(model: type[Model], name: str) -> str:
+    """The quoted column of the field `name` (a foreign key's is its `_id` column)."""
+    return quote(model._meta.get_field(name).column)
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """Every concrete column of `model` under the table alias `alias`, in the order instances() reads them."""
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+@cache
+def _reading(model: type[Model]) -> tuple[list[str], int, list[tuple[int, list]]]:
+    """The attribute names of `model`'s concrete fields, the primary key's position among them, and (position,
+    converters) where a field has any."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        found = connection.ops.get_db_converters(field.get_col(model._meta.db_table)) + field.get_db_converters(
+            connection
+        )
+        if found:
+            converters.append((index, found))
+    return [field.attname for field in fields], fields.index(model._meta.pk), converters
+
+
+def instance(model: type[Model], values) -> Model | None:
+    """An instance of `model` from its columns' values (columns() order); None for a LEFT JOIN's missing row."""
+    names, pk, converters = _reading(model)
+    if values[pk] is None:
+        return None
+    if converters:
+        values = list(values)
+        field = model._meta.concrete_fields
+        for index, functions in converters:
+            for convert in functions:
+                values[index] = convert(values[index], field[index], connection)
+    return model.from_db(connection.alias, names, values)
+
+
+def instances(row, *models: type[Model]) -> list[Model | None]:
+    """Split a row selecting columns() of each of `models`, in that order, into their instances."""
+    found, start = [], 0
+    for model in models:
+        end = start + len(model._meta.concrete_fields)
+        found.append(instance(model, row[start:end]))
+        start = end
+    return found
+
+
+def attach(instance: Model, name: str, related: Model | None) -> None:
+    """Cache `related` as `instance`'s foreign key `name`, as select_related does (no query when it is read)."""
+    instance._meta.get_field(name).set_cached_value(instance, related)
