@@ -77,15 +77,10 @@ def _resolve_one(user, item: dict) -> dict:
     """One receipt's arguments in two queries: its distribution, kit type and their plan in one, its household in
     the other. When either finds nothing, Resolver's three look-ups name what is missing (and record_receipt
     refuses a kit type the distribution does not plan), as for an item of a bulk."""
-    planned = list(
-        selectors.planned_kits_to_record(user).filter(
-            distribution_id=item["distribution"], kit_type__code=item["kit_type"]
-        )
-    )
+    plan = selectors.planned_kit_to_record(user, item["distribution"], item["kit_type"])
     households = list(selectors.visible_households_to_record(user).filter(registration_code=item["household"]))
-    if not planned or not households:
+    if plan is None or not households:
         return Resolver(user, [item]).arguments(item)
-    plan = planned[0]
     found = {"distribution": plan.distribution, "household": households[0], "kit_type": plan.kit_type}
     return {**_arguments(item, **found), "planned": plan}
 

@@ -4,11 +4,15 @@ Each list costs a fixed number of queries whatever its length (select_related fo
 objects, prefetch_related for collections).
 """
 
+from functools import cache
+
+from django.db import connection
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from accounts import selectors as scope
 from accounts.models import User
 from beneficiaries.models import Household
+from config import rows
 from distributions.models import Distribution, DistributionItem, Receipt
 from kits.models import KitType
 from projects.models import Project, Target
@@ -51,11 +55,40 @@ def visible_distributions_to_record(user: User) -> QuerySet[Distribution]:
     return scope.visible_distributions(user).select_related("project")
 
 
-def planned_kits_to_record(user: User) -> QuerySet[DistributionItem]:
-    """The planned kit types of the distributions a receipt may name (visible_distributions_to_record), each with
-    its distribution, project and kit type: a single receipt's distribution, kit type and plan in one query."""
-    return DistributionItem.objects.filter(distribution__in=scope.visible_ids("distributions", user)).select_related(
-        "distribution__project", "kit_type"
+def planned_kit_to_record(user: User, distribution_id: int, kit_code: str) -> DistributionItem | None:
+    """The plan of the kit type `kit_code` in the distribution `distribution_id` if a receipt may name that
+    distribution (visible_distributions_to_record), with its distribution, project and kit type attached; None
+    otherwise. A single receipt's three look-ups in one statement, built once from the models (config/rows.py):
+    the ORM's compiling of the four-table join took 1.1 of its 1.4 ms."""
+    visible = scope.visible_ids("distributions", user)
+    in_scope = f" AND i.{rows.column(DistributionItem, 'distribution')} IN ({visible.sql})"
+    with connection.cursor() as cursor:
+        cursor.execute(_planned_kit_sql() + in_scope, [distribution_id, kit_code, *visible.params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    item, distribution, project, kit_type = rows.instances(row, DistributionItem, Distribution, Project, KitType)
+    rows.attach(distribution, "project", project)
+    rows.attach(item, "distribution", distribution)
+    rows.attach(item, "kit_type", kit_type)
+    return item
+
+
+@cache
+def _planned_kit_sql() -> str:
+    """planned_kit_to_record's statement before its scope; parameters: the distribution id, the kit type code."""
+    item_distribution, item_kit = (
+        rows.column(DistributionItem, "distribution"),
+        rows.column(DistributionItem, "kit_type"),
+    )
+    return (
+        f"SELECT {rows.columns(DistributionItem, 'i')}, {rows.columns(Distribution, 'd')}, "  # noqa: S608
+        f"{rows.columns(Project, 'p')}, {rows.columns(KitType, 'k')} FROM {rows.table(DistributionItem)} i "
+        f"JOIN {rows.table(Distribution)} d ON d.{rows.quote(Distribution._meta.pk.column)} = i.{item_distribution} "
+        f"JOIN {rows.table(Project)} p "
+        f"ON p.{rows.quote(Project._meta.pk.column)} = d.{rows.column(Distribution, 'project')} "
+        f"JOIN {rows.table(KitType)} k ON k.{rows.quote(KitType._meta.pk.column)} = i.{item_kit} "
+        f"WHERE i.{item_distribution} = %s AND k.{rows.column(KitType, 'code')} = %s"
     )
 
 
