@@ -9,10 +9,10 @@ from functools import cache
 from django.db import connection
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+import config.rows as rows
 from accounts import selectors as scope
 from accounts.models import User
 from beneficiaries.models import Household
-from config import rows
 from distributions.models import Distribution, DistributionItem, Receipt
 from kits.models import KitType
 from projects.models import Project, Target

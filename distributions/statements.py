@@ -5,8 +5,8 @@ from functools import cache
 
 from django.db import connection
 
+import config.rows as rows
 from beneficiaries.models import Household
-from config import rows
 from distributions.models import Receipt
 from sites.models import AdminArea, Site
 
