@@ -144,17 +144,19 @@ def database_url() -> str:
     return url
 
 
-# Server-side binding, and statements a connection has run PREPARE_THRESHOLD times kept prepared (psycopg 3):
+# Server-side binding, and the statements a connection has run 5 times (psycopg's threshold) kept prepared:
 # PostgreSQL then skips parsing and planning them, 5.0-5.8 -> 2.1-2.5 ms of its CPU per receipt POST
 # (bench/receipt_cpu.py, docs/scaling.md). Django's default binds on the client and prepares nothing, for
 # poolers: PgBouncer in transaction mode needs 1.21 or later with max_prepared_statements set, or
-# DATABASE_PREPARED_STATEMENTS=false (binding on the server alone works with any PgBouncer).
+# DATABASE_PREPARED_STATEMENTS=false (binding on the server alone works with any PgBouncer). Raw SQL must then
+# say the type of a parameter PostgreSQL cannot infer: a small int is bound as smallint (generate_series).
 DATABASE_OPTIONS = {"server_side_binding": True}
 if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-    DATABASE_OPTIONS["prepare_threshold"] = int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5"))
+    DATABASE_OPTIONS["prepare_threshold"] = 5
 
 
 def parse_database_url(url: str) -> dict:
+    """A DATABASES entry for `url`, with the persistent connection, health check and DATABASE_OPTIONS."""
     settings = dj_database_url.parse(
         url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")), conn_health_checks=True
     )
