@@ -11,7 +11,8 @@ the `api-bench` manager's token (bench/api_bench.py) at a distribution of its ow
 `--posts` fresh households: this process's CPU (time.process_time) and the PostgreSQL backend's CPU
 (/proc/<pid>/stat of pg_backend_pid(), so PostgreSQL must run on this machine), each in ms per receipt,
 and the statements one POST sends. The machine's load does not enter CPU time, only wall time
-(printed for reference). `--profile N` then runs N more under cProfile and prints the top functions.
+(printed for reference). `--profile N` then runs N more under cProfile (CPU time) and prints the top functions;
+with CALLERS=<regex> in the environment, also who calls the functions it matches.
 Gunicorn's own parsing and writing are not included (bench/api_bench.py measures them).
 """
 
