@@ -10,9 +10,10 @@ connection's health check), one request after another on one thread and one data
 the `api-bench` manager's token (bench/api_bench.py) at a distribution of its own. Measures, over
 `--posts` fresh households: this process's CPU (time.process_time) and the PostgreSQL backend's CPU
 (/proc/<pid>/stat of pg_backend_pid(), so PostgreSQL must run on this machine), each in ms per receipt,
-and the statements one POST sends. The machine's load does not enter CPU time, only wall time
-(printed for reference). `--profile N` then runs N more under cProfile (CPU time) and prints the top functions;
-with CALLERS=<regex> in the environment, also who calls the functions it matches.
+and the statements one POST sends. The machine's load enters CPU time far less than wall time (printed for
+reference), but contention for the cores' caches still inflates it: compare commits in interleaved runs.
+`--profile N` then runs N more under cProfile (CPU time) and prints the top functions; with CALLERS=<regex> in
+the environment, also who calls the functions it matches.
 Gunicorn's own parsing and writing are not included (bench/api_bench.py measures them).
 """
 
