@@ -144,15 +144,18 @@ def database_url() -> str:
     return url
 
 
-# Server-side binding, and the statements a connection has run 5 times (psycopg's threshold) kept prepared:
-# PostgreSQL then skips parsing and planning them, 5.0-5.8 -> 2.1-2.5 ms of its CPU per receipt POST
-# (bench/receipt_cpu.py, docs/scaling.md). Django's default binds on the client and prepares nothing, for
-# poolers: PgBouncer in transaction mode needs 1.21 or later with max_prepared_statements set, or
-# DATABASE_PREPARED_STATEMENTS=false (binding on the server alone works with any PgBouncer). Raw SQL must then
-# say the type of a parameter PostgreSQL cannot infer: a small int is bound as smallint (generate_series).
-DATABASE_OPTIONS = {"server_side_binding": True}
-if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-    DATABASE_OPTIONS["prepare_threshold"] = 5
+# DATABASE_PREPARED_STATEMENTS=true: server-side binding, and the statements a connection has run 5 times
+# (psycopg's threshold) kept prepared. PostgreSQL then skips parsing and planning them: 4.5-4.7 -> 2.0-2.1 ms of
+# its CPU per receipt POST (bench/receipt_cpu.py, docs/scaling.md). Off by default: after five runs PostgreSQL
+# may keep one generic plan for every parameter, and one chosen for common values is ruinous for rare ones
+# (measured: a rare name's household search 10-16 ms -> 805 ms p50, the plan scanning the households in id
+# order for the LIMIT); each read would need checking first. Django's default then applies: client-side
+# binding, nothing prepared. When on, PgBouncer in transaction mode needs 1.21 or later with
+# max_prepared_statements set, and raw SQL must say the type of a parameter PostgreSQL cannot infer (a small
+# int is bound as smallint: generate_series).
+DATABASE_OPTIONS = {}
+if env_bool("DATABASE_PREPARED_STATEMENTS", False):
+    DATABASE_OPTIONS = {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def parse_database_url(url: str) -> dict:
