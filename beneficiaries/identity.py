@@ -75,6 +75,14 @@ def document_type_code(text: str, types: list[IdDocumentType]) -> str | None:
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 
 
+# phonenumbers reads letters too ('0800 FLOWERS' as digits, a trailing 'x' or 'ext 5' as an extension, which
+# E.164 drops) and ',' or ';' as the start of an extension: a stray letter is a typing or export error, and
+# two numbers in one cell are two numbers, so both are refused rather than guessed. Digits of any script and
+# its separators (spaces, dots, dashes of any kind, slashes, brackets) are left to phonenumbers.
+def _has_letter_or_separator(text: str) -> bool:
+    return any(char.isalpha() or char in ",;#*" for char in text)
+
+
 def _country_calling_code(e164: str) -> bool:
     """Whether an E.164 string starts with a country calling code that phonenumbers knows."""
     return any(int(e164[1 : 1 + size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE for size in (1, 2, 3))
@@ -91,11 +99,15 @@ def normalise_phone(text: str, country_code: str = "") -> str:
     """The phone in E.164 ('+9647507547840'); '' for an empty one. ValueError if it is not a phone number.
 
     `country_code` (ISO alpha-3, the site's country) reads national formats ('0750 754 7840'); Eastern
-    Arabic digits and spaces, dots, dashes and brackets are accepted; '00' stands for '+'.
+    Arabic digits and spaces, dots, dashes, slashes and brackets are accepted; '00' stands for '+'. A letter
+    (an extension, a vanity number) or a second number after ',' or ';' is refused: it would not be stored
+    as written.
     """
     text = (text or "").strip()
     if not text:
         return ""
+    if _has_letter_or_separator(text):
+        raise ValueError("a phone number has no letters and no ',', ';', '#' or '*'")
     if _E164.fullmatch(text) and _country_calling_code(text):
         return text  # already E.164 (a checked import row, an API client): parsed once, not on every pass
     try:

@@ -264,6 +264,19 @@ def test_household_patch_with_if_match_and_stale_412(officer_api, household):
     assert Household.objects.get(pk=household.pk).phone == "+22370000001"
 
 
+@pytest.mark.parametrize("typed", ["+223 70 11 13 33x", "70 11 14 44 ext 5", "0800 FLOWERS", "70111444, 76543210"])
+def test_a_phone_with_a_letter_or_a_second_number_is_refused_not_cut(officer_api, household, typed):
+    """phonenumbers would store '+22370111333' for '+22370111333x' (an extension, dropped): refused instead."""
+    path = f"/api/v1/households/{household.pk}/"
+    stored = household.phone
+    answer = officer_api.patch(path, {"phone": typed}, format="json")
+    assert answer.status_code == 400 and "phone" in answer.json()["errors"]
+    assert Household.objects.get(pk=household.pk).phone == stored
+    # Digits of another script and any separators stay readable.
+    answer = officer_api.patch(path, {"phone": "(+223) ٧٠–١١–١٤–٤٤"}, format="json")
+    assert answer.status_code == 200 and answer.json()["phone"] == "+22370111444"
+
+
 def test_household_patch_field_errors(officer_api, household):
     path = f"/api/v1/households/{household.pk}/"
     answer = officer_api.patch(path, {"household_size": 9, "registration_code": "X"}, format="json")

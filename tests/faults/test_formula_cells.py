@@ -72,11 +72,16 @@ def formula_named(mopti):
 def test_the_refused_rows_workbook_of_the_shared_case_is_all_text(mopti):
     if not CASE.exists():
         pytest.skip("../shared/cases/outputs is not beside the project")
+    mopti["site"].code = "ML-MOP-WAL"  # the case's site, so that each row is refused for what it holds
+    mopti["site"].save()
     manager = factories.user(Role.PROGRAMME_MANAGER, projects=[mopti["project"]], username="mgr")
     job = jobs.create_job(uploaded=upload(CASE.read_bytes(), CASE.name), created_by=manager)
     jobs.set_mapping(job, job.mapping, by=manager)
     job = jobs.validate_job(job)
     assert job.invalid_rows == 3  # all three rows are refused
+    refused = {row.row_number: {error["column"] for error in row.errors} for row in job.rows.all()}
+    # Row 2 for its sex "X"; rows 3 and 4 for a phone ending in "x", which is not read as an extension and dropped.
+    assert refused == {2: {"head_sex"}, 3: {"phone"}, 4: {"phone"}}
     path = write_errors_workbook(job)
     workbook = load_workbook(path)
     path.unlink()
