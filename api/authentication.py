@@ -27,6 +27,8 @@ def _token_sql() -> str:
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
+        if "\x00" in key:  # PostgreSQL refuses NUL in text (a 500); no token holds one
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         with connection.cursor() as cursor:
             cursor.execute(_token_sql(), [key])
             row = cursor.fetchone()

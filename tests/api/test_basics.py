@@ -41,6 +41,8 @@ def test_without_credentials_401_with_challenge(client, mopti):
 
 def test_bad_token_401(client, mopti):
     assert client.get("/api/v1/sites/", HTTP_AUTHORIZATION="Token nope").status_code == 401
+    # A NUL byte reaches Django under servers that do not refuse it in headers (runserver): 401, not a 500.
+    assert client.get("/api/v1/sites/", HTTP_AUTHORIZATION="Token abc\x00def").status_code == 401
 
 
 def test_session_auth_works_for_the_browser(client, mopti):
