@@ -43,8 +43,6 @@ from distributions.progress.scopes import (
     receipt_key,
 )
 
-KIT_SUM_FIELDS = KIT_SUMS
-
 # Deltas to add to one summary table: (model, {key: counts}, the summed fields).
 Change = tuple[type[Model], dict[tuple, Counter], tuple[str, ...]]
 
@@ -96,7 +94,7 @@ def apply_receipts(receipts: list[Receipt]) -> None:
 
 def _kit_changes(deltas: dict[tuple, Counter]) -> list[Change]:
     """Kit deltas for ReceiptSummary and for each of its roll-ups (periods.KIT_ROLLUPS)."""
-    return [(ReceiptSummary, deltas, KIT_SUM_FIELDS), *(_rolled_up(deltas, rollup) for rollup in KIT_ROLLUPS)]
+    return [(ReceiptSummary, deltas, KIT_SUMS), *(_rolled_up(deltas, rollup) for rollup in KIT_ROLLUPS)]
 
 
 def _reach_changes(deltas: dict[tuple, Counter]) -> list[Change]:

@@ -16,7 +16,7 @@ timelines read the periods summed over each area's sites (`ReceiptTimeline`, `Re
 
 import datetime
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.db.models import Model, QuerySet
 
@@ -128,25 +128,31 @@ def summary_parts(
     return parts
 
 
-def summary_tables(daily, rollup, timeline, total, dimensions: tuple[str, ...], by_site: bool) -> tuple:
+def summary_tables(daily, rollups: tuple[Rollup, ...], dimensions: tuple[str, ...], by_site: bool) -> tuple:
     """Which tables answer a grouping: (per-day, roll-up or None, whole-history total or None), for summary_parts.
 
-    The smallest that keep every grouped and filtered column: the periods summed over each area's sites unless a
-    site is filtered (`by_site`) or grouped, else the roll-up; the whole-history total unless grouped by day.
-    Grouped by what no roll-up keeps (the distribution): the per-day table alone.
+    `rollups`: KIT_ROLLUPS or REACH_ROLLUPS. Of those by period, the last (each is listed after its source, so
+    the smallest) that keeps every grouped column, and the site when one is filtered (`by_site`); of those
+    without the day, the one that keeps every grouped column. Grouped by what no roll-up keeps (the
+    distribution): the per-day table alone.
     """
-    if not _keeps(rollup, dimensions):
+    needed = (*dimensions, "site") if by_site else dimensions
+    by_period = [rollup.model for rollup in rollups if rollup.by_period and _keeps(rollup.model, needed)]
+    if not by_period:
         return daily, None, None
-    if not by_site and _keeps(timeline, dimensions):
-        rollup = timeline
-    return daily, rollup, total if _keeps(total, dimensions) else None
+    totals = [rollup.model for rollup in rollups if not rollup.by_period and _keeps(rollup.model, dimensions)]
+    return daily, by_period[-1], totals[0] if totals else None
 
 
 def _keeps(model, dimensions: tuple[str, ...]) -> bool:
-    names = {field.name for field in model._meta.concrete_fields} | {
-        field.attname for field in model._meta.concrete_fields
-    }
-    return all(name.partition("__")[0] in names for name in dimensions)
+    return all(name.partition("__")[0] in _column_names(model) for name in dimensions)
+
+
+@cache
+def _column_names(model) -> frozenset[str]:
+    """Its concrete fields' names and attnames ("site", "site_id", …)."""
+    fields = model._meta.concrete_fields
+    return frozenset(field.name for field in fields) | frozenset(field.attname for field in fields)
 
 
 def _days(rows: QuerySet, start: datetime.date | None, end: datetime.date | None) -> QuerySet:

@@ -28,17 +28,11 @@ from beneficiaries.models import SADD_FIELDS, VULNERABILITY_FIELDS
 from distributions.models import (
     REACH_FIGURES,
     HouseholdReach,
-    ReachRollup,
     ReachSummary,
-    ReachTimeline,
-    ReachTotal,
-    ReceiptRollup,
     ReceiptSummary,
-    ReceiptTimeline,
-    ReceiptTotal,
 )
 from distributions.progress.filters import ProgressFilter
-from distributions.progress.periods import summary_parts, summary_tables
+from distributions.progress.periods import KIT_ROLLUPS, REACH_ROLLUPS, summary_parts, summary_tables
 from distributions.progress.scopes import rank_of_reach_row
 
 BUCKETS = {"week": TruncWeek, "month": TruncMonth}
@@ -77,9 +71,7 @@ def _day_bounds(filters: ProgressFilter) -> tuple[datetime.datetime | None, date
 def kits_parts(projects, filters: ProgressFilter, dimensions: tuple[str, ...] = ()) -> list[QuerySet]:
     """The kit summary rows to sum for the filter and grouping (periods.summary_parts and summary_tables)."""
     q = _scope_q(filters) & Q(project__in=projects)
-    tables = summary_tables(
-        ReceiptSummary, ReceiptRollup, ReceiptTimeline, ReceiptTotal, dimensions, bool(filters.site_id)
-    )
+    tables = summary_tables(ReceiptSummary, KIT_ROLLUPS, dimensions, bool(filters.site_id))
     daily, rollup, total = (None if table is None else table.objects.filter(q) for table in tables)
     return summary_parts(daily, rollup, filters.period_start, filters.period_end, total)
 
@@ -239,7 +231,7 @@ def _reach_summary_rows(
     else:
         areas = {area for area in (filters.area_id, area_id) if area}
         conditions &= _finest_place(areas, filters.site_id, by_category=bool(categories))
-    tables = summary_tables(ReachSummary, ReachRollup, ReachTimeline, ReachTotal, dimensions, bool(filters.site_id))
+    tables = summary_tables(ReachSummary, REACH_ROLLUPS, dimensions, bool(filters.site_id))
     daily, rollup, total = (None if table is None else table.objects.filter(conditions) for table in tables)
     return summary_parts(daily, rollup, filters.period_start, filters.period_end, total)
 
