@@ -6,7 +6,6 @@ Python. The answers are DRF's: the user and the token, or 401 for an unknown key
 
 from functools import cache
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -29,7 +28,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         if "\x00" in key:  # PostgreSQL refuses NUL in text (a 500); no token holds one
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        with connection.cursor() as cursor:
+        with rows.prepared_cursor() as cursor:
             cursor.execute(_token_sql(), [key])
             row = cursor.fetchone()
         if row is None:

@@ -78,10 +78,10 @@ def _resolve_one(user, item: dict) -> dict:
     the other. When either finds nothing, Resolver's three look-ups name what is missing (and record_receipt
     refuses a kit type the distribution does not plan), as for an item of a bulk."""
     plan = selectors.planned_kit_to_record(user, item["distribution"], item["kit_type"])
-    households = list(selectors.visible_households_to_record(user).filter(registration_code=item["household"]))
-    if plan is None or not households:
+    household = selectors.household_to_record(user, item["household"])
+    if plan is None or household is None:
         return Resolver(user, [item]).arguments(item)
-    found = {"distribution": plan.distribution, "household": households[0], "kit_type": plan.kit_type}
+    found = {"distribution": plan.distribution, "household": household, "kit_type": plan.kit_type}
     return {**_arguments(item, **found), "planned": plan}
 
 

@@ -3,20 +3,21 @@
 Run on PostgreSQL after `manage.py generate_scale_data` (never in CI):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/api_bench.py \
-        [--requests 200] [--posts 400] [--bulks 5] [--clients 4] [--workers 2] [--threads 2] [--bulk-only] \
-        [--port 8765] [--writes-only]
+        [--requests 200] [--posts 400] [--bulks 5] [--clients 4] [--workers 2] [--worker-class sync] \
+        [--threads 2] [--bulk-only] [--port 8765] [--writes-only]
 
-One busy distribution: `--writes-only --clients 20 --posts 400 --bulks 0` has 20 clients (officers' phones
-syncing) record receipts at the same distribution at once, each as soon as its last was answered (the
+One busy distribution: `--writes-only --clients 20 --posts 400 --bulks 0 --workers 5` has 20 clients (officers'
+phones syncing) record receipts at the same distribution at once, each as soon as its last was answered (the
 server's capacity); `--pace 2` makes each client record one receipt every 2 seconds instead.
 
-Starts gunicorn on 127.0.0.1 (gthread workers, keep-alive), signs a programme manager of every
-project in with a token, and drives it with concurrent client threads (one persistent HTTP
-connection each). Measures median and p95 latency, as seen by the client on loopback and as
-gunicorn's own time for the request (server time, from its access log), of: a household list page
-(first and deep cursor page), a filtered receipt list page (site, kit type and the last 30 days of
-data), a single receipt POST and a 1,000-item bulk POST; and the throughput of receipt POSTs. Each
-scenario is preceded by a few unmeasured requests of its kind (workers' first requests pay imports).
+Starts gunicorn on 127.0.0.1 (sync workers as deployed, docker-compose.yml; `--worker-class gthread` for
+threads and keep-alive), signs a programme manager of every project in with a token, and drives it with
+concurrent client threads (one HTTP connection each, opened again when a sync worker closes it). Measures
+median and p95 latency, as seen by the client on loopback and as gunicorn's own time for the request (server
+time, from its access log), of: a household list page (first and deep cursor page), a filtered receipt list
+page (site, kit type and the last 30 days of data), a single receipt POST and a 1,000-item bulk POST; and the
+throughput of receipt POSTs. Each scenario is preceded by a few unmeasured requests of its kind (workers'
+first requests pay imports).
 
 Bare SQL, from one psycopg connection: for the reads, the very statements Django issued for the
 same request (captured in-process), replayed; for the writes, the INSERT of the same receipts in
@@ -113,12 +114,12 @@ def fresh_households(distribution: Distribution, count: int) -> list[Household]:
 class Server:
     """gunicorn, logging each request's own time (%(D)s, microseconds): the server time of a request."""
 
-    def __init__(self, workers: int, threads: int, port: int):
+    def __init__(self, workers: int, threads: int, port: int, worker_class: str = "sync"):
         self.port = port
         env = {**os.environ, "DJANGO_DEBUG": "false", "API_THROTTLE_USER": "100000000/minute"}
         self.log = Path(tempfile.mkstemp(prefix="api-bench-", suffix=".log")[1])
         command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{port}", "-k", "gthread",
+            sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{port}", "-k", worker_class,
             "-w", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning",
             "--access-logfile", str(self.log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
         ]  # fmt: skip
@@ -298,7 +299,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per read scenario")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument(
+        "--worker-class",
+        choices=("sync", "gthread"),
+        default="sync",
+        help="gunicorn's worker class: sync (one request at a time per worker, the deployment's: docker-compose.yml, "
+        "behind a proxy) or gthread (threads and keep-alive)",
+    )
     parser.add_argument("--posts", type=int, default=400, help="single receipt POSTs")
     parser.add_argument("--bulks", type=int, default=5, help="1,000-item bulk POSTs")
     parser.add_argument("--bulk-only", action="store_true", help="only the bulk POST scenario (and its warm-up)")
@@ -357,7 +365,7 @@ def main() -> None:
         sys.exit(f"Only {len(households)} fresh households at {distribution.site}; lower --posts/--bulks.")
 
     results = []
-    server = Server(args.workers, args.threads, args.port)
+    server = Server(args.workers, args.threads, args.port, args.worker_class)
     if args.client_priority:
         # After gunicorn started (it keeps nice 0): on one machine the client threads compete with the server
         # for the same cores, and a starved client counts its own wait for a core as the server's latency.
@@ -413,7 +421,8 @@ def main() -> None:
         with psycopg.connect(dsn, autocommit=True) as bare:
             bare.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
 
-    print(f"gunicorn gthread {args.workers} workers x {args.threads} threads, {args.clients} client threads, loopback")
+    threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+    print(f"gunicorn {args.worker_class} {args.workers} workers{threads}, {args.clients} client threads, loopback")
     print("client: latency seen by the client; server: gunicorn's own time for the request (%(D)s)")
     header = ["request", "n", "client p50", "client p95", "server p50", "server p95", "SQL p50", "ratio"]
     print(f"{header[0]:<36}" + "".join(f"{name:>11}" for name in header[1:]))

@@ -7,12 +7,46 @@ the models here, once per process, and their rows become the instances the ORM w
 concrete field, with the fields' database converters applied, and the joined instances cached on their
 foreign keys, so that reading a relation costs no query. Table and column names come from _meta, every
 value is a parameter. Everything else uses the ORM.
+
+`prepared_cursor()` runs them, and the summaries' statement of a single receipt (distributions/progress/
+maintain.py), as prepared statements: PostgreSQL parses and plans each once per connection instead of on every
+receipt. Only these: each is a look-up by a unique key or the rows' own ids, whose one generic plan is the plan
+for every value (settings.DATABASE_OPTIONS says why the rest are not prepared).
 """
 
+from contextlib import contextmanager
 from functools import cache
 
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Model
+
+
+class _PreparingCursor(ServerBindingCursor):
+    """Django's server-side binding cursor, preparing every statement it runs (psycopg's `prepare=True`; psycopg
+    keeps the connection's last 100 and deallocates older ones)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+@contextmanager
+def prepared_cursor(using: str = "default"):
+    """A cursor of connection `using` whose statements PostgreSQL keeps prepared, wrapped as Django wraps its own
+    (errors as django.db errors, statements in connection.queries and CaptureQueriesContext).
+
+    Parameters are bound on the server: a statement must cast a parameter whose type PostgreSQL cannot infer.
+    The connection prepares only when its `prepare_threshold` is set (settings.DATABASE_OPTIONS;
+    DATABASE_PREPARE_HOT_STATEMENTS=false leaves it unset, for PgBouncer before 1.21 in transaction mode): then
+    these statements are merely bound on the server.
+    """
+    wrapper = connections[using]
+    wrapper.ensure_connection()
+    cursor = wrapper._prepare_cursor(_PreparingCursor(wrapper.connection))
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def quote(name: str) -> str:

@@ -153,7 +153,17 @@ def database_url() -> str:
 # binding, nothing prepared. When on, PgBouncer in transaction mode needs 1.21 or later with
 # max_prepared_statements set, and raw SQL must say the type of a parameter PostgreSQL cannot infer (a small
 # int is bound as smallint: generate_series).
+#
+# By default only the statements run through config.rows.prepared_cursor() are prepared (the look-ups by a unique
+# key and the summaries' statement of a receipt POST, whose generic plan is every value's plan): psycopg prepares
+# a statement when its count reaches the threshold or when it is run with prepare=True, and Django's default
+# client-side cursors never prepare, so a threshold no count reaches leaves just those. 5.8 -> 4.0 ms of
+# PostgreSQL's CPU per receipt POST (docs/benchmarks.md, session 8). DATABASE_PREPARE_HOT_STATEMENTS=false
+# prepares none (PgBouncer before 1.21 in transaction mode).
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
 DATABASE_OPTIONS = {}
+if env_bool("DATABASE_PREPARE_HOT_STATEMENTS", True):
+    DATABASE_OPTIONS = {"prepare_threshold": PREPARE_ONLY_WHEN_ASKED}
 if env_bool("DATABASE_PREPARED_STATEMENTS", False):
     DATABASE_OPTIONS = {"server_side_binding": True, "prepare_threshold": 5}
 

@@ -3,8 +3,6 @@ from the models (config/rows.py): the ORM compiled them again for each receipt, 
 
 from functools import cache
 
-from django.db import connection
-
 import config.rows as rows
 from beneficiaries.models import Household
 from distributions.models import Receipt
@@ -40,7 +38,7 @@ def _locked_households_sql() -> str:
 
 def stored_receipts(client_uuid, distribution_id: int, household_id: int, kit_type_id: int) -> list[Receipt]:
     """The receipt of this client UUID and the active receipts of this distribution, household and kit type."""
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(_stored_receipts_sql(), [client_uuid, distribution_id, household_id, kit_type_id])
         return [rows.instance(Receipt, row) for row in cursor.fetchall()]
 
@@ -50,7 +48,7 @@ def locked_households(ids) -> dict[int, Household]:
     them), by id, each with its site and the site's areas: a receipt carries them, and the answer to the partner
     names them (api.selectors.recorded_receipt_rows then reads nothing). Call inside a transaction."""
     locked = {}
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(_locked_households_sql(), [sorted(ids)])
         for row in cursor.fetchall():
             household, site, admin1, admin2 = rows.instances(row, Household, Site, AdminArea, AdminArea)
