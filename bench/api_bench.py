@@ -12,7 +12,8 @@ server's capacity); `--pace 2` makes each client record one receipt every 2 seco
 
 Starts gunicorn on 127.0.0.1 (sync workers as deployed, docker-compose.yml; `--worker-class gthread` for
 threads and keep-alive), signs a programme manager of every project in with a token, and drives it with
-concurrent client threads (one HTTP connection each, opened again when a sync worker closes it). Measures
+concurrent client threads in a process of their own (bench/http_clients.py; one HTTP connection each, opened
+again when a sync worker closes it). Measures
 median and p95 latency, as seen by the client on loopback and as gunicorn's own time for the request (server
 time, from its access log), of: a household list page (first and deep cursor page), a filtered receipt list
 page (site, kit type and the last 30 days of data), a single receipt POST and a 1,000-item bulk POST; and the
@@ -34,12 +35,10 @@ import datetime
 import http.client
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -120,9 +119,12 @@ class Server:
         self.log = Path(tempfile.mkstemp(prefix="api-bench-", suffix=".log")[1])
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{port}", "-k", worker_class,
-            "-w", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning",
+            "-w", str(workers), "--log-level", "warning",
             "--access-logfile", str(self.log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
         ]  # fmt: skip
+        if worker_class == "gthread":
+            # Not for sync: gunicorn turns a sync worker given --threads above 1 into a gthread one.
+            command += ["--threads", str(threads), "--keep-alive", "30"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own command line
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -177,46 +179,32 @@ def measured(
 def drive(
     port: int, clients: int, token: str, requests: list[tuple[str, str, bytes | None]], pace: float = 0.0
 ) -> tuple[list[float], float]:
-    """Send the requests from `clients` threads; latencies in ms and the wall time in s.
-
-    pace 0: each client sends its next request as soon as it has the answer (a closed loop: the
-    server's capacity). pace > 0: each client starts a request every `pace` seconds, at a random phase
-    (an officer recording a household every `pace` s), or at once when the previous answer came later."""
+    """Send the requests from `clients` threads of a client process (bench/http_clients.py, which says how `pace`
+    works); latencies in ms and the wall time in s. The process's CPU time, in s, is added to CLIENT_CPU."""
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"}
-    queue = list(reversed(requests))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    failures: list[str] = []
+    spec = {
+        "port": port,
+        "clients": clients,
+        "headers": headers,
+        "pace": pace,
+        "requests": [[method, path, body.decode() if body is not None else None] for method, path, body in requests],
+    }
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "http_clients.py")],
+        input=json.dumps(spec).encode(),
+        capture_output=True,
+        check=True,
+        preexec_fn=(lambda: os.setpriority(os.PRIO_PROCESS, 0, -10)) if CLIENT_PRIORITY else None,
+    )
+    answer = json.loads(done.stdout)
+    if answer["failures"]:
+        raise RuntimeError(f"{len(answer['failures'])} failed requests, e.g. {answer['failures'][0]}")
+    CLIENT_CPU.append(answer["cpu"])
+    return answer["latencies"], answer["wall"]
 
-    def client() -> None:
-        http_connection = http.client.HTTPConnection(HOST, port, timeout=120)
-        due = time.perf_counter() + random.uniform(0, pace)
-        while True:
-            with lock:
-                if not queue:
-                    return
-                method, path, body = queue.pop()
-            time.sleep(max(0.0, due - time.perf_counter()))
-            started = time.perf_counter()
-            due = started + pace
-            http_connection.request(method, path, body=body, headers=headers)
-            response = http_connection.getresponse()
-            payload = response.read()
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                if response.status >= 300 and not (method == "POST" and response.status == 200):
-                    failures.append(f"{method} {path} -> {response.status} {payload[:200]!r}")
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise RuntimeError(f"{len(failures)} failed requests, e.g. {failures[0]}")
-    return latencies, time.perf_counter() - started
+CLIENT_PRIORITY = False  # --client-priority: the client process at nice -10 (root)
+CLIENT_CPU: list[float] = []
 
 
 def captured_page(token: str, path: str) -> tuple[list[str], int]:
@@ -366,10 +354,10 @@ def main() -> None:
 
     results = []
     server = Server(args.workers, args.threads, args.port, args.worker_class)
-    if args.client_priority:
-        # After gunicorn started (it keeps nice 0): on one machine the client threads compete with the server
-        # for the same cores, and a starved client counts its own wait for a core as the server's latency.
-        os.setpriority(os.PRIO_PROCESS, 0, -10)
+    global CLIENT_PRIORITY
+    # On one machine the client threads compete with the server for the same cores, and a starved client
+    # counts its own wait for a core as the server's latency.
+    CLIENT_PRIORITY = args.client_priority
     try:
         for label, path in reads.items():
             requests = [("GET", path, None)] * args.requests
@@ -402,10 +390,10 @@ def main() -> None:
         if singles:
             # The warm-up apart: each worker's first requests import and compile (about 7 ms a receipt of 420).
             drive(server.port, args.clients, token, warm_singles)
-            cpu_before, client_before = server.cpu_seconds(), time.process_time()
+            cpu_before = server.cpu_seconds()
             latencies, server_times, wall = measured(server, args.clients, token, singles, [], args.pace)
             cpu_per_receipt = (server.cpu_seconds() - cpu_before) * 1000 / len(singles)
-            client_cpu = (time.process_time() - client_before) * 1000 / len(singles)
+            client_cpu = CLIENT_CPU[-1] * 1000 / len(singles)
             bare = time_bare_inserts(dsn, distribution, user, bare_households, 1, args.posts // 4)
             results.append(("receipt POST (single)", latencies, server_times, bare))
             throughput = len(singles) / wall
