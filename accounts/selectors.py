@@ -142,11 +142,8 @@ def _compiled_ids(scope: str, user: User, role: str, is_administrator: bool, is_
     The SQL names the user's id and role only (its assignments are read when it runs), so it is compiled once
     per user: building and compiling the sites' nested EXISTS took 1.5 ms of every receipt POST.
     """
-    visible = {
-        "sites": visible_sites,
-        "distributions": visible_distributions,
-        "households_to_serve": visible_households_to_serve,
-    }[scope]
+    scopes = {"sites": visible_sites, "distributions": visible_distributions}
+    visible = {**scopes, "households_to_serve": visible_households_to_serve}[scope]
     try:
         return visible(user).order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # none(): an inactive user
