@@ -139,11 +139,14 @@ def record_bulk(user, payload, context: dict) -> list[dict]:
             valid[index] = serializer.run_validation(raw)
         except serializers.ValidationError as error:
             results[index] = _refused(index, _raw_uuid(raw), "invalid", field_errors(error.detail))
-    resolver = Resolver(user, list(valid.values()))
+    # One item (a phone syncing a receipt just recorded): the single receipt's two prepared look-ups.
+    resolve = (
+        (lambda item: _resolve_one(user, item)) if len(valid) == 1 else Resolver(user, list(valid.values())).arguments
+    )
     to_record: list[tuple[int, dict]] = []
     for index, item in valid.items():
         try:
-            to_record.append((index, resolver.arguments(item)))
+            to_record.append((index, resolve(item)))
         except Unresolved as unresolved:
             results[index] = _refused(index, _raw_uuid(raw_items[index]), "not_found", unresolved.errors)
     outcomes = record_receipts_bulk(recorded_by=user, items=[arguments for _index, arguments in to_record])

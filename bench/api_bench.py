@@ -8,7 +8,8 @@ Run on PostgreSQL after `manage.py generate_scale_data` (never in CI):
 
 One busy distribution: `--writes-only --clients 20 --posts 400 --bulks 0 --workers 5` has 20 clients (officers'
 phones syncing) record receipts at the same distribution at once, each as soon as its last was answered (the
-server's capacity); `--pace 2` makes each client record one receipt every 2 seconds instead.
+server's capacity); `--pace 2` makes each client record one receipt every 2 seconds instead;
+`--as-field-app` sends each as the field app's sync does, a bulk POST of one.
 
 Starts gunicorn on 127.0.0.1 (sync workers as deployed, docker-compose.yml; `--worker-class gthread` for
 threads and keep-alive), signs a programme manager of every project in with a token, and drives it with
@@ -209,7 +210,7 @@ CLIENT_CPU: list[float] = []
 
 def captured_page(token: str, path: str) -> tuple[list[str], int]:
     """The statements Django issues for a GET of a list page, as executed (parameters interpolated), but the
-    token look-up; and the number of rows the page returned."""
+    prepared ones (config/rows.py: the token look-up); and the number of rows the page returned."""
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, HTTP_ACCEPT_ENCODING="identity")
@@ -217,7 +218,7 @@ def captured_page(token: str, path: str) -> tuple[list[str], int]:
     statements = [
         query["sql"]
         for query in queries.captured_queries
-        if query["sql"].startswith("SELECT") and not query["sql"].startswith('SELECT "authtoken_token"')
+        if query["sql"].startswith("SELECT") and "$1" not in query["sql"]  # not the prepared ones (the token's)
     ]
     return statements, len(response.json()["results"])
 
@@ -311,6 +312,11 @@ def main() -> None:
         action="store_true",
         help="run the clients at nice -10, above gunicorn and PostgreSQL (root): phones are other devices",
     )
+    parser.add_argument(
+        "--as-field-app",
+        action="store_true",
+        help="send each single receipt as the field app does online: a bulk POST of one (static/field/field.js)",
+    )
     args = parser.parse_args()
     if args.pace < 0:
         parser.error("--pace must be 0 (a closed loop) or a number of seconds")
@@ -377,6 +383,8 @@ def main() -> None:
             }
 
         def post_one(household) -> tuple[str, str, bytes]:
+            if args.as_field_app:  # static/field/field.js: each receipt recorded online is synced at once, in bulk
+                return ("POST", "/api/v1/receipts/bulk/", json.dumps({"receipts": [receipt(household)]}).encode())
             return ("POST", "/api/v1/receipts/", json.dumps(receipt(household)).encode())
 
         def post_bulk(chunk) -> tuple[str, str, bytes]:
@@ -395,7 +403,8 @@ def main() -> None:
             cpu_per_receipt = (server.cpu_seconds() - cpu_before) * 1000 / len(singles)
             client_cpu = CLIENT_CPU[-1] * 1000 / len(singles)
             bare = time_bare_inserts(dsn, distribution, user, bare_households, 1, args.posts // 4)
-            results.append(("receipt POST (single)", latencies, server_times, bare))
+            label = "receipt POST (bulk of one)" if args.as_field_app else "receipt POST (single)"
+            results.append((label, latencies, server_times, bare))
             throughput = len(singles) / wall
 
         rest = rest[args.posts :]

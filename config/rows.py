@@ -29,6 +29,12 @@ class _PreparingCursor(ServerBindingCursor):
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True, binary=binary)
 
+    def _convert_query(self, query, params=None):
+        # psycopg keeps the statement run in `_query` only when it is not prepared; Django's debug cursor reads it
+        # there (connection.queries, CaptureQueriesContext), so keep it for prepared ones too: its text with $1...
+        self._query = converted = super()._convert_query(query, params)
+        return converted
+
 
 @contextmanager
 def prepared_cursor(using: str = "default"):

@@ -290,6 +290,13 @@ def record_receipts_bulk(*, recorded_by: User, items: list[dict]) -> list[BulkOu
     its replays and duplicates read in a few statements, the accepted receipts (and their
     history and summaries) written in a few more, whatever the number of items.
     """
+    if len(items) == 1:
+        # A phone online syncs each receipt as it is recorded (static/field/field.js): record_receipt's statements
+        # are built once and prepared, the batch's compiled for each batch (13.5 -> 6-7 ms of Python a receipt).
+        # Its own transaction; a refusal is kept after it, as after a batch's.
+        outcomes = [_record_each(recorded_by, items[0])]
+        _keep_refusals(recorded_by, items, outcomes)
+        return outcomes
     with transaction.atomic():
         try:
             with transaction.atomic():
