@@ -11,23 +11,37 @@ value is a parameter. Everything else uses the ORM.
 `prepared_cursor()` runs them, and the summaries' statement of a single receipt (distributions/progress/
 maintain.py), as prepared statements: PostgreSQL parses and plans each once per connection instead of on every
 receipt. Only these: each is a look-up by a unique key or the rows' own ids, whose one generic plan is the plan
-for every value (settings.DATABASE_OPTIONS says why the rest are not prepared).
+for every value (settings.DATABASE_PREPARE_HOT_STATEMENTS says why the rest are not prepared).
 """
 
 from contextlib import contextmanager
 from functools import cache
 
+from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Model
 
+# psycopg counts a statement towards preparing it only while the connection's threshold is set; one no count
+# reaches, set only while a _PreparingCursor runs, prepares exactly what it is asked to. Left set, it made psycopg
+# keep the text of every connection's last 100 client-side statements (a bulk's, hundreds of KB each).
+_ONLY_WHEN_ASKED = 2**31 - 1
+
 
 class _PreparingCursor(ServerBindingCursor):
     """Django's server-side binding cursor, preparing every statement it runs (psycopg's `prepare=True`; psycopg
-    keeps the connection's last 100 and deallocates older ones)."""
+    keeps the connection's last 100 and deallocates older ones) when settings.DATABASE_PREPARE_HOT_STATEMENTS."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
+        if not settings.DATABASE_PREPARE_HOT_STATEMENTS:
+            return super().execute(query, params, binary=binary)
+        raw = self.connection
+        threshold = raw.prepare_threshold  # None, or psycopg's when DATABASE_PREPARED_STATEMENTS prepares all
+        raw.prepare_threshold = _ONLY_WHEN_ASKED if threshold is None else threshold
+        try:
+            return super().execute(query, params, prepare=True, binary=binary)
+        finally:
+            raw.prepare_threshold = threshold
 
     def _convert_query(self, query, params=None):
         # psycopg keeps the statement run in `_query` only when it is not prepared; Django's debug cursor reads it
@@ -38,17 +52,25 @@ class _PreparingCursor(ServerBindingCursor):
 
 @contextmanager
 def prepared_cursor(using: str = "default"):
-    """A cursor of connection `using` whose statements PostgreSQL keeps prepared, wrapped as Django wraps its own
-    (errors as django.db errors, statements in connection.queries and CaptureQueriesContext).
+    """A cursor of connection `using` whose statements PostgreSQL keeps prepared, made as Django makes its own
+    (the connection's health check, errors as django.db errors, the time zone's loader, statements in
+    connection.queries and CaptureQueriesContext).
 
     Parameters are bound on the server: a statement must cast a parameter whose type PostgreSQL cannot infer.
-    The connection prepares only when its `prepare_threshold` is set (settings.DATABASE_OPTIONS;
-    DATABASE_PREPARE_HOT_STATEMENTS=false leaves it unset, for PgBouncer before 1.21 in transaction mode): then
-    these statements are merely bound on the server.
+    psycopg deallocates every prepared statement when a transaction or savepoint rolls back (DEALLOCATE ALL): a
+    refused receipt's next one prepares them again, and PgBouncer in transaction mode must be 1.22 or later with
+    max_prepared_statements set, or DATABASE_PREPARE_HOT_STATEMENTS false (then nothing is prepared).
     """
     wrapper = connections[using]
+    wrapper.close_if_health_check_failed()  # as Django's own cursor(): a connection the server dropped is replaced
     wrapper.ensure_connection()
-    cursor = wrapper._prepare_cursor(_PreparingCursor(wrapper.connection))
+    with wrapper.wrap_database_errors:
+        raw = wrapper.connection
+        factory, raw.cursor_factory = raw.cursor_factory, _PreparingCursor
+        try:
+            cursor = wrapper._prepare_cursor(wrapper.create_cursor())
+        finally:
+            raw.cursor_factory = factory
     try:
         yield cursor
     finally:

@@ -150,20 +150,17 @@ def database_url() -> str:
 # may keep one generic plan for every parameter, and one chosen for common values is ruinous for rare ones
 # (measured: a rare name's household search 10-16 ms -> 805 ms p50, the plan scanning the households in id
 # order for the LIMIT); each read would need checking first. Django's default then applies to every other
-# statement: client-side binding, not prepared. When on, PgBouncer in transaction mode needs 1.21 or later with
+# statement: client-side binding, not prepared. When on, PgBouncer in transaction mode needs 1.22 or later with
 # max_prepared_statements set, and raw SQL must say the type of a parameter PostgreSQL cannot infer (a small
 # int is bound as smallint: generate_series).
 #
-# By default only the statements run through config.rows.prepared_cursor() are prepared (the look-ups by a unique
-# key and the summaries' statement of a receipt POST, whose generic plan is every value's plan): psycopg prepares
-# a statement when its count reaches the threshold or when it is run with prepare=True, and Django's default
-# client-side cursors never prepare, so a threshold no count reaches leaves just those. With the statements
-# built once beside them: 5.7-7.4 -> 2.9-4.5 ms of PostgreSQL's CPU per receipt POST (docs/benchmarks.md,
-# "session 8"). DATABASE_PREPARE_HOT_STATEMENTS=false prepares none (PgBouncer before 1.21, transaction mode).
-PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+# DATABASE_PREPARE_HOT_STATEMENTS (default true): the statements run through config.rows.prepared_cursor() are
+# prepared, and only those (the look-ups by a unique key and the summaries' statement of a receipt POST, whose
+# generic plan is every value's plan): with the statements built once beside them, 5.7-7.4 -> 2.9-4.5 ms of
+# PostgreSQL's CPU per receipt POST (docs/benchmarks.md, "session 8"). psycopg sends DEALLOCATE ALL after any
+# rollback: PgBouncer in transaction mode needs 1.22 or later with max_prepared_statements, or this false.
+DATABASE_PREPARE_HOT_STATEMENTS = env_bool("DATABASE_PREPARE_HOT_STATEMENTS", True)
 DATABASE_OPTIONS = {}
-if env_bool("DATABASE_PREPARE_HOT_STATEMENTS", True):
-    DATABASE_OPTIONS = {"prepare_threshold": PREPARE_ONLY_WHEN_ASKED}
 if env_bool("DATABASE_PREPARED_STATEMENTS", False):
     DATABASE_OPTIONS = {"server_side_binding": True, "prepare_threshold": 5}
 

@@ -4,6 +4,7 @@ common values made a rare name's household search 805 ms instead of 11 (docs/ben
 
 import json
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -53,3 +54,25 @@ def test_a_refused_receipt_rolls_back_and_the_next_one_still_records(officer_api
     answer = post(officer_api, receipt_item(mopti, distinct_household(mopti["site"])))
     assert answer.status_code == 201, answer.json()
     assert any("t0_delta" in statement for statement in prepared())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_replaced_before_the_token_look_up(officer_api):
+    # The token's prepared look-up is a request's first statement: it must run Django's health check as the
+    # ORM's cursors do, or every request after a database restart or an idle-killed connection is a 500.
+    connection.ensure_connection()
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    connection.health_check_done = False  # what request_started does (close_old_connections)
+    assert officer_api.get("/api/v1/receipts/").status_code == 200
+
+
+def test_statements_not_asked_to_be_prepared_are_not_kept_by_psycopg(officer_api, mopti):
+    # psycopg keeps the text of the statements it counts towards preparing; Django's statements (a bulk's
+    # are hundreds of KB) must not be counted, only the ones prepared_cursor asks for.
+    assert post(officer_api, receipt_item(mopti, distinct_household(mopti["site"]))).status_code == 201
+    with connection.cursor() as cursor:
+        for number in range(20):
+            cursor.execute("SELECT %s::text IS NULL", ["x" * 100_000 + str(number)])
+    assert connection.connection._prepared._counts == {}
+    assert len(connection.connection._prepared._names) >= 8  # the receipt's prepared statements stay
