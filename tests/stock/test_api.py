@@ -2,6 +2,7 @@
 feed, stock on hand, refusals naming the field, and scopes."""
 
 import pytest
+from django.db import connection
 
 from accounts.models import Role
 from stock.models import StockBalance, StockMovement, Warehouse
@@ -61,8 +62,19 @@ def test_the_change_feed_serves_every_movement(store, erp):
         page = erp.get(url, params).json()
         seen += [row["id"] for row in page["results"]]
         url, params = page["next"], None
-    assert sorted(seen) == sorted(StockMovement.objects.values_list("pk", flat=True))
+    assert sorted(seen) == sorted(StockMovement.objects.values_list("pk", flat=True)), _horizon_holders()
     assert len(seen) == 3
+
+
+def _horizon_holders() -> list:
+    """The other sessions of this database writing now, which hold the feed's horizon back (api/changes.py): the
+    feed came back empty once in a full run (sessions 6 and 8) and passed alone; this names who held it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, xact_start, application_name, left(query, 200) FROM pg_stat_activity "
+            "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()"
+        )
+        return cursor.fetchall()
 
 
 def test_roles_without_stock_are_refused(store):
